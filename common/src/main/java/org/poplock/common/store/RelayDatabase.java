@@ -1,0 +1,115 @@
+package org.poplock.common.store;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
+import java.util.TreeMap;
+import org.mapdb.Serializer;
+import org.mapdb.SortedTableMap;
+import org.mapdb.volume.ByteArrayVol;
+import org.mapdb.volume.SingleByteArrayVol;
+
+/**
+ * The published relay database: a complete, immutable MapDB {@link SortedTableMap} from canonical
+ * address to {@link RelayEntry}, read by relaylock and showallowed from other processes.
+ *
+ * <p>MapDB gives no safe way for a reader to open a file that another process has open for
+ * writing (measured: checksum errors, IndexOutOfBounds, silently wrong values). So the file a
+ * reader opens is never written again: {@link #publish} builds the whole table in memory, writes
+ * it under a temporary name in the same directory, fsyncs it and renames it over the live name.
+ * A reader sees the old file or the new one, never a mix, and keeps the inode it read even if a
+ * publish replaces the name meanwhile.
+ */
+public final class RelayDatabase {
+
+    private final SortedTableMap<String, byte[]> table;
+
+    private RelayDatabase(SortedTableMap<String, byte[]> table) {
+        this.table = table;
+    }
+
+    /**
+     * Reads the live file whole (a few hundred kB for ten thousand entries) so that nothing stays
+     * mapped or open: a file replaced or truncated under us cannot fault a later read.
+     */
+    public static RelayDatabase open(Path live) throws IOException {
+        var data = Files.readAllBytes(live);
+        if (data.length == 0) {
+            throw new IOException(live + " is empty");
+        }
+        try {
+            return new RelayDatabase(SortedTableMap.open(new SingleByteArrayVol(data), Serializer.STRING, Serializer.BYTE_ARRAY));
+        } catch (RuntimeException e) {
+            throw new IOException(live + " is not a relay database: " + e, e);
+        }
+    }
+
+    /** The stored entry for a canonical address, live or not; the caller decides with {@link RelayEntry#isLiveAt}. */
+    public Optional<RelayEntry> find(String canonicalIp) throws IOException {
+        try {
+            var value = table.get(canonicalIp);
+            return value == null ? Optional.empty() : Optional.of(RelayEntry.decode(canonicalIp, value));
+        } catch (RuntimeException e) {
+            throw new IOException("relay database is damaged: " + e, e);
+        }
+    }
+
+    /** Every stored entry, in key order. */
+    public List<RelayEntry> entries() throws IOException {
+        try {
+            var out = new ArrayList<RelayEntry>(table.size());
+            for (var e : table.entrySet()) {
+                out.add(RelayEntry.decode(e.getKey(), e.getValue()));
+            }
+            return out;
+        } catch (RuntimeException e) {
+            throw new IOException("relay database is damaged: " + e, e);
+        }
+    }
+
+    /**
+     * Atomically replaces {@code live} with a database of exactly {@code entries}: written in full
+     * under a temporary name beside it, fsynced, renamed over it, and the directory fsynced so the
+     * rename survives a crash. A crash at any point leaves either the old or the new file at
+     * {@code live}, each complete.
+     */
+    public static void publish(Path live, Collection<RelayEntry> entries) throws IOException {
+        var sorted = new TreeMap<String, byte[]>();
+        for (var entry : entries) {
+            sorted.put(entry.ip(), entry.encodeValue());
+        }
+        var volume = new ByteArrayVol();
+        SortedTableMap.create(volume, Serializer.STRING, Serializer.BYTE_ARRAY).createFrom(sorted);
+
+        var dir = live.toAbsolutePath().getParent();
+        var tmp = dir.resolve("." + live.getFileName() + ".tmp");
+        try (var channel = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING)) {
+            OutputStream out = Channels.newOutputStream(channel);
+            volume.copyTo(out);
+            out.flush();
+            channel.force(true);
+        }
+        Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-r--r--"));
+        try {
+            Files.move(tmp, live, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.deleteIfExists(tmp);
+            throw e;
+        }
+        try (var dirChannel = FileChannel.open(dir, StandardOpenOption.READ)) {
+            dirChannel.force(true);
+        }
+    }
+}

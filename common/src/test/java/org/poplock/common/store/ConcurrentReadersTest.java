@@ -1,0 +1,116 @@
+package org.poplock.common.store;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The single-writer rule under load: one writer publishes in a loop while reader processes (real
+ * JVMs, as relaylock and showallowed are) open and check the live file as fast as they can.
+ * Every snapshot a reader sees must be one complete generation.
+ */
+class ConcurrentReadersTest {
+
+    static final String SENTINEL = "0.0.0.0";
+    static final int READERS = 4;
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void readersInOtherProcessesSeeOnlyCompleteGenerations() throws Exception {
+        var db = dir.resolve("relay.db");
+        RelayDatabase.publish(db, generation(0));
+        var stop = dir.resolve("stop");
+
+        var readers = new ArrayList<Process>();
+        for (int i = 0; i < READERS; i++) {
+            readers.add(new ProcessBuilder(javaCommand(GenerationChecker.class.getName(), db.toString(), stop.toString()))
+                    .redirectErrorStream(true).start());
+        }
+        int generations = 0;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(8);
+        while (System.nanoTime() < deadline) {
+            RelayDatabase.publish(db, generation(++generations));
+        }
+        Files.createFile(stop);
+
+        for (var reader : readers) {
+            assertTrue(reader.waitFor(60, TimeUnit.SECONDS), "reader did not stop");
+            var out = new String(reader.getInputStream().readAllBytes()).trim();
+            assertEquals(0, reader.exitValue(), out);
+            assertTrue(out.matches("checked \\d+ snapshots, \\d+ generations"), out);
+            int snapshots = Integer.parseInt(out.split(" ")[1]);
+            assertTrue(snapshots > 10, "reader checked too little to mean anything: " + out);
+        }
+        assertTrue(generations > 50, "writer published only " + generations + " generations");
+    }
+
+    /** Generation g: a varying number of entries, all naming g, plus a sentinel that states the count. */
+    static List<RelayEntry> generation(int g) {
+        var t = Instant.parse("2026-11-22T10:00:00Z");
+        int count = 100 + (g * 37) % 400;
+        var entries = new ArrayList<RelayEntry>();
+        for (int i = 0; i < count; i++) {
+            entries.add(RelayEntry.of("10." + (i / 65536) + "." + (i / 256 % 256) + "." + (i % 256), "gen-" + g, t, Duration.ofMinutes(15)));
+        }
+        entries.add(RelayEntry.of(SENTINEL, "gen-" + g + " count-" + count, t, Duration.ofMinutes(15)));
+        return entries;
+    }
+
+    static List<String> javaCommand(String mainClass, String... args) {
+        var cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+        var cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-XX:TieredStopAtLevel=1", "-Xmx64m", "-cp", cp, mainClass));
+        cmd.addAll(List.of(args));
+        return cmd;
+    }
+
+    /** A reader process: checks snapshots until the stop file appears; exit 1 on any error or inconsistency. */
+    public static final class GenerationChecker {
+        public static void main(String[] args) throws IOException {
+            var db = Path.of(args[0]);
+            var stop = Path.of(args[1]);
+            int snapshots = 0;
+            var seen = new java.util.HashSet<String>();
+            try {
+                while (!Files.exists(stop) || snapshots == 0) {
+                    var read = RelayDatabase.open(db);
+                    var sentinel = read.find(SENTINEL).orElseThrow(() -> new IllegalStateException("no sentinel"));
+                    var parts = sentinel.user().split(" ");
+                    var gen = parts[0];
+                    int count = Integer.parseInt(parts[1].substring("count-".length()));
+                    var entries = read.entries();
+                    if (entries.size() != count + 1) {
+                        throw new IllegalStateException(gen + ": " + entries.size() + " entries, sentinel says " + (count + 1));
+                    }
+                    for (var e : entries) {
+                        if (!e.ip().equals(SENTINEL) && !e.user().equals(gen)) {
+                            throw new IllegalStateException(gen + ": entry " + e + " from another generation");
+                        }
+                    }
+                    var probe = read.find("10.0.0.99");
+                    if (probe.isEmpty() || !probe.get().user().equals(gen)) {
+                        throw new IllegalStateException(gen + ": lookup of 10.0.0.99 gave " + probe);
+                    }
+                    seen.add(gen);
+                    snapshots++;
+                }
+            } catch (Exception e) {
+                System.out.println("WRONG after " + snapshots + " snapshots: " + e);
+                System.exit(1);
+            }
+            System.out.println("checked " + snapshots + " snapshots, " + seen.size() + " generations");
+        }
+    }
+}
