@@ -1,0 +1,95 @@
+package org.poplock.readlog.parse;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.OffsetDateTime;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeParseException;
+import java.util.regex.Pattern;
+
+/**
+ * Takes the timestamp off the front of a log line, in the forms mail hosts write:
+ * BSD syslog and Dovecot's own log ({@code Nov  2 09:54:53}, the year inferred and never in the
+ * future), RFC 3339 as rsyslog and {@code journalctl -o short-iso} write it, multilog's TAI64N
+ * ({@code @4000…}), or none. The line's own time is what makes a re-read old log harmless.
+ */
+public final class LogStamps {
+
+    private static final Pattern RFC3339 = Pattern.compile(
+            "(\\d{4}-\\d\\d-\\d\\d[T ]\\d\\d:\\d\\d:\\d\\d(?:[.,]\\d{1,9})?)(Z|[+-]\\d\\d:?\\d\\d) ");
+    private static final Pattern BSD = Pattern.compile("([A-Z][a-z]{2}) ([ \\d]\\d) (\\d\\d):(\\d\\d):(\\d\\d) ");
+    private static final Pattern TAI64N = Pattern.compile("@([0-9a-f]{16})([0-9a-f]{8}) ");
+    private static final String MONTHS = "JanFebMarAprMayJunJulAugSepOctNovDec";
+    private static final long TAI64_EPOCH = 0x400000000000000aL; // TAI64 label of 1970-01-01 00:00:00 UTC (10 s TAI offset)
+
+    private final Clock clock;
+
+    public LogStamps(Clock clock) {
+        this.clock = clock;
+    }
+
+    public StampedLine split(String line) {
+        if (line.isEmpty()) {
+            return new StampedLine(null, line);
+        }
+        char c = line.charAt(0);
+        if (c >= '0' && c <= '9') {
+            var m = RFC3339.matcher(line);
+            if (m.lookingAt()) {
+                var time = rfc3339(m.group(1), m.group(2));
+                if (time != null) {
+                    return new StampedLine(time, line.substring(m.end()));
+                }
+            }
+        } else if (c == '@') {
+            var m = TAI64N.matcher(line);
+            if (m.lookingAt()) {
+                long seconds = Long.parseUnsignedLong(m.group(1), 16) - TAI64_EPOCH;
+                long nanos = Long.parseLong(m.group(2), 16);
+                if (nanos < 1_000_000_000L) {
+                    return new StampedLine(Instant.ofEpochSecond(seconds, nanos), line.substring(m.end()));
+                }
+            }
+        } else if (c >= 'A' && c <= 'Z') {
+            var m = BSD.matcher(line);
+            if (m.lookingAt()) {
+                var time = bsd(m);
+                if (time != null) {
+                    return new StampedLine(time, line.substring(m.end()));
+                }
+            }
+        }
+        return new StampedLine(null, line);
+    }
+
+    private static Instant rfc3339(String local, String zone) {
+        var z = zone.equals("Z") ? "Z" : zone.length() == 5 ? zone.substring(0, 3) + ":" + zone.substring(3) : zone;
+        try {
+            return OffsetDateTime.parse(local.replace(' ', 'T').replace(',', '.') + z).toInstant();
+        } catch (DateTimeParseException e) {
+            return null;
+        }
+    }
+
+    private Instant bsd(java.util.regex.Matcher m) {
+        int month = MONTHS.indexOf(m.group(1));
+        if (month < 0 || month % 3 != 0) {
+            return null;
+        }
+        var zone = clock.getZone();
+        var now = ZonedDateTime.now(clock);
+        try {
+            var local = LocalDateTime.of(now.getYear(), month / 3 + 1, Integer.parseInt(m.group(2).trim()),
+                    Integer.parseInt(m.group(3)), Integer.parseInt(m.group(4)), Integer.parseInt(m.group(5)));
+            var time = local.atZone(zone);
+            // Syslog has no year: a stamp ahead of now (beyond clock skew) is from last year (a December line read in January).
+            if (time.isAfter(now.plusDays(1))) {
+                time = local.minusYears(1).atZone(zone);
+            }
+            return time.toInstant();
+        } catch (java.time.DateTimeException e) {
+            return null;
+        }
+    }
+}

@@ -1,0 +1,55 @@
+package org.poplock.readlog.parse;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class LogStampsTest {
+
+    private final LogStamps utc = new LogStamps(Clock.fixed(Instant.parse("2026-11-22T12:00:00Z"), ZoneOffset.UTC));
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+        "Nov 22 03:51:47 pop3-login: x|2026-11-22T03:51:47Z|pop3-login: x",
+        "Nov  2 09:54:53 host dovecot: x|2026-11-02T09:54:53Z|host dovecot: x",
+        "2026-11-22T03:59:00.215971+00:00 host dovecot: x|2026-11-22T03:59:00.215971Z|host dovecot: x",
+        "2026-11-22T04:59:00+01:00 host x|2026-11-22T03:59:00Z|host x",
+        "2026-11-22T03:59:00+0000 host x|2026-11-22T03:59:00Z|host x",
+        "2026-11-22T03:59:00Z host x|2026-11-22T03:59:00Z|host x",
+        "@40000000694044051dcd6500 vchkpw: x|2025-12-15T17:23:07.500Z|vchkpw: x",
+    })
+    void readsTheLinesOwnTime(String line, String time, String message) {
+        var s = utc.split(line);
+        assertEquals(Instant.parse(time), s.time());
+        assertEquals(message, s.message());
+    }
+
+    @Test
+    void syslogYearIsNeverInTheFuture() {
+        var january = new LogStamps(Clock.fixed(Instant.parse("2027-01-01T00:10:00Z"), ZoneOffset.UTC));
+        assertEquals(Instant.parse("2026-12-31T23:59:59Z"), january.split("Dec 31 23:59:59 x").time());
+        assertEquals(Instant.parse("2027-01-01T00:09:00Z"), january.split("Jan  1 00:09:00 x").time());
+    }
+
+    @Test
+    void syslogTimeIsLocalTime() {
+        var berlin = new LogStamps(Clock.fixed(Instant.parse("2026-07-01T12:00:00Z"), ZoneId.of("Europe/Berlin")));
+        assertEquals(Instant.parse("2026-07-01T08:00:00Z"), berlin.split("Jul  1 10:00:00 x").time());
+    }
+
+    @ParameterizedTest(name = "[{0}]")
+    @CsvSource(delimiter = '|', value = {"pop3-login: Login: x", "Foo 22 03:51:47 x", "Nov 32 03:51:47 x",
+        "2026-13-22T03:59:00Z x", "@4000zz x", "Feb 30 10:00:00 x"})
+    void unstampedOrInvalidStampKeepsTheWholeLine(String line) {
+        var s = utc.split(line);
+        assertNull(s.time());
+        assertEquals(line, s.message());
+    }
+}

@@ -1,0 +1,76 @@
+package org.poplock.readlog.parse;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
+
+/**
+ * Every built-in definition ships with a fixture log of real and hostile lines, each annotated
+ * with the login it must yield ({@code #> IP USER}) or {@code #> none}. Adding a server means
+ * adding its definition and its fixtures; this test picks both up from the index.
+ */
+class ServerFixturesTest {
+
+    private static final Clock CLOCK = Clock.fixed(Instant.parse("2026-11-22T12:00:00Z"), ZoneOffset.UTC);
+
+    record Case(String server, int lineNo, String line, String expected) {
+    }
+
+    @TestFactory
+    Stream<DynamicTest> everyFixtureLineGivesItsAnnotatedResult() throws IOException {
+        var parser = new LoginParser(ServerDefinition.builtIn(), CLOCK);
+        var tests = new ArrayList<DynamicTest>();
+        for (var def : ServerDefinition.builtIn()) {
+            var cases = fixtures(def.name());
+            assertTrue(cases.stream().anyMatch(c -> !c.expected().equals("none")), def.name() + " has no positive fixture");
+            assertTrue(cases.stream().anyMatch(c -> c.expected().equals("none")), def.name() + " has no negative fixture");
+            for (var c : cases) {
+                tests.add(DynamicTest.dynamicTest(c.server() + ".log:" + c.lineNo(), () -> {
+                    var login = parser.parse(c.line());
+                    var actual = login.map(l -> l.ip() + " " + l.user()).orElse("none");
+                    assertEquals(c.expected(), actual, c.line());
+                    login.ifPresent(l -> assertEquals(c.server(), l.server()));
+                }));
+            }
+        }
+        return tests.stream();
+    }
+
+    static List<Case> fixtures(String server) throws IOException {
+        var name = "servers/" + server + ".log";
+        try (InputStream in = ServerFixturesTest.class.getResourceAsStream("/org/poplock/readlog/" + name)) {
+            assertNotNull(in, "no fixture file " + name + " for definition " + server);
+            var lines = new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n", -1);
+            var cases = new ArrayList<Case>();
+            String expected = null;
+            for (int i = 0; i < lines.length; i++) {
+                var line = lines[i];
+                if (line.startsWith("##") || (line.isEmpty() && i == lines.length - 1)) {
+                    continue;
+                }
+                if (line.startsWith("#> ")) {
+                    expected = line.substring(3);
+                    continue;
+                }
+                assertNotNull(expected, name + ":" + (i + 1) + " has no #> annotation");
+                cases.add(new Case(server, i + 1, line, expected));
+                expected = null;
+            }
+            assertFalse(cases.isEmpty(), name + " is empty");
+            return cases;
+        }
+    }
+}
