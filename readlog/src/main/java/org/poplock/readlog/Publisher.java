@@ -1,0 +1,49 @@
+package org.poplock.readlog;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.function.Consumer;
+import org.poplock.common.store.RelayDatabase;
+import org.poplock.readlog.state.RelayState;
+
+/**
+ * Writes the live entries of the state to the published database that relaylock reads. A failed
+ * publish (full disk, directory gone) is reported and retried on the next round; the file readers
+ * see meanwhile is the last complete one.
+ */
+final class Publisher {
+
+    private final Path db;
+    private final Consumer<String> log;
+    private Instant lastPublish;
+    private boolean failing;
+
+    Publisher(Path db, Consumer<String> log) {
+        this.db = db;
+        this.log = log;
+    }
+
+    /** Returns whether the database now holds the state's live entries. */
+    boolean publish(RelayState state, Instant now) {
+        try {
+            RelayDatabase.publish(db, state.live(now));
+            lastPublish = now;
+            if (failing) {
+                log.accept("published " + db + " again");
+                failing = false;
+            }
+            return true;
+        } catch (IOException | RuntimeException e) {
+            if (!failing) {
+                log.accept("cannot publish " + db + ": " + e.getMessage() + "; relaylock keeps the last published file");
+                failing = true;
+            }
+            return false;
+        }
+    }
+
+    Instant lastPublish() {
+        return lastPublish;
+    }
+}

@@ -1,0 +1,219 @@
+package org.poplock.readlog;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.poplock.common.address.Printable;
+import org.poplock.common.config.ConfigFile;
+import org.poplock.common.config.Timeouts;
+import org.poplock.readlog.parse.Login;
+import org.poplock.readlog.parse.LoginParser;
+import org.poplock.readlog.parse.ServerDefinition;
+import org.poplock.readlog.source.LogFollower;
+import org.poplock.readlog.state.RelayState;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The daemon: follows the POP3/IMAP server's logs, records successful logins, and publishes the
+ * live ones for relaylock. Data path: {@link LogFollower} line → {@link LoginParser} →
+ * {@link Login} → {@link RelayState} → {@link Publisher}.
+ */
+@Command(name = "readlog", mixinStandardHelpOptions = true, version = "readlog (poplock) 0.1",
+        sortOptions = false,
+        description = "Follow POP3/IMAP server logs and record which client addresses may relay through SMTP.",
+        exitCodeListHeading = "%nExit status:%n",
+        exitCodeList = {"0:stopped on SIGTERM/SIGINT, or --once finished", "2:bad arguments or configuration",
+            "111:could not start (state in use, database directory missing, ...)"})
+public final class Readlog implements Callable<Integer> {
+
+    @Option(names = "--config", paramLabel = "FILE",
+            description = "configuration file (default: $POPLOCK_CONFIG, else " + ConfigFile.DEFAULT_PATH + ")")
+    Path config;
+
+    @Option(names = "--log", paramLabel = "PATH", split = ",",
+            description = "log file to follow; repeat for several")
+    List<Path> logs = new ArrayList<>();
+
+    @Option(names = "--db", paramLabel = "PATH", defaultValue = ConfigFile.DEFAULT_DB,
+            description = "published relay database (default: ${DEFAULT-VALUE})")
+    Path db;
+
+    @Option(names = "--state", paramLabel = "PATH",
+            description = "readlog's own state file (default: readlog.state beside --db)")
+    Path state;
+
+    @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = ConfigFile.DEFAULT_TIMEOUT,
+            converter = DurationConverter.class,
+            description = "how long a login allows relaying, e.g. 900s, 15m (default: ${DEFAULT-VALUE})")
+    Duration timeout;
+
+    @Option(names = "--once", description = "read the logs to their end, publish, and exit")
+    boolean once;
+
+    @Option(names = "--dry-run",
+            description = "write nothing; print each recognised login: address, user, definition")
+    boolean dryRun;
+
+    @Option(names = "--poll-ms", paramLabel = "MS", defaultValue = "20", hidden = true,
+            description = "how often the logs are checked for new lines")
+    int pollMillis;
+
+    private final Clock clock;
+    private final PrintStream out;
+    private final PrintStream err;
+    private final AtomicBoolean stopping = new AtomicBoolean();
+
+    Readlog(Clock clock, PrintStream out, PrintStream err) {
+        this.clock = clock;
+        this.out = out;
+        this.err = err;
+    }
+
+    public static void main(String[] args) {
+        var readlog = new Readlog(Clock.systemDefaultZone(), System.out, System.err);
+        System.exit(readlog.run(args, System.getenv()));
+    }
+
+    int run(String[] args, java.util.Map<String, String> env) {
+        var cmd = new CommandLine(this);
+        try {
+            var configFile = ConfigFile.locate(args, env);
+            cmd.setDefaultValueProvider(new CommandLine.PropertiesDefaultProvider(configFile.values()));
+        } catch (IOException e) {
+            err.println("readlog: " + e.getMessage());
+            return 2;
+        }
+        cmd.setErr(new java.io.PrintWriter(err, true));
+        cmd.setOut(new java.io.PrintWriter(out, true));
+        return cmd.execute(args);
+    }
+
+    @Override
+    public Integer call() {
+        if (logs.isEmpty()) {
+            err.println("readlog: no log to follow: give --log PATH (or log = PATH in the configuration file)");
+            return 2;
+        }
+        var parser = new LoginParser(ServerDefinition.builtIn(), clock);
+        installSignalHandlers();
+        if (dryRun) {
+            return dryRun(parser);
+        }
+        var statePath = state != null ? state : db.toAbsolutePath().resolveSibling("readlog.state");
+        try (var relayState = RelayState.open(statePath)) {
+            return follow(parser, relayState);
+        } catch (IOException e) {
+            err.println("readlog: " + e.getMessage());
+            return 111;
+        }
+    }
+
+    private int dryRun(LoginParser parser) {
+        var followers = followers(null);
+        do {
+            for (var f : followers) {
+                f.poll(line -> parser.parse(line).ifPresent(l ->
+                        out.println(l.ip() + " " + printableUser(l.user()) + " " + l.server())));
+            }
+        } while (!once && !stopping.get() && pause());
+        return 0;
+    }
+
+    private int follow(LoginParser parser, RelayState relayState) {
+        var publisher = new Publisher(db, this::say);
+        var followers = followers(relayState);
+        say("following " + followers.stream().map(f -> f.path().toString()).toList()
+                + ", publishing " + db + ", timeout " + Timeouts.format(timeout));
+        var now = clock.instant();
+        relayState.sweep(now);
+        relayState.commit();
+        boolean dirty = !publisher.publish(relayState, now);
+        var recorded = new int[1];
+        while (true) {
+            recorded[0] = 0;
+            int lines = 0;
+            for (var f : followers) {
+                lines += f.poll(line -> parser.parse(line).ifPresent(login -> {
+                    if (relayState.record(login, timeout, clock.instant())) {
+                        recorded[0]++;
+                    }
+                }));
+            }
+            now = clock.instant();
+            var next = relayState.nextExpiry();
+            boolean expired = next.isPresent() && !next.get().isAfter(now) && relayState.sweep(now) > 0;
+            if (lines > 0 || expired) {
+                for (var f : followers) {
+                    f.position().ifPresent(p -> relayState.savePosition(f.path().toString(), p));
+                }
+                relayState.commit();
+            }
+            if (recorded[0] > 0 || expired || dirty) {
+                dirty = !publisher.publish(relayState, now);
+            }
+            if (once || stopping.get() || !pause()) {
+                break;
+            }
+        }
+        followers.forEach(LogFollower::close);
+        say(once ? "read to the end, published " + db : "stopped; last publish " + publisher.lastPublish());
+        return 0;
+    }
+
+    private List<LogFollower> followers(RelayState relayState) {
+        var out = new ArrayList<LogFollower>();
+        for (var path : logs) {
+            var key = path.toAbsolutePath().toString();
+            var resume = relayState == null ? java.util.Optional.<org.poplock.readlog.source.LogPosition>empty() : relayState.position(key);
+            out.add(new LogFollower(path.toAbsolutePath(), resume, this::say));
+        }
+        return out;
+    }
+
+    private boolean pause() {
+        try {
+            Thread.sleep(pollMillis);
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    private void installSignalHandlers() {
+        // Finish the round, publish and close the state cleanly, then exit 0 (a shutdown hook would exit 143).
+        for (var name : List.of("TERM", "INT")) {
+            sun.misc.Signal.handle(new sun.misc.Signal(name), sig -> stopping.set(true));
+        }
+    }
+
+    private void say(String message) {
+        err.println("readlog: " + message);
+    }
+
+    static String printableUser(String user) {
+        for (int i = 0; i < user.length(); i++) {
+            char c = user.charAt(i);
+            if (c <= ' ' || c == '"' || c == '\\' || c == 0x7f) {
+                return Printable.of(user);
+            }
+        }
+        return user;
+    }
+
+    static final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
+        @Override
+        public Duration convert(String value) {
+            return Timeouts.parse(value);
+        }
+    }
+}

@@ -1,0 +1,137 @@
+package org.poplock.relaylock;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.Map;
+import org.poplock.common.address.IpAddress;
+import org.poplock.common.address.Printable;
+import org.poplock.common.config.ConfigFile;
+import org.poplock.common.config.Timeouts;
+import org.poplock.common.store.RelayDatabase;
+
+/**
+ * {@code relaylock [options] PROGRAM [ARG...]}, run by tcpserver for every SMTP connection:
+ * looks up {@code TCPREMOTEIP} in the published relay database, sets {@code RELAYCLIENT} for an
+ * address with a live entry, and becomes PROGRAM.
+ *
+ * <p>It must never stop mail: any trouble on the relay side (no database, a damaged one, a bad
+ * address) costs one line on stderr and PROGRAM runs without RELAYCLIENT. Exit 111 only when
+ * PROGRAM cannot be run, or the command line names none.
+ */
+public final class Relaylock {
+
+    static final String USAGE = """
+            usage: relaylock [--db PATH] [--config FILE] [--timeout DURATION] [--relayclient-value VALUE] PROGRAM [ARG...]
+              Sets RELAYCLIENT for PROGRAM (e.g. /var/qmail/bin/qmail-smtpd) when TCPREMOTEIP logged in
+              over POP3/IMAP recently, as recorded by readlog; then runs PROGRAM in its place.
+              --db PATH                 published relay database (default %s)
+              --config FILE             configuration file (default $POPLOCK_CONFIG, else %s)
+              --timeout DURATION        also refuse entries whose login is older than this (e.g. 15m)
+              --relayclient-value VALUE value for RELAYCLIENT (default: empty, as qmail-smtpd needs)
+            Exit status: PROGRAM's; 111 if PROGRAM cannot be run.
+            """.formatted(ConfigFile.DEFAULT_DB, ConfigFile.DEFAULT_PATH);
+
+    private Relaylock() {
+    }
+
+    public static void main(String[] args) {
+        var env = System.getenv();
+        int i = 0;
+        String db = null;
+        String timeout = null;
+        String value = null;
+        for (; i < args.length && args[i].startsWith("-"); i++) {
+            var arg = args[i];
+            if (arg.equals("--")) {
+                i++;
+                break;
+            }
+            if (arg.equals("--help") || arg.equals("-h")) {
+                System.out.print(USAGE);
+                System.exit(0);
+            }
+            if (arg.equals("--version")) {
+                System.out.println("relaylock (poplock) 0.1");
+                System.exit(0);
+            }
+            int eq = arg.indexOf('=');
+            var name = eq > 0 ? arg.substring(0, eq) : arg;
+            if (!name.equals("--db") && !name.equals("--config") && !name.equals("--timeout") && !name.equals("--relayclient-value")) {
+                fail("unknown option " + Printable.of(arg) + "\n" + USAGE);
+            }
+            String optionValue;
+            if (eq > 0) {
+                optionValue = arg.substring(eq + 1);
+            } else if (i + 1 < args.length) {
+                optionValue = args[++i];
+            } else {
+                fail("option " + name + " needs a value");
+                return;
+            }
+            switch (name) {
+                case "--db" -> db = optionValue;
+                case "--timeout" -> timeout = optionValue;
+                case "--relayclient-value" -> value = optionValue;
+                default -> { } // --config: read below through ConfigFile.locate
+            }
+        }
+        if (i >= args.length) {
+            fail("no PROGRAM to run\n" + USAGE);
+        }
+        var program = Arrays.copyOfRange(args, i, args.length);
+        var childEnv = new java.util.TreeMap<>(env);
+        if (!env.containsKey("RELAYCLIENT")) {
+            var relay = relayValue(Arrays.copyOfRange(args, 0, i), env, db, timeout, value);
+            if (relay != null) {
+                childEnv.put("RELAYCLIENT", relay);
+            }
+        }
+        Exec.replaceWith(program, childEnv);
+    }
+
+    /** The RELAYCLIENT value for this connection, or null. Never throws: mail goes on whatever happens here. */
+    static String relayValue(String[] options, Map<String, String> env, String db, String timeout, String value) {
+        try {
+            var remote = env.get("TCPREMOTEIP");
+            if (remote == null) {
+                warn("TCPREMOTEIP is not set (not run by tcpserver?)");
+                return null;
+            }
+            var ip = IpAddress.bytesOrNull(remote);
+            if (ip == null) {
+                warn("TCPREMOTEIP " + Printable.of(remote) + " is not an IP address");
+                return null;
+            }
+            var config = ConfigFile.locate(options, env);
+            var dbPath = Path.of(db != null ? db : config.get("db", ConfigFile.DEFAULT_DB));
+            var timeoutText = timeout != null ? timeout : config.get("timeout", null);
+            var relay = value != null ? value : config.get("relayclient-value", "");
+            var entry = RelayDatabase.open(dbPath).find(IpAddress.format(ip));
+            if (entry.isEmpty()) {
+                return null;
+            }
+            var now = Instant.now();
+            var e = entry.get();
+            boolean live = e.isLiveAt(now);
+            if (live && timeoutText != null) {
+                Duration limit = Timeouts.parse(timeoutText);
+                live = now.isBefore(e.login().plus(limit));
+            }
+            return live ? relay : null;
+        } catch (Throwable t) {
+            warn(t.getMessage() != null ? t.getMessage() : t.toString());
+            return null;
+        }
+    }
+
+    private static void warn(String problem) {
+        System.err.println("relaylock: " + problem.replace('\n', ' ') + "; running without RELAYCLIENT");
+    }
+
+    static void fail(String problem) {
+        System.err.println("relaylock: " + problem);
+        System.exit(111);
+    }
+}
