@@ -17,6 +17,8 @@ import jnr.posix.POSIXFactory;
 final class Exec {
 
     private static final int FD_CLOEXEC = 1;
+    private static final int SIG_SETMASK = 2;
+    private static final int SIGSET_BYTES = 128;
 
     private Exec() {
     }
@@ -35,8 +37,20 @@ final class Exec {
             return;
         }
         closeOnExec(posix);
+        unblockSignals(posix);
         posix.execve(path, program, envp);
         Relaylock.fail("cannot run " + path + ": " + posix.strerror(posix.errno()));
+    }
+
+    /**
+     * The JVM blocks SIGQUIT in its threads and a signal mask survives execve: without this,
+     * PROGRAM would start with signals blocked that it expects to receive.
+     */
+    private static void unblockSignals(POSIX posix) {
+        var empty = jnr.ffi.Memory.allocateDirect(jnr.ffi.Runtime.getSystemRuntime(), SIGSET_BYTES, true);
+        if (posix.libc() instanceof jnr.posix.UnixLibC libc) {
+            libc.sigprocmask(SIG_SETMASK, empty, null);
+        }
     }
 
     private static void closeOnExec(POSIX posix) {

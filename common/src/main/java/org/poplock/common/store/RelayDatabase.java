@@ -44,7 +44,16 @@ public final class RelayDatabase {
      * mapped or open: a file replaced or truncated under us cannot fault a later read.
      */
     public static RelayDatabase open(Path live) throws IOException {
-        var data = Files.readAllBytes(live);
+        byte[] data;
+        try {
+            data = Files.readAllBytes(live);
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new IOException("no relay database at " + live + " (has readlog published yet?)", e);
+        } catch (java.nio.file.AccessDeniedException e) {
+            throw new IOException("cannot read " + live + ": permission denied", e);
+        } catch (IOException e) {
+            throw new IOException("cannot read " + live + ": " + e.getMessage(), e);
+        }
         if (data.length == 0) {
             throw new IOException(live + " is empty");
         }

@@ -1,0 +1,101 @@
+package org.poplock.packaging;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+/** The real launchers in packaging/bin, run as processes, and what the tests need around them. */
+final class Launchers {
+
+    static final Path BIN = Path.of("bin").toAbsolutePath();
+    static final Path TARGET = Path.of("target").toAbsolutePath();
+
+    private Launchers() {
+    }
+
+    record Result(int exit, String out, String err) {
+    }
+
+    static ProcessBuilder command(String program, Map<String, String> env, String... args) {
+        var cmd = new ArrayList<String>();
+        cmd.add(BIN.resolve(program).toString());
+        cmd.addAll(List.of(args));
+        var pb = new ProcessBuilder(cmd);
+        pb.environment().remove("RELAYCLIENT");
+        pb.environment().remove("TCPREMOTEIP");
+        pb.environment().remove("POPLOCK_CONFIG");
+        pb.environment().putAll(env);
+        return pb;
+    }
+
+    static Result run(String program, Map<String, String> env, String... args) throws IOException, InterruptedException {
+        var p = command(program, env, args).start();
+        p.getOutputStream().close();
+        var out = new StreamText(p.getInputStream());
+        var err = new StreamText(p.getErrorStream());
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), program + " did not finish");
+        return new Result(p.exitValue(), out.text(), err.text());
+    }
+
+    /** The C program relaylock execs in the tests: prints RELAYCLIENT, its descriptors and signal masks. */
+    static synchronized Path envReport() throws IOException, InterruptedException {
+        var exe = TARGET.resolve("envreport");
+        if (!Files.isExecutable(exe)) {
+            var src = Path.of("src/test/resources/envreport.c").toAbsolutePath();
+            var gcc = new ProcessBuilder("gcc", "-O2", "-o", exe.toString(), src.toString()).inheritIO().start();
+            assertEquals(0, gcc.waitFor(), "gcc envreport.c");
+        }
+        return exe;
+    }
+
+    /** Waits for a condition to hold, polling; fails with {@code what} when {@code limit} passes. */
+    static void await(Duration limit, String what, BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + limit.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out after " + limit.toSeconds() + "s waiting for " + what);
+            }
+            Thread.sleep(10);
+        }
+    }
+
+    /** Reads a process stream on its own thread so the process never blocks on a full pipe. */
+    static final class StreamText {
+        private final StringBuffer text = new StringBuffer();
+        private final Thread reader;
+
+        StreamText(java.io.InputStream in) {
+            reader = new Thread(() -> {
+                try (var r = new java.io.BufferedReader(new java.io.InputStreamReader(in, StandardCharsets.UTF_8))) {
+                    String line;
+                    while ((line = r.readLine()) != null) {
+                        text.append(line).append('\n');
+                    }
+                } catch (IOException ignored) {
+                    // the process is gone; what was read is what there is
+                }
+            });
+            reader.setDaemon(true);
+            reader.start();
+        }
+
+        String text() throws InterruptedException {
+            reader.join(10_000);
+            return text.toString();
+        }
+
+        String soFar() {
+            return text.toString();
+        }
+    }
+}

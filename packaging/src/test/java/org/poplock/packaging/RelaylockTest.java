@@ -1,0 +1,205 @@
+package org.poplock.packaging;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.poplock.common.store.RelayDatabase;
+import org.poplock.common.store.RelayEntry;
+
+/** relaylock through its real launcher, exec'ing a real program: the contract and its fault matrix. */
+class RelaylockTest {
+
+    @TempDir
+    Path dir;
+    Path db;
+    Path tmp;
+    Path report;
+
+    @BeforeEach
+    void publishOneLiveAndOneExpiredEntry() throws Exception {
+        report = Launchers.envReport();
+        db = dir.resolve("relay.db");
+        tmp = Files.createDirectory(dir.resolve("tmp"));
+        var now = Instant.now();
+        RelayDatabase.publish(db, List.of(
+                RelayEntry.of("192.0.2.10", "alice", now, Duration.ofMinutes(15)),
+                RelayEntry.of("2001:db8::10", "bob", now, Duration.ofMinutes(15)),
+                RelayEntry.of("192.0.2.20", "carol", now.minus(Duration.ofMinutes(10)), Duration.ofMinutes(15)),
+                RelayEntry.of("192.0.2.99", "old", now.minus(Duration.ofMinutes(20)), Duration.ofMinutes(15))));
+    }
+
+    private Launchers.Result relaylock(String remoteIp, String... args) throws Exception {
+        var env = new HashMap<String, String>();
+        if (remoteIp != null) {
+            env.put("TCPREMOTEIP", remoteIp);
+        }
+        // jffi and lz4 would extract native libraries here if the launcher let them.
+        env.put("TMPDIR", tmp.toString());
+        env.put("POPLOCK_JAVA_OPTS", "-Djava.io.tmpdir=" + tmp);
+        return Launchers.run("relaylock", env, args);
+    }
+
+    private Launchers.Result relaylockWithDb(String remoteIp, Path database) throws Exception {
+        return relaylock(remoteIp, "--db", database.toString(), report.toString(), "arg1", "arg 2");
+    }
+
+    @ParameterizedTest(name = "TCPREMOTEIP={0} -> {1}")
+    @CsvSource({
+        "192.0.2.10, set",
+        "::ffff:192.0.2.10, set",
+        "2001:db8::10, set",
+        "2001:DB8:0:0:0:0:0:10, set",
+        "192.0.2.11, unset",
+        "192.0.2.99, unset",
+        "2001:db8::11, unset",
+    })
+    void setsRelayClientOnlyForALiveEntry(String ip, String expected) throws Exception {
+        var r = relaylockWithDb(ip, db);
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.out().contains(expected.equals("set") ? "RELAYCLIENT=[]\n" : "RELAYCLIENT unset\n"), r.out());
+        assertTrue(r.out().contains("ARGS arg1 arg 2\n"), r.out());
+        assertTrue(r.out().contains("FDS 0 1 2\n"), "only 0, 1, 2 reach PROGRAM: " + r.out());
+        assertTrue(r.out().contains("SigBlk:\t0000000000000000\n"), "the JVM's blocked signals do not reach PROGRAM: " + r.out());
+        var direct = Launchers.run(report.toString(), Map.of());
+        long ignoredDirect = ignored(direct.out());
+        assertEquals(0, ignored(r.out()) & ~ignoredDirect, "relaylock makes PROGRAM ignore no signal: " + r.out());
+        assertEquals("", r.err(), "a normal connection is quiet");
+        try (var left = Files.list(tmp)) {
+            assertEquals(List.of(), left.toList(), "files left in the temporary directory");
+        }
+    }
+
+    private static long ignored(String report) {
+        return report.lines().filter(l -> l.startsWith("SigIgn:")).mapToLong(l -> Long.parseUnsignedLong(l.substring(7).trim(), 16))
+                .findFirst().orElseThrow();
+    }
+
+    @Test
+    void relayClientValueIsConfigurableAndAnExistingOneIsKept() throws Exception {
+        var r = relaylock("192.0.2.10", "--db", db.toString(), "--relayclient-value", "1", report.toString());
+        assertTrue(r.out().contains("RELAYCLIENT=[1]\n"), r.out());
+
+        var env = Map.of("TCPREMOTEIP", "192.0.2.11", "RELAYCLIENT", "@tcprules");
+        var kept = Launchers.run("relaylock", env, "--db", db.toString(), report.toString());
+        assertTrue(kept.out().contains("RELAYCLIENT=[@tcprules]\n"), kept.out());
+    }
+
+    @Test
+    void timeoutOptionShortensButNeverExtends() throws Exception {
+        var r = relaylock("192.0.2.20", "--db", db.toString(), "--timeout", "5m", report.toString());
+        assertTrue(r.out().contains("RELAYCLIENT unset"), "a login 10 minutes ago is too old for a 5m limit: " + r.out());
+        var generous = relaylock("192.0.2.20", "--db", db.toString(), "--timeout", "11m", report.toString());
+        assertTrue(generous.out().contains("RELAYCLIENT=[]"), generous.out());
+        var longer = relaylock("192.0.2.99", "--db", db.toString(), "--timeout", "1h", report.toString());
+        assertTrue(longer.out().contains("RELAYCLIENT unset"), "an expired entry stays expired: " + longer.out());
+    }
+
+    @Test
+    void configFileNamesTheDatabase() throws Exception {
+        var conf = Files.writeString(dir.resolve("poplock.conf"), "db = " + db + "\nrelayclient-value = 1\n");
+        var env = Map.of("TCPREMOTEIP", "192.0.2.10", "POPLOCK_CONFIG", conf.toString());
+        var r = Launchers.run("relaylock", env, report.toString());
+        assertTrue(r.out().contains("RELAYCLIENT=[1]\n"), r.out() + r.err());
+        var flag = Launchers.run("relaylock", env, "--relayclient-value=", report.toString());
+        assertTrue(flag.out().contains("RELAYCLIENT=[]\n"), "a flag wins over the file: " + flag.out());
+    }
+
+    @Test
+    void everyRelaySideFailureStillRunsTheProgramWithoutRelayClient() throws Exception {
+        var empty = Files.createFile(dir.resolve("empty.db"));
+        var garbage = dir.resolve("garbage.db");
+        var bytes = new byte[8192];
+        new Random(7).nextBytes(bytes);
+        Files.write(garbage, bytes);
+        var full = Files.readAllBytes(db);
+        var truncated = Files.write(dir.resolve("truncated.db"), java.util.Arrays.copyOf(full, full.length / 2));
+        var directory = Files.createDirectory(dir.resolve("dir.db"));
+        var cases = Map.of(
+                "missing", dir.resolve("missing.db"), "empty", empty, "garbage", garbage,
+                "truncated", truncated, "directory", directory);
+        for (var c : cases.entrySet()) {
+            var r = relaylockWithDb("192.0.2.10", c.getValue());
+            assertEquals(0, r.exit(), c.getKey() + ": " + r.err());
+            assertTrue(r.out().contains("RELAYCLIENT unset\n") || c.getKey().equals("truncated"), c.getKey() + ": " + r.out());
+            assertTrue(r.out().contains("FDS 0 1 2\n"), c.getKey() + ": " + r.out());
+            if (!c.getKey().equals("truncated")) {
+                assertEquals(1, r.err().lines().count(), c.getKey() + " gives one line on stderr: " + r.err());
+                assertTrue(r.err().startsWith("relaylock: ") && r.err().contains("running without RELAYCLIENT"), r.err());
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "TCPREMOTEIP [{0}]")
+    @CsvSource(delimiter = '|', value = {"not-an-ip", "'192.0.2.10 '", "host.example.com", "fe80::1%eth0", "''"})
+    void badRemoteAddressRunsTheProgramWithoutRelayClient(String ip) throws Exception {
+        var r = relaylockWithDb(ip, db);
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.out().contains("RELAYCLIENT unset\n"), r.out());
+        assertEquals(1, r.err().lines().count(), r.err());
+    }
+
+    @Test
+    void unsetRemoteAddressRunsTheProgramWithoutRelayClient() throws Exception {
+        var r = relaylockWithDb(null, db);
+        assertEquals(0, r.exit());
+        assertTrue(r.out().contains("RELAYCLIENT unset\n"), r.out());
+        assertEquals("relaylock: TCPREMOTEIP is not set (not run by tcpserver?); running without RELAYCLIENT\n", r.err());
+    }
+
+    @Test
+    void unreadableDatabaseForTheSmtpUser() throws Exception {
+        var setpriv = Path.of("/usr/bin/setpriv");
+        if (!Files.isExecutable(setpriv) || !"root".equals(System.getProperty("user.name"))) {
+            return; // needs to switch to an unprivileged user; as that user the file below is unreadable anyway
+        }
+        var locked = Files.copy(db, dir.resolve("locked.db"));
+        Files.setPosixFilePermissions(locked, PosixFilePermissions.fromString("---------"));
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+        var pb = new ProcessBuilder(setpriv.toString(), "--reuid=nobody", "--regid=nogroup", "--clear-groups",
+                Launchers.BIN.resolve("relaylock").toString(), "--db", locked.toString(), report.toString());
+        pb.environment().put("TCPREMOTEIP", "192.0.2.10");
+        pb.environment().remove("RELAYCLIENT");
+        pb.environment().put("POPLOCK_JAVA_OPTS", "-Djava.io.tmpdir=" + dir);
+        var p = pb.start();
+        var out = new String(p.getInputStream().readAllBytes());
+        var err = new String(p.getErrorStream().readAllBytes());
+        p.waitFor();
+        assertTrue(out.contains("RELAYCLIENT unset\n"), out + err);
+        assertEquals(1, err.lines().count(), err);
+        assertTrue(err.startsWith("relaylock: ") && err.contains("locked.db"), err);
+    }
+
+    @Test
+    void programThatCannotRunExits111() throws Exception {
+        var r = relaylock("192.0.2.10", "--db", db.toString(), dir.resolve("no-such-program").toString());
+        assertEquals(111, r.exit());
+        assertTrue(r.err().startsWith("relaylock: cannot run "), r.err());
+        var none = relaylock("192.0.2.10", "--db", db.toString());
+        assertEquals(111, none.exit());
+        assertTrue(none.err().startsWith("relaylock: no PROGRAM to run"), none.err());
+    }
+
+    @Test
+    void programIsFoundOnPath() throws Exception {
+        var r = relaylock("192.0.2.10", "--db", db.toString(), "env");
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.out().lines().anyMatch("RELAYCLIENT="::equals), r.out());
+        assertFalse(r.out().contains("POPLOCK_NEVER"), r.out());
+    }
+}
