@@ -58,6 +58,15 @@ final class Launchers {
         return exe;
     }
 
+    /**
+     * Sends a real signal with kill(1). (Process.destroy also sends SIGTERM, but closes our ends
+     * of the process's pipes, losing what it writes while it shuts down.)
+     */
+    static void signal(Process p, String signal) throws IOException, InterruptedException {
+        var kill = new ProcessBuilder("kill", "-" + signal, String.valueOf(p.pid())).inheritIO().start();
+        assertEquals(0, kill.waitFor(), "kill -" + signal);
+    }
+
     /** Waits for a condition to hold, polling; fails with {@code what} when {@code limit} passes. */
     static void await(Duration limit, String what, BooleanSupplier condition) throws InterruptedException {
         long deadline = System.nanoTime() + limit.toNanos();

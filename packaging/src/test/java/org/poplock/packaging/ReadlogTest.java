@@ -1,0 +1,165 @@
+package org.poplock.packaging;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.poplock.common.store.RelayDatabase;
+import org.poplock.common.store.RelayEntry;
+
+/** readlog as a real process through its launcher: once, dry run, following, expiry, signals, its lock. */
+class ReadlogTest {
+
+    @TempDir
+    Path dir;
+    Process daemon;
+
+    @AfterEach
+    void stop() throws InterruptedException {
+        if (daemon != null) {
+            daemon.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
+    private Path log(String... lines) throws IOException {
+        return Files.writeString(dir.resolve("mail.log"), String.join("", lines));
+    }
+
+    private Optional<RelayEntry> published(Path db, String ip) {
+        try {
+            return RelayDatabase.open(db).find(ip);
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    @Test
+    void onceRecordsExactlyTheFreshSuccessfulLogins() throws Exception {
+        var now = Instant.now();
+        var log = log(
+                Dovecot.login(now.minusSeconds(60), "pop3", "192.0.2.1", "alice"),
+                Dovecot.login(now.minusSeconds(30), "imap", "2001:DB8::7", "bob"),
+                Dovecot.login(now.minusSeconds(20), "imap", "::ffff:198.51.100.3", "carol"),
+                Dovecot.failed(now.minusSeconds(10), "192.0.2.66", "mallory"),
+                Dovecot.login(now.minus(Duration.ofHours(2)), "pop3", "192.0.2.99", "yesterday"));
+        var db = dir.resolve("relay.db");
+        var r = Launchers.run("readlog", Map.of(), "--once", "--log", log.toString(), "--db", db.toString());
+        assertEquals(0, r.exit(), r.err());
+
+        var json = Launchers.run("showallowed", Map.of(), "--db", db.toString(), "--json");
+        assertEquals(0, json.exit(), json.err());
+        var ips = json.out().lines().map(l -> l.replaceAll("^\\{\"ip\":\"([^\"]+)\".*", "$1")).sorted().toList();
+        assertEquals(List.of("192.0.2.1", "198.51.100.3", "2001:db8::7"), ips, json.out());
+        var alice = published(db, "192.0.2.1").orElseThrow();
+        assertEquals("alice", alice.user());
+        assertEquals(Duration.ofMinutes(15), Duration.between(alice.login(), alice.expiry()), "default timeout");
+        assertTrue(Duration.between(now.minusSeconds(60), alice.login()).abs().toMillis() < 1, "the line's own time is the login time");
+
+        var table = Launchers.run("showallowed", Map.of(), "--db", db.toString());
+        assertTrue(table.out().lines().anyMatch(l -> l.startsWith("192.0.2.1 ") && l.contains(" alice ")), table.out());
+        assertEquals(4, table.out().lines().count(), "header and three live entries: " + table.out());
+    }
+
+    @Test
+    void dryRunPrintsEveryRecognisedLoginAndWritesNothing() throws Exception {
+        var now = Instant.now();
+        var log = log(Dovecot.login(now, "pop3", "192.0.2.1", "alice"),
+                Dovecot.failed(now, "192.0.2.66", "mallory"),
+                Dovecot.login(now.minus(Duration.ofHours(2)), "imap", "::ffff:192.0.2.9", "old user"));
+        var r = Launchers.run("readlog", Map.of(), "--dry-run", "--once", "--log", log.toString(), "--db", dir.resolve("relay.db").toString());
+        assertEquals(0, r.exit(), r.err());
+        assertEquals("192.0.2.1 alice dovecot\n192.0.2.9 \"old user\" dovecot\n", r.out());
+        try (var files = Files.list(dir)) {
+            assertEquals(List.of(log), files.toList(), "dry run wrote nothing");
+        }
+    }
+
+    @Test
+    void followsAppendedLinesAndExpiresEntriesOnAQuietLog() throws Exception {
+        var log = log();
+        var db = dir.resolve("relay.db");
+        daemon = Launchers.command("readlog", Map.of(), "--log", log.toString(), "--db", db.toString(), "--timeout", "3s")
+                .redirectErrorStream(true).redirectOutput(dir.resolve("readlog.out").toFile()).start();
+        Launchers.await(Duration.ofSeconds(30), "the first publish", () -> Files.exists(db));
+
+        Files.writeString(log, Dovecot.login(Instant.now(), "imap", "2001:db8::42", "dave"), StandardOpenOption.APPEND);
+        Launchers.await(Duration.ofSeconds(10), "the login to be published", () -> published(db, "2001:db8::42").isPresent());
+        // Nothing more is written to the log: the entry must still leave the published database.
+        Launchers.await(Duration.ofSeconds(15), "the entry to expire on a quiet log", () -> {
+            try {
+                return RelayDatabase.open(db).entries().isEmpty();
+            } catch (IOException e) {
+                return false;
+            }
+        });
+    }
+
+    @Test
+    void sigtermPublishesClosesAndExitsZero() throws Exception {
+        var log = log(Dovecot.login(Instant.now(), "pop3", "192.0.2.5", "erin"));
+        var db = dir.resolve("relay.db");
+        daemon = Launchers.command("readlog", Map.of(), "--log", log.toString(), "--db", db.toString()).start();
+        var err = new Launchers.StreamText(daemon.getErrorStream());
+        Launchers.await(Duration.ofSeconds(30), "the login to be published", () -> published(db, "192.0.2.5").isPresent());
+        Launchers.signal(daemon, "TERM");
+        assertTrue(daemon.waitFor(20, TimeUnit.SECONDS));
+        assertEquals(0, daemon.exitValue(), err.text());
+        assertTrue(err.text().contains("readlog: stopped"), err.text());
+
+        // The state was closed cleanly: a restart on an empty log still has erin.
+        Files.writeString(log, "");
+        var again = Launchers.run("readlog", Map.of(), "--once", "--log", log.toString(), "--db", db.toString());
+        assertEquals(0, again.exit(), again.err());
+        assertEquals("erin", published(db, "192.0.2.5").orElseThrow().user());
+    }
+
+    @Test
+    void secondReadlogOnTheSameStateRefusesToStart() throws Exception {
+        var log = log();
+        var db = dir.resolve("relay.db");
+        daemon = Launchers.command("readlog", Map.of(), "--log", log.toString(), "--db", db.toString()).start();
+        Launchers.await(Duration.ofSeconds(30), "the first publish", () -> Files.exists(db));
+        var second = Launchers.run("readlog", Map.of(), "--once", "--log", log.toString(), "--db", db.toString());
+        assertEquals(111, second.exit());
+        assertEquals(1, second.err().lines().count(), second.err());
+        assertTrue(second.err().startsWith("readlog: state ") && second.err().contains("in use by another readlog"), second.err());
+        assertTrue(daemon.isAlive(), "the running readlog is untouched");
+    }
+
+    @Test
+    void badArgumentsGiveOneClearLine() throws Exception {
+        var r = Launchers.run("readlog", Map.of(), "--log", "x", "--timeout", "soon");
+        assertEquals(2, r.exit());
+        assertTrue(r.err().lines().findFirst().orElseThrow().contains("--timeout"), r.err());
+        var none = Launchers.run("readlog", Map.of(), "--once");
+        assertEquals(2, none.exit());
+        assertTrue(none.err().startsWith("readlog: no log to follow"), none.err());
+        var conf = Launchers.run("readlog", Map.of("POPLOCK_CONFIG", dir.resolve("nope.conf").toString()), "--once");
+        assertEquals(2, conf.exit());
+        assertTrue(conf.err().contains("nope.conf"), conf.err());
+    }
+
+    @Test
+    void configFileIsSharedByAllPrograms() throws Exception {
+        var log = log(Dovecot.login(Instant.now(), "pop3", "192.0.2.8", "frank"));
+        var db = dir.resolve("relay.db");
+        var conf = Files.writeString(dir.resolve("poplock.conf"), "db = " + db + "\nlog = " + log + "\ntimeout = 2h\n");
+        var env = Map.of("POPLOCK_CONFIG", conf.toString());
+        assertEquals(0, Launchers.run("readlog", env, "--once").exit());
+        var e = published(db, "192.0.2.8").orElseThrow();
+        assertEquals(Duration.ofHours(2), Duration.between(e.login(), e.expiry()));
+        assertTrue(Launchers.run("showallowed", env).out().contains("frank"));
+    }
+}
