@@ -63,7 +63,7 @@ public final class Readlog implements Callable<Integer> {
             description = "write nothing; print each recognised login: address, user, definition")
     boolean dryRun;
 
-    @Option(names = "--poll-ms", paramLabel = "MS", defaultValue = "20", hidden = true,
+    @Option(names = "--poll-ms", paramLabel = "MS", defaultValue = "10", hidden = true,
             description = "how often the logs are checked for new lines")
     int pollMillis;
 
@@ -151,14 +151,16 @@ public final class Readlog implements Callable<Integer> {
             now = clock.instant();
             var next = relayState.nextExpiry();
             boolean expired = next.isPresent() && !next.get().isAfter(now) && relayState.sweep(now) > 0;
+            // Publish first: relaylock waits on it; the state commit that follows only guards
+            // against a crash, and a crash before it just makes readlog read those lines again.
+            if (recorded[0] > 0 || expired || dirty) {
+                dirty = !publisher.publish(relayState, now);
+            }
             if (lines > 0 || expired) {
                 for (var f : followers) {
                     f.position().ifPresent(p -> relayState.savePosition(f.path().toString(), p));
                 }
                 relayState.commit();
-            }
-            if (recorded[0] > 0 || expired || dirty) {
-                dirty = !publisher.publish(relayState, now);
             }
             if (once || stopping.get() || !pause()) {
                 break;

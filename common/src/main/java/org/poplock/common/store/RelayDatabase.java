@@ -33,6 +33,9 @@ import org.mapdb.volume.SingleByteArrayVol;
  */
 public final class RelayDatabase {
 
+    /** MapDB's default page is 1 MiB; small pages keep the file near its content's size. */
+    private static final long PAGE_SIZE = 64 * 1024;
+
     private final SortedTableMap<String, byte[]> table;
 
     private RelayDatabase(SortedTableMap<String, byte[]> table) {
@@ -98,8 +101,8 @@ public final class RelayDatabase {
         for (var entry : entries) {
             sorted.put(entry.ip(), entry.encodeValue());
         }
-        var volume = new ByteArrayVol();
-        SortedTableMap.create(volume, Serializer.STRING, Serializer.BYTE_ARRAY).createFrom(sorted);
+        var volume = new ByteArrayVol(16, 0); // 64 KiB slices, as the pages
+        SortedTableMap.create(volume, Serializer.STRING, Serializer.BYTE_ARRAY).pageSize(PAGE_SIZE).createFrom(sorted);
 
         var dir = live.toAbsolutePath().getParent();
         var tmp = dir.resolve("." + live.getFileName() + ".tmp");

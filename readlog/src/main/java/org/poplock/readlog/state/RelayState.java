@@ -5,8 +5,13 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import org.mapdb.DB;
 import org.mapdb.DBException;
 import org.mapdb.DBMaker;
@@ -18,19 +23,38 @@ import org.poplock.readlog.source.LogPosition;
 
 /**
  * readlog's working state, in a MapDB file only readlog opens: the relay entries and how far each
- * log has been read. Written with MapDB's write-ahead log, so a crash loses at most the batch in
- * progress, which the saved log positions make readlog read again.
+ * log has been read. Written with MapDB's write-ahead log, so a crash loses at most the batches
+ * not yet committed, and since log positions are committed together with the entries they led
+ * to, the next start reads exactly those lines again.
+ *
+ * <p>The daemon's loop works on the decoded entries in memory; {@link #commit()} hands the batch
+ * of changes to a writer thread, because a MapDB commit now and then replays its log into the
+ * store (measured: 450 ms with 10,000 entries) and relaylock must not wait for that.
  */
 public final class RelayState implements AutoCloseable {
 
     private final DB db;
-    private final HTreeMap<String, byte[]> entries;
+    private final HTreeMap<String, byte[]> stored;
     private final HTreeMap<String, long[]> positions;
+    /** The entries decoded, so the daemon's loop never walks MapDB to sweep or publish. */
+    private final Map<String, RelayEntry> entries = new HashMap<>();
+    /** No entry expires before this; may be earlier than the truth, never later. */
+    private Instant nextExpiry;
+    /** Changes since the last commit, applied to MapDB in order by the writer thread. */
+    private List<Runnable> pending = new ArrayList<>();
+    private final ExecutorService writer = Executors.newSingleThreadExecutor(r -> {
+        var t = new Thread(r, "state-writer");
+        t.setDaemon(true);
+        return t;
+    });
+    private volatile String writeFailure;
 
     private RelayState(DB db) {
         this.db = db;
-        this.entries = db.hashMap("entries", Serializer.STRING, Serializer.BYTE_ARRAY).createOrOpen();
+        this.stored = db.hashMap("entries", Serializer.STRING, Serializer.BYTE_ARRAY).createOrOpen();
         this.positions = db.hashMap("positions", Serializer.STRING, Serializer.LONG_ARRAY).createOrOpen();
+        stored.forEach((ip, value) -> entries.put(ip, RelayEntry.decode(ip, value)));
+        recomputeNextExpiry();
     }
 
     /** Opens or creates the state; a second readlog on the same file is refused, not allowed to corrupt it. */
@@ -39,7 +63,7 @@ public final class RelayState implements AutoCloseable {
             return new RelayState(DBMaker.fileDB(file.toFile()).transactionEnable().make());
         } catch (DBException.FileLocked e) {
             throw new IOException("state " + file + " is in use by another readlog (" + e.getMessage() + ")");
-        } catch (DBException e) {
+        } catch (DBException | IllegalArgumentException e) {
             throw new IOException("cannot open state " + file + ": " + e.getMessage(), e);
         }
     }
@@ -55,51 +79,51 @@ public final class RelayState implements AutoCloseable {
         if (!entry.isLiveAt(now)) {
             return false;
         }
-        var old = entries.get(login.ip());
-        if (old != null) {
-            var previous = RelayEntry.decode(login.ip(), old);
-            if (!previous.expiry().isBefore(entry.expiry())) {
-                return false;
-            }
+        var previous = entries.get(login.ip());
+        if (previous != null && !previous.expiry().isBefore(entry.expiry())) {
+            return false;
         }
-        entries.put(login.ip(), entry.encodeValue());
+        entries.put(login.ip(), entry);
+        var value = entry.encodeValue();
+        pending.add(() -> stored.put(login.ip(), value));
+        if (nextExpiry == null || entry.expiry().isBefore(nextExpiry)) {
+            nextExpiry = entry.expiry();
+        }
         return true;
     }
 
     /** Removes expired entries; returns how many. */
     public int sweep(Instant now) {
         int removed = 0;
-        for (var ip : new ArrayList<>(entries.getKeys())) {
-            var value = entries.get(ip);
-            if (value == null || !RelayEntry.decode(ip, value).isLiveAt(now)) {
-                entries.remove(ip);
+        for (var it = entries.values().iterator(); it.hasNext(); ) {
+            var e = it.next();
+            if (!e.isLiveAt(now)) {
+                it.remove();
+                pending.add(() -> stored.remove(e.ip()));
                 removed++;
             }
         }
+        recomputeNextExpiry();
         return removed;
     }
 
     public List<RelayEntry> live(Instant now) {
         var out = new ArrayList<RelayEntry>(entries.size());
-        entries.forEach((ip, value) -> {
-            var e = RelayEntry.decode(ip, value);
+        for (var e : entries.values()) {
             if (e.isLiveAt(now)) {
                 out.add(e);
             }
-        });
+        }
         return out;
     }
 
     /** When the earliest stored entry expires, so the daemon can sweep and republish on a quiet log. */
     public Optional<Instant> nextExpiry() {
-        Instant first = null;
-        for (var e : entries.getEntries()) {
-            var expiry = RelayEntry.decode(e.getKey(), e.getValue()).expiry();
-            if (first == null || expiry.isBefore(first)) {
-                first = expiry;
-            }
-        }
-        return Optional.ofNullable(first);
+        return Optional.ofNullable(nextExpiry);
+    }
+
+    private void recomputeNextExpiry() {
+        nextExpiry = entries.values().stream().map(RelayEntry::expiry).min(Instant::compareTo).orElse(null);
     }
 
     public Optional<LogPosition> position(String log) {
@@ -108,15 +132,42 @@ public final class RelayState implements AutoCloseable {
     }
 
     public void savePosition(String log, LogPosition position) {
-        positions.put(log, new long[] {position.inode(), position.offset()});
+        pending.add(() -> positions.put(log, new long[] {position.inode(), position.offset()}));
     }
 
+    /** Hands the changes so far to the writer thread; returns at once. */
     public void commit() {
-        db.commit();
+        if (pending.isEmpty()) {
+            return;
+        }
+        var batch = pending;
+        pending = new ArrayList<>();
+        writer.execute(() -> {
+            try {
+                batch.forEach(Runnable::run);
+                db.commit();
+                writeFailure = null;
+            } catch (RuntimeException e) {
+                writeFailure = e.toString();
+            }
+        });
     }
 
+    /** The last commit's failure (a full disk, say), or null; the entries in memory are still served. */
+    public String writeFailure() {
+        return writeFailure;
+    }
+
+    /** Commits what is pending, waits for the writer, and closes the file. */
     @Override
     public void close() {
+        commit();
+        writer.shutdown();
+        try {
+            writer.awaitTermination(1, TimeUnit.MINUTES);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         db.close();
     }
 }

@@ -1,0 +1,61 @@
+#!/usr/bin/env python3
+"""relaylock's cost per SMTP connection, side by side with a C baseline and an empty JVM.
+
+Each candidate is run N times (interleaved, so machine noise hits all alike) exec'ing /bin/true,
+as tcpserver would run it; wall time, CPU time (user+sys of the whole process, JVM threads
+included) and peak RSS come from wait4(). Prints medians and ratios against the C baseline.
+
+    mvn -B -q -DskipTests package && python3 bench/relaylock.py [-n 30] [--java /path/to/java]
+"""
+import argparse, os, resource, shutil, statistics, subprocess, sys, tempfile, time
+
+top = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ap = argparse.ArgumentParser()
+ap.add_argument("-n", type=int, default=30, help="runs per candidate")
+ap.add_argument("--java", default=shutil.which("java"), help="java to run relaylock and the empty JVM with")
+args = ap.parse_args()
+
+work = tempfile.mkdtemp(prefix="poplock-bench-")
+for c in ("baseline", "measure"):
+    subprocess.run(["gcc", "-O2", "-o", f"{work}/{c}", f"{top}/bench/{c}.c"], check=True)
+javac = os.path.join(os.path.dirname(os.path.realpath(args.java)), "javac")
+subprocess.run([javac, "-d", work, f"{top}/bench/Empty.java"], check=True)
+
+# A published database with one live entry for the client, written by the real readlog.
+log = f"{work}/mail.log"
+with open(log, "w") as f:
+    f.write(time.strftime("%b %e %H:%M:%S") + " pop3-login: Info: Login: user=<alice>, method=PLAIN, rip=192.0.2.10, lip=192.0.2.1, mpid=1, session=<a>\n")
+db = f"{work}/relay.db"
+env = dict(os.environ, JAVA=args.java, TCPREMOTEIP="192.0.2.10")
+subprocess.run([f"{top}/packaging/bin/readlog", "--once", "--log", log, "--db", db], check=True, env=env, stderr=subprocess.DEVNULL)
+
+candidates = {
+    "C stat+setenv+execv": [f"{work}/baseline", db, "/bin/true"],
+    "empty JVM": [args.java, "-Xshare:auto", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-cp", work, "Empty"],
+    "relaylock (launcher)": [f"{top}/packaging/bin/relaylock", "--db", db, "/bin/true"],
+}
+samples = {name: [] for name in candidates}
+
+def run(cmd):
+    out = subprocess.run([f"{work}/measure"] + cmd, env=env, check=True, capture_output=True, text=True).stdout.split()
+    wall_us, cpu_us, rss_kb, status = map(int, out)
+    if status != 0:
+        sys.exit(f"{cmd[0]} exited {status}")
+    return wall_us / 1e6, cpu_us / 1e6, rss_kb / 1024
+
+for name, cmd in candidates.items():  # warm the page cache once
+    run(cmd)
+for _ in range(args.n):
+    for name, cmd in candidates.items():
+        samples[name].append(run(cmd))
+
+base_wall = statistics.median(s[0] for s in samples["C stat+setenv+execv"])
+base_cpu = statistics.median(s[1] for s in samples["C stat+setenv+execv"])
+print(f"java: {args.java}; {args.n} runs each, exec'ing /bin/true; medians")
+print(f"{'candidate':24} {'wall ms':>9} {'CPU ms':>9} {'peak MiB':>9} {'wall/C':>8} {'CPU/C':>8}")
+for name, s in samples.items():
+    wall = statistics.median(x[0] for x in s)
+    cpu = statistics.median(x[1] for x in s)
+    rss = max(x[2] for x in s)
+    print(f"{name:24} {wall*1000:9.1f} {cpu*1000:9.1f} {rss:9.1f} {wall/base_wall:8.0f}x {cpu/max(base_cpu,1e-6):8.0f}x")
+shutil.rmtree(work)

@@ -1,0 +1,129 @@
+package org.poplock.packaging.bench;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.poplock.common.store.RelayDatabase;
+
+/**
+ * Benchmark, not a test: the time from a Dovecot login line being appended to a followed log to the
+ * published database containing it, with {@code ENTRIES} live entries and a steady {@code RATE}
+ * logins per second, through the real readlog launcher. Prints p50, p99 and max.
+ *
+ * <p>Run: {@code bench/publish-latency [ENTRIES] [RATE] [SECONDS]} (after {@code mvn -B -q -DskipTests package}
+ * with test classes built: {@code mvn -B -q -DskipTests test-compile package}).
+ */
+public final class PublishLatency {
+
+    private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSSSSxxx").withZone(ZoneOffset.UTC);
+
+    public static void main(String[] args) throws Exception {
+        int entries = args.length > 0 ? Integer.parseInt(args[0]) : 10_000;
+        int rate = args.length > 1 ? Integer.parseInt(args[1]) : 100;
+        int seconds = args.length > 2 ? Integer.parseInt(args[2]) : 20;
+        var bin = Path.of(System.getProperty("poplock.bin", "packaging/bin")).toAbsolutePath();
+        var dir = Files.createTempDirectory("poplock-latency-");
+        var log = dir.resolve("mail.log");
+        var db = dir.resolve("relay.db");
+
+        var initial = new StringBuilder();
+        for (int i = 0; i < entries; i++) {
+            initial.append(line(Instant.now(), "10." + (i >> 16 & 255) + "." + (i >> 8 & 255) + "." + (i & 255)));
+        }
+        Files.writeString(log, initial);
+        var readlog = new ProcessBuilder(bin.resolve("readlog").toString(), "--log", log.toString(), "--db", db.toString())
+                .redirectErrorStream(true).redirectOutput(dir.resolve("readlog.out").toFile()).start();
+        try {
+            while (count(db) < entries) {
+                Thread.sleep(20);
+            }
+            var appended = new ConcurrentHashMap<String, Long>();
+            var latencies = Collections.synchronizedList(new ArrayList<Long>());
+            var watcher = new Thread(() -> watch(db, appended, latencies));
+            watcher.setDaemon(true);
+            watcher.start();
+
+            long interval = 1_000_000_000L / rate;
+            long start = System.nanoTime();
+            int total = rate * seconds;
+            for (int i = 0; i < total; i++) {
+                long due = start + i * interval;
+                long wait = due - System.nanoTime();
+                if (wait > 0) {
+                    java.util.concurrent.locks.LockSupport.parkNanos(wait);
+                }
+                var ip = "172." + (16 + (i >> 16 & 15)) + "." + (i >> 8 & 255) + "." + (i & 255);
+                Files.writeString(log, line(Instant.now(), ip), StandardOpenOption.APPEND);
+                appended.put(ip, System.nanoTime());
+            }
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (!appended.isEmpty() && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            List<Long> sorted;
+            synchronized (latencies) {
+                sorted = new ArrayList<>(latencies);
+            }
+            Collections.sort(sorted);
+            System.out.printf("publish latency, %d live entries, %d logins/s for %d s: n=%d p50=%.1f ms p99=%.1f ms max=%.1f ms, lost=%d%n",
+                    entries, rate, seconds, sorted.size(), ms(pct(sorted, 50)), ms(pct(sorted, 99)), ms(sorted.get(sorted.size() - 1)),
+                    appended.size());
+        } finally {
+            readlog.destroy();
+            readlog.waitFor();
+        }
+    }
+
+    private static void watch(Path db, Map<String, Long> appended, List<Long> latencies) {
+        Object lastKey = null;
+        while (true) {
+            try {
+                var key = Files.readAttributes(db, "unix:ino").get("ino");
+                if (!key.equals(lastKey)) {
+                    lastKey = key;
+                    var read = RelayDatabase.open(db);
+                    long now = System.nanoTime();
+                    for (var ip : List.copyOf(appended.keySet())) {
+                        if (read.find(ip).isPresent()) {
+                            latencies.add(now - appended.remove(ip));
+                        }
+                    }
+                }
+            } catch (IOException e) {
+                // between rename and read: try again
+            }
+            // Poll the name every 0.5 ms: fine enough for the figures, without taking a core from readlog.
+            java.util.concurrent.locks.LockSupport.parkNanos(500_000);
+        }
+    }
+
+    private static int count(Path db) {
+        try {
+            return RelayDatabase.open(db).entries().size();
+        } catch (IOException e) {
+            return -1;
+        }
+    }
+
+    private static String line(Instant t, String ip) {
+        return STAMP.format(t) + " mail dovecot: pop3-login: Login: user=<u" + ip + ">, method=PLAIN, rip=" + ip
+                + ", lip=192.0.2.1, mpid=1, TLS, session=<x>\n";
+    }
+
+    private static long pct(List<Long> sorted, int p) {
+        return sorted.get(Math.min(sorted.size() - 1, (int) Math.ceil(p / 100.0 * sorted.size()) - 1));
+    }
+
+    private static double ms(long nanos) {
+        return nanos / 1e6;
+    }
+}
