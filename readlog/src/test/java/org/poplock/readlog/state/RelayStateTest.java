@@ -1,0 +1,93 @@
+package org.poplock.readlog.state;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.poplock.readlog.parse.Login;
+import org.poplock.readlog.source.LogPosition;
+
+class RelayStateTest {
+
+    @TempDir
+    Path dir;
+
+    private final Instant now = Instant.parse("2026-11-22T12:00:00Z");
+    private final Duration timeout = Duration.ofMinutes(15);
+
+    private Login login(String ip, String user, Instant at) {
+        return new Login(ip, user, at, "dovecot");
+    }
+
+    @Test
+    void newerLoginRefreshesOlderNeverShortens() throws IOException {
+        try (var state = RelayState.open(dir.resolve("s"))) {
+            assertTrue(state.record(login("192.0.2.1", "alice", now.minusSeconds(600)), timeout, now));
+            assertTrue(state.record(login("192.0.2.1", "alice", now.minusSeconds(60)), timeout, now), "a newer login refreshes");
+            assertFalse(state.record(login("192.0.2.1", "alice", now.minusSeconds(300)), timeout, now), "an older line changes nothing");
+            var e = state.live(now).get(0);
+            assertEquals(now.minusSeconds(60), e.login());
+            assertEquals(now.minusSeconds(60).plus(timeout), e.expiry());
+        }
+    }
+
+    @Test
+    void loginsExpiredByTheirOwnStampAreNotRecorded() throws IOException {
+        try (var state = RelayState.open(dir.resolve("s"))) {
+            assertFalse(state.record(login("192.0.2.1", "old", now.minus(Duration.ofMinutes(16))), timeout, now));
+            assertEquals(List.of(), state.live(now));
+        }
+    }
+
+    @Test
+    void stampFromTheFutureCountsAsNow() throws IOException {
+        try (var state = RelayState.open(dir.resolve("s"))) {
+            state.record(login("192.0.2.1", "alice", now.plus(Duration.ofDays(1))), timeout, now);
+            assertEquals(now.plus(timeout), state.live(now).get(0).expiry());
+        }
+    }
+
+    @Test
+    void sweepRemovesExpiredAndNextExpiryFollows() throws IOException {
+        try (var state = RelayState.open(dir.resolve("s"))) {
+            state.record(login("192.0.2.1", "a", now.minusSeconds(800)), timeout, now);
+            state.record(login("192.0.2.2", "b", now.minusSeconds(100)), timeout, now);
+            assertEquals(now.minusSeconds(800).plus(timeout), state.nextExpiry().orElseThrow());
+            var later = now.plusSeconds(200);
+            assertEquals(1, state.sweep(later));
+            assertEquals(List.of("192.0.2.2"), state.live(later).stream().map(e -> e.ip()).toList());
+            assertEquals(now.minusSeconds(100).plus(timeout), state.nextExpiry().orElseThrow());
+        }
+    }
+
+    @Test
+    void entriesAndPositionsSurviveReopening() throws IOException {
+        var file = dir.resolve("s");
+        try (var state = RelayState.open(file)) {
+            state.record(login("2001:db8::1", "bob", now), timeout, now);
+            state.savePosition("/var/log/mail.log", new LogPosition(42, 1234));
+            state.commit();
+        }
+        try (var state = RelayState.open(file)) {
+            assertEquals("bob", state.live(now).get(0).user());
+            assertEquals(new LogPosition(42, 1234), state.position("/var/log/mail.log").orElseThrow());
+        }
+    }
+
+    @Test
+    void secondOpenOfTheSameStateIsRefused() throws IOException {
+        var file = dir.resolve("s");
+        try (var state = RelayState.open(file)) {
+            var e = assertThrows(IOException.class, () -> RelayState.open(file));
+            assertTrue(e.getMessage().contains("in use by another readlog"), e.getMessage());
+        }
+    }
+}
