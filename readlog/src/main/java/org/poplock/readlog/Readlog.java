@@ -84,17 +84,7 @@ public final class Readlog implements Callable<Integer> {
     }
 
     int run(String[] args, java.util.Map<String, String> env) {
-        var cmd = new CommandLine(this);
-        try {
-            var configFile = ConfigFile.locate(args, env);
-            cmd.setDefaultValueProvider(new CommandLine.PropertiesDefaultProvider(configFile.values()));
-        } catch (IOException e) {
-            err.println("readlog: " + e.getMessage());
-            return 2;
-        }
-        cmd.setErr(new java.io.PrintWriter(err, true));
-        cmd.setOut(new java.io.PrintWriter(out, true));
-        return cmd.execute(args);
+        return org.poplock.common.config.Cli.run(this, "readlog", args, env, out, err);
     }
 
     @Override

@@ -56,16 +56,7 @@ public final class ShowAllowed implements Callable<Integer> {
     }
 
     int run(String[] args, Map<String, String> env) {
-        var cmd = new CommandLine(this);
-        try {
-            cmd.setDefaultValueProvider(new CommandLine.PropertiesDefaultProvider(ConfigFile.locate(args, env).values()));
-        } catch (IOException e) {
-            err.println("showallowed: " + e.getMessage());
-            return 2;
-        }
-        cmd.setErr(new java.io.PrintWriter(err, true));
-        cmd.setOut(new java.io.PrintWriter(out, true));
-        return cmd.execute(args);
+        return org.poplock.common.config.Cli.run(this, "showallowed", args, env, out, err);
     }
 
     @Override
