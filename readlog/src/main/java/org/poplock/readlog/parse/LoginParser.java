@@ -2,25 +2,48 @@ package org.poplock.readlog.parse;
 
 import java.time.Clock;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.regex.Matcher;
 import org.poplock.common.address.IpAddress;
 
 /**
  * Turns a log line into a {@link Login}, or nothing. Log lines are attacker input: the address is
  * only ever taken from the group a definition anchors on, and must parse as a literal address.
+ *
+ * <p>Most lines of a mail log belong to programs no definition knows (the MTA, cron, the kernel):
+ * the syslog program tag is read once and only the definitions for that tag are tried.
  */
 public final class LoginParser {
 
     /** Longer lines are not logins of any server we know; refusing them bounds the regex work per line. */
     public static final int MAX_LINE = 8192;
+    /** Process ids remembered for two-line servers (popa3d): enough for every open POP session. */
+    private static final int MAX_SESSIONS = 4096;
 
-    private final List<ServerDefinition> definitions;
+    private final Map<String, List<ServerDefinition>> byTag = new HashMap<>();
+    private final List<ServerDefinition> anyTag = new ArrayList<>();
     private final LogStamps stamps;
     private final Clock clock;
+    private final Map<String, String> sessions = new LinkedHashMap<>(256, 0.75f, false) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
+            return size() > MAX_SESSIONS;
+        }
+    };
 
     public LoginParser(List<ServerDefinition> definitions, Clock clock) {
-        this.definitions = List.copyOf(definitions);
+        for (var def : definitions) {
+            if (def.anyTag()) {
+                anyTag.add(def);
+            } else {
+                def.tags().forEach(tag -> byTag.computeIfAbsent(tag, t -> new ArrayList<>()).add(def));
+            }
+        }
         this.stamps = new LogStamps(clock);
         this.clock = clock;
     }
@@ -29,28 +52,93 @@ public final class LoginParser {
         if (line.length() > MAX_LINE) {
             return Optional.empty();
         }
-        StampedLine stamped = null;
-        for (var def : definitions) {
-            if (!def.require().isEmpty() && !line.contains(def.require())) {
-                continue;
-            }
-            if (stamped == null) {
-                stamped = stamps.split(line);
-            }
-            for (var pattern : def.logins()) {
-                var m = pattern.matcher(stamped.message());
-                if (!m.lookingAt()) {
-                    continue;
+        var stamped = stamps.split(line);
+        var message = stamped.message();
+        var tagged = byTag.get(programTag(message));
+        if (tagged != null) {
+            for (var def : tagged) {
+                var login = match(def, message, stamped, line);
+                if (login != null) {
+                    return Optional.of(login);
                 }
-                var ip = IpAddress.bytesOrNull(m.group("ip"));
-                var user = m.group("user");
-                if (ip == null || user == null || user.isEmpty()) {
-                    continue;
-                }
-                var time = stamped.time() == null ? Instant.now(clock) : stamped.time();
-                return Optional.of(new Login(IpAddress.format(ip), user, time, def.name()));
+            }
+        }
+        for (var def : anyTag) {
+            var login = match(def, message, stamped, line);
+            if (login != null) {
+                return Optional.of(login);
             }
         }
         return Optional.empty();
+    }
+
+    private Login match(ServerDefinition def, String message, StampedLine stamped, String line) {
+        if (!def.require().isEmpty() && !message.contains(def.require())) {
+            rememberSession(def, message);
+            return null;
+        }
+        for (var pattern : def.logins()) {
+            var m = pattern.matcher(message);
+            if (!m.lookingAt()) {
+                continue;
+            }
+            var user = m.group("user");
+            var ipText = ServerDefinition.hasGroup(pattern, "ip") ? m.group("ip") : sessions.remove(def.name() + " " + m.group("pid"));
+            var ip = IpAddress.bytesOrNull(ipText);
+            if (ip == null || user == null || user.isEmpty()) {
+                continue;
+            }
+            return new Login(IpAddress.format(ip), user, time(m, pattern, stamped), def.name());
+        }
+        rememberSession(def, message);
+        return null;
+    }
+
+    private void rememberSession(ServerDefinition def, String message) {
+        for (var pattern : def.sessions()) {
+            var m = pattern.matcher(message);
+            if (m.lookingAt() && IpAddress.isLiteral(m.group("ip"))) {
+                sessions.put(def.name() + " " + m.group("pid"), m.group("ip"));
+                return;
+            }
+        }
+    }
+
+    private Instant time(Matcher m, java.util.regex.Pattern pattern, StampedLine stamped) {
+        if (ServerDefinition.hasGroup(pattern, "time") && m.group("time") != null) {
+            var own = stamps.split(m.group("time") + " ").time();
+            if (own != null) {
+                return own;
+            }
+        }
+        return stamped.time() == null ? Instant.now(clock) : stamped.time();
+    }
+
+    /**
+     * The syslog program name of a message ({@code host prog[pid]: text} or, in a server's own log,
+     * {@code prog: text}), without the pid; null when the message has none.
+     */
+    static String programTag(String message) {
+        int sp = message.indexOf(' ');
+        if (sp <= 0) {
+            return null;
+        }
+        int start = 0;
+        int end = sp;
+        if (message.charAt(sp - 1) != ':') {
+            start = sp + 1;
+            end = message.indexOf(' ', start);
+            if (end <= start || message.charAt(end - 1) != ':') {
+                return null;
+            }
+        }
+        end--; // the colon
+        if (end > start && message.charAt(end - 1) == ']') {
+            int open = message.lastIndexOf('[', end - 1);
+            if (open > start) {
+                end = open;
+            }
+        }
+        return message.substring(start, end);
     }
 }

@@ -7,31 +7,77 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 
 /**
- * How one POP3/IMAP server writes a successful login, as data (like a fail2ban filter): a name,
- * literal text every success line contains (a cheap test before any regular expression runs), and
- * one or more expressions over the message after the timestamp, each with named groups {@code ip}
- * and {@code user}. The expressions are anchored on the line's structure: the program tag, then
- * the success keyword, so text a client got into the log elsewhere cannot pose as a login.
+ * How one POP3/IMAP server writes a successful login, as data (like a fail2ban filter).
  *
- * <p>File format: {@code key = value} lines, {@code #} comments; keys {@code name},
- * {@code require} and {@code login} (repeatable). Values are taken literally: no escapes.
+ * <p>File format: {@code key = value} lines and {@code #} comments; values are taken literally.
+ * <ul>
+ * <li>{@code name}: what {@code --parser} and {@code --dry-run} call it.</li>
+ * <li>{@code tags}: the syslog program names its lines carry ({@code dovecot}, {@code ipop3d}, ...);
+ *     a line with another tag is never tried against it. {@code *} means any line.</li>
+ * <li>{@code require}: literal text every success line contains: a cheap test before any expression.</li>
+ * <li>{@code login} (repeatable): an expression over the message after the timestamp, matched from its
+ *     start, with named groups {@code user} and {@code ip}, or {@code user} and {@code pid} for servers
+ *     that name the address in an earlier line of the same process; optional {@code time}.</li>
+ * <li>{@code session} (repeatable): such an earlier line, with groups {@code pid} and {@code ip}.</li>
+ * </ul>
+ * Expressions are anchored on the line's structure, the program tag then the success keyword, and
+ * end at the end of the line where the server puts the address last, so that text a client got
+ * into the log (a user name, a host name, an SMTP command) cannot pose as a login.
+ *
+ * <p>Shorthands: {@code {host}} an optional syslog host name, {@code {pid}} an optional {@code [1234]},
+ * {@code {addr}} the characters of an address (the captured text must still parse as one).
  */
-public record ServerDefinition(String name, String require, List<Pattern> logins) {
+public record ServerDefinition(String name, Set<String> tags, String require, List<Pattern> logins, List<Pattern> sessions) {
+
+    private static final Map<String, String> SHORTHANDS = Map.of(
+            "{host}", "(?:[^\\s:\\[\\]]+ )?",
+            "{pid}", "(?:\\[\\d+\\])?",
+            "{addr}", "[0-9A-Fa-f:.]+");
 
     public ServerDefinition {
-        if (name == null || name.isEmpty() || logins.isEmpty()) {
-            throw new IllegalArgumentException("a server definition needs a name and at least one login expression");
+        if (name == null || name.isEmpty() || !name.matches("[A-Za-z0-9_-]+")) {
+            throw new IllegalArgumentException("a server definition needs a name of letters, digits, - and _");
+        }
+        if (logins.isEmpty()) {
+            throw new IllegalArgumentException("definition " + name + " has no login expression");
         }
         for (var p : logins) {
-            if (!p.pattern().contains("(?<ip>") || !p.pattern().contains("(?<user>")) {
-                throw new IllegalArgumentException("definition " + name + ": login expression needs named groups ip and user: " + p);
+            if (!hasGroup(p, "user") || !(hasGroup(p, "ip") || hasGroup(p, "pid") && !sessions.isEmpty())) {
+                throw new IllegalArgumentException("definition " + name
+                        + ": a login expression needs named groups user and ip (or pid, with a session expression): " + p);
             }
         }
+        for (var p : sessions) {
+            if (!hasGroup(p, "pid") || !hasGroup(p, "ip")) {
+                throw new IllegalArgumentException("definition " + name + ": a session expression needs named groups pid and ip: " + p);
+            }
+        }
+        tags = Set.copyOf(tags);
         logins = List.copyOf(logins);
+        sessions = List.copyOf(sessions);
+    }
+
+    /** An admin's definition from the configuration file: one expression, tried on every line. */
+    public static ServerDefinition custom(String name, List<String> expressions) {
+        var logins = new ArrayList<Pattern>();
+        for (var e : expressions) {
+            logins.add(compile(e, "custom definition " + name));
+        }
+        return new ServerDefinition(name, Set.of("*"), "", logins, List.of());
+    }
+
+    static boolean hasGroup(Pattern p, String group) {
+        return p.pattern().contains("(?<" + group + ">");
+    }
+
+    public boolean anyTag() {
+        return tags.contains("*");
     }
 
     /** The built-in definitions, in the order they are tried. */
@@ -47,8 +93,10 @@ public record ServerDefinition(String name, String require, List<Pattern> logins
 
     public static ServerDefinition parse(String text, String origin) {
         String name = null;
+        var tags = Set.<String>of();
         String require = "";
         var logins = new ArrayList<Pattern>();
+        var sessions = new ArrayList<Pattern>();
         int lineNo = 0;
         for (var raw : text.split("\n")) {
             lineNo++;
@@ -62,23 +110,35 @@ public record ServerDefinition(String name, String require, List<Pattern> logins
             }
             var key = line.substring(0, eq).strip();
             var value = line.substring(eq + 1).strip();
+            var where = origin + " line " + lineNo;
             switch (key) {
                 case "name" -> name = value;
+                case "tags" -> tags = Set.of(value.split("\\s+"));
                 case "require" -> require = value;
-                case "login" -> {
-                    try {
-                        logins.add(Pattern.compile(value));
-                    } catch (PatternSyntaxException e) {
-                        throw new IllegalArgumentException(origin + " line " + lineNo + ": bad expression: " + e.getDescription());
-                    }
-                }
-                default -> throw new IllegalArgumentException(origin + " line " + lineNo + ": unknown key '" + key + "'");
+                case "login" -> logins.add(compile(value, where));
+                case "session" -> sessions.add(compile(value, where));
+                default -> throw new IllegalArgumentException(where + ": unknown key '" + key + "'");
             }
         }
+        if (tags.isEmpty()) {
+            throw new IllegalArgumentException(origin + ": no tags (use tags = * to try every line)");
+        }
         try {
-            return new ServerDefinition(name, require, logins);
+            return new ServerDefinition(name, tags, require, logins, sessions);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(origin + ": " + e.getMessage());
+        }
+    }
+
+    private static Pattern compile(String expression, String where) {
+        var expanded = expression;
+        for (var s : SHORTHANDS.entrySet()) {
+            expanded = expanded.replace(s.getKey(), s.getValue());
+        }
+        try {
+            return Pattern.compile(expanded);
+        } catch (PatternSyntaxException e) {
+            throw new IllegalArgumentException(where + ": bad expression: " + e.getDescription());
         }
     }
 
