@@ -162,4 +162,54 @@ class ReadlogTest {
         assertEquals(Duration.ofHours(2), Duration.between(e.login(), e.expiry()));
         assertTrue(Launchers.run("showallowed", env).out().contains("frank"));
     }
+
+    @Test
+    void customDefinitionFromTheConfigFileWithTheSameAddressValidation() throws Exception {
+        var log = log(
+                "2026-11-22T10:00:00Z mail mypop[12]: OK user alice from 192.0.2.31\n",
+                "2026-11-22T10:00:01Z mail mypop[13]: OK user bob from 999.1.1.1\n",
+                "2026-11-22T10:00:02Z mail mypop[14]: OK user carol from mail.example.org\n",
+                Dovecot.login(Instant.parse("2026-11-22T10:00:03Z"), "pop3", "192.0.2.32", "dave"));
+        var conf = Files.writeString(dir.resolve("poplock.conf"),
+                "# a server of our own\ncustom.mypop = \\S+ mypop\\[\\d+\\]: OK user (?<user>\\S+) from (?<ip>\\S+)$\n");
+        var env = Map.of("POPLOCK_CONFIG", conf.toString());
+        var all = Launchers.run("readlog", env, "--dry-run", "--once", "--log", log.toString());
+        assertEquals(0, all.exit(), all.err());
+        assertEquals("192.0.2.31 alice mypop\n192.0.2.32 dave dovecot\n", all.out());
+
+        var narrowed = Launchers.run("readlog", env, "--dry-run", "--once", "--parser", "mypop", "--log", log.toString());
+        assertEquals("192.0.2.31 alice mypop\n", narrowed.out());
+        var listed = Launchers.run("readlog", env, "--list-parsers");
+        assertTrue(listed.out().contains("mypop (custom, every line)\n") && listed.out().contains("popa3d popa3d\n"), listed.out());
+
+        var unknown = Launchers.run("readlog", env, "--once", "--parser", "sendmail", "--log", log.toString());
+        assertEquals(2, unknown.exit());
+        assertTrue(unknown.err().startsWith("readlog: unknown parser 'sendmail' (known: dovecot, courier"), unknown.err());
+        var bad = Files.writeString(dir.resolve("bad.conf"), "custom.broken = (?<user>x) no ip group\n");
+        var refused = Launchers.run("readlog", Map.of("POPLOCK_CONFIG", bad.toString()), "--once", "--log", log.toString());
+        assertEquals(2, refused.exit());
+        assertTrue(refused.err().contains("broken") && refused.err().contains("ip"), refused.err());
+    }
+
+    @Test
+    void neverRelayNetworksAndDeniedUsersAreNotRecorded() throws Exception {
+        var now = Instant.now();
+        var log = log(Dovecot.login(now, "pop3", "10.1.2.3", "alice"),
+                Dovecot.login(now, "pop3", "192.0.2.40", "root"),
+                Dovecot.login(now, "imap", "::ffff:192.0.2.41", "bob"));
+        var db = dir.resolve("relay.db");
+        var args = new String[] {"--once", "--log", log.toString(), "--db", db.toString(), "--never-relay", "10.0.0.0/8",
+            "--deny-user", "root"};
+        var r = Launchers.run("readlog", Map.of(), args);
+        assertEquals(0, r.exit(), r.err());
+        assertEquals(List.of("192.0.2.41"), RelayDatabase.open(db).entries().stream().map(RelayEntry::ip).toList());
+
+        var dry = Launchers.run("readlog", Map.of(), "--dry-run", "--once", "--log", log.toString(), "--never-relay", "10.0.0.0/8",
+                "--deny-user", "root");
+        assertEquals("10.1.2.3 alice dovecot (not recorded: never-relay 10.0.0.0/8)\n192.0.2.40 root dovecot (not recorded: deny-user)\n"
+                + "192.0.2.41 bob dovecot\n", dry.out());
+        var bad = Launchers.run("readlog", Map.of(), "--once", "--log", log.toString(), "--never-relay", "10.0.0.0/33");
+        assertEquals(2, bad.exit());
+        assertEquals(1, bad.err().lines().count(), bad.err());
+    }
 }

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.poplock.common.address.Cidr;
 import org.poplock.common.address.Printable;
 import org.poplock.common.config.ConfigFile;
 import org.poplock.common.config.Timeouts;
@@ -63,6 +64,21 @@ public final class Readlog implements Callable<Integer> {
             description = "write nothing; print each recognised login: address, user, definition")
     boolean dryRun;
 
+    @Option(names = "--parser", paramLabel = "NAME", split = ",",
+            description = "only these server definitions (default: all built-in and custom ones); see --list-parsers")
+    List<String> parsers = new ArrayList<>();
+
+    @Option(names = "--list-parsers", description = "list the server definitions and exit")
+    boolean listParsers;
+
+    @Option(names = "--never-relay", paramLabel = "CIDR", split = ",",
+            description = "never record logins from this network (a NAT gateway, networks that relay anyway); repeatable")
+    List<String> neverRelay = new ArrayList<>();
+
+    @Option(names = "--deny-user", paramLabel = "NAME", split = ",",
+            description = "never record logins of this user; repeatable")
+    List<String> denyUsers = new ArrayList<>();
+
     @Option(names = "--poll-ms", paramLabel = "MS", defaultValue = "10", hidden = true,
             description = "how often the logs are checked for new lines")
     int pollMillis;
@@ -71,6 +87,7 @@ public final class Readlog implements Callable<Integer> {
     private final PrintStream out;
     private final PrintStream err;
     private final AtomicBoolean stopping = new AtomicBoolean();
+    private ConfigFile configFile;
 
     Readlog(Clock clock, PrintStream out, PrintStream err) {
         this.clock = clock;
@@ -84,41 +101,83 @@ public final class Readlog implements Callable<Integer> {
     }
 
     int run(String[] args, java.util.Map<String, String> env) {
+        try {
+            configFile = ConfigFile.locate(args, env);
+        } catch (IOException e) {
+            err.println("readlog: " + e.getMessage());
+            return 2;
+        }
         return org.poplock.common.config.Cli.run(this, "readlog", args, env, out, err);
     }
 
     @Override
     public Integer call() {
+        List<ServerDefinition> definitions;
+        LoginPolicy policy;
+        try {
+            definitions = definitions();
+            policy = new LoginPolicy(neverRelay.stream().map(Cidr::parse).toList(), java.util.Set.copyOf(denyUsers));
+        } catch (IllegalArgumentException e) {
+            err.println("readlog: " + e.getMessage());
+            return 2;
+        }
+        if (listParsers) {
+            definitions.forEach(d -> out.println(d.name() + " " + (d.anyTag() ? "(custom, every line)" : String.join(",", new java.util.TreeSet<>(d.tags())))));
+            return 0;
+        }
         if (logs.isEmpty()) {
             err.println("readlog: no log to follow: give --log PATH (or log = PATH in the configuration file)");
             return 2;
         }
-        var parser = new LoginParser(ServerDefinition.builtIn(), clock);
+        var parser = new LoginParser(definitions, clock);
         installSignalHandlers();
         if (dryRun) {
-            return dryRun(parser);
+            return dryRun(parser, policy);
         }
         var statePath = state != null ? state : db.toAbsolutePath().resolveSibling("readlog.state");
         try (var relayState = RelayState.open(statePath)) {
-            return follow(parser, relayState);
+            return follow(parser, policy, relayState);
         } catch (IOException e) {
             err.println("readlog: " + e.getMessage());
             return 111;
         }
     }
 
-    private int dryRun(LoginParser parser) {
+    /**
+     * The built-in definitions and the admin's {@code custom.NAME = expression} ones, narrowed by
+     * {@code --parser}.
+     */
+    private List<ServerDefinition> definitions() {
+        var all = new ArrayList<>(ServerDefinition.builtIn());
+        configFile.entries().forEach((key, values) -> {
+            if (key.startsWith("custom.")) {
+                all.add(ServerDefinition.custom(key.substring("custom.".length()), values));
+            }
+        });
+        if (parsers.isEmpty()) {
+            return all;
+        }
+        var names = all.stream().map(ServerDefinition::name).toList();
+        for (var p : parsers) {
+            if (!names.contains(p)) {
+                throw new IllegalArgumentException("unknown parser '" + p + "' (known: " + String.join(", ", names) + ")");
+            }
+        }
+        return all.stream().filter(d -> parsers.contains(d.name())).toList();
+    }
+
+    private int dryRun(LoginParser parser, LoginPolicy policy) {
         var followers = followers(null);
         do {
             for (var f : followers) {
-                f.poll(line -> parser.parse(line).ifPresent(l ->
-                        out.println(l.ip() + " " + printableUser(l.user()) + " " + l.server())));
+                f.poll(line -> parser.parse(line).ifPresent(l -> out.println(l.ip() + " " + printableUser(l.user()) + " " + l.server()
+                        + policy.refusal(l).map(why -> " (not recorded: " + why + ")").orElse(""))));
             }
         } while (!once && !stopping.get() && pause());
         return 0;
     }
 
-    private int follow(LoginParser parser, RelayState relayState) {
+    private int follow(LoginParser parser, LoginPolicy policy, RelayState relayState) {
         var publisher = new Publisher(db, this::say);
         var followers = followers(relayState);
         say("following " + followers.stream().map(f -> f.path().toString()).toList()
@@ -132,7 +191,7 @@ public final class Readlog implements Callable<Integer> {
             recorded[0] = 0;
             int lines = 0;
             for (var f : followers) {
-                lines += f.poll(line -> parser.parse(line).ifPresent(login -> {
+                lines += f.poll(line -> parser.parse(line).filter(login -> policy.refusal(login).isEmpty()).ifPresent(login -> {
                     if (relayState.record(login, timeout, clock.instant())) {
                         recorded[0]++;
                     }

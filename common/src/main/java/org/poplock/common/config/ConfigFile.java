@@ -1,23 +1,28 @@
 package org.poplock.common.config;
 
 import java.io.IOException;
-import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 
 /**
  * The one configuration file all three programs read, so that the daemon and the SMTP run script
- * cannot disagree on the database or the timeout. Java properties syntax, keys are the long
- * option names without dashes: {@code db = /var/lib/poplock/relay.db}, {@code timeout = 15m}.
+ * cannot disagree on the database or the timeout. Lines are {@code key = value}, {@code #} starts a
+ * comment line, keys are the long option names without dashes ({@code db}, {@code timeout},
+ * {@code log}); a key may repeat where the option does ({@code log}, {@code never-relay}).
+ * Values are taken literally, without the escapes of Java properties files, so that a custom
+ * server definition ({@code custom.NAME = expression}) keeps its backslashes.
  *
  * <p>Which file: {@code --config FILE}, else {@code $POPLOCK_CONFIG}, else {@value #DEFAULT_PATH}.
  * The default file may be missing; a file the admin named must exist.
  */
-public record ConfigFile(Path path, Properties values) {
+public record ConfigFile(Path path, Map<String, List<String>> entries) {
 
     public static final String DEFAULT_PATH = "/etc/poplock/poplock.conf";
     public static final String ENV = "POPLOCK_CONFIG";
@@ -45,19 +50,47 @@ public record ConfigFile(Path path, Properties values) {
     }
 
     public static ConfigFile load(Path path, boolean required) throws IOException {
-        var values = new Properties();
-        try (Reader in = Files.newBufferedReader(path, StandardCharsets.UTF_8)) {
-            values.load(in);
+        var entries = new LinkedHashMap<String, List<String>>();
+        List<String> lines;
+        try {
+            lines = Files.readAllLines(path, StandardCharsets.UTF_8);
         } catch (NoSuchFileException e) {
             if (required) {
                 throw new NoSuchFileException(path.toString(), null, "configuration file not found");
             }
+            return new ConfigFile(path, entries);
+        } catch (IOException e) {
+            throw new IOException("cannot read configuration " + path + ": " + e.getMessage(), e);
         }
-        return new ConfigFile(path, values);
+        for (int i = 0; i < lines.size(); i++) {
+            var line = lines.get(i).strip();
+            if (line.isEmpty() || line.startsWith("#")) {
+                continue;
+            }
+            int eq = line.indexOf('=');
+            if (eq <= 0) {
+                throw new IOException(path + " line " + (i + 1) + ": expected key = value");
+            }
+            entries.computeIfAbsent(line.substring(0, eq).strip(), k -> new ArrayList<>()).add(line.substring(eq + 1).strip());
+        }
+        return new ConfigFile(path, entries);
     }
 
+    /** The last value of {@code key}, or {@code fallback}. */
     public String get(String key, String fallback) {
-        var v = values.getProperty(key);
-        return v == null ? fallback : v.trim();
+        var values = entries.get(key);
+        return values == null ? fallback : values.get(values.size() - 1);
+    }
+
+    /** Every value of {@code key}, in file order. */
+    public List<String> all(String key) {
+        return entries.getOrDefault(key, List.of());
+    }
+
+    /** Defaults for picocli: repeated keys joined by commas, which the repeatable options split on. */
+    public Properties values() {
+        var p = new Properties();
+        entries.forEach((k, v) -> p.setProperty(k, String.join(",", v)));
+        return p;
     }
 }
