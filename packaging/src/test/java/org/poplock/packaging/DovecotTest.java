@@ -1,0 +1,76 @@
+package org.poplock.packaging;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.poplock.common.store.RelayDatabase;
+import org.poplock.common.store.RelayEntry;
+
+/**
+ * A real Dovecot, real POP3 and IMAP logins over IPv4 and IPv6, some failing, and readlog
+ * following Dovecot's own log: exactly the successful logins' addresses are recorded.
+ */
+class DovecotTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void exactlyTheSuccessfulLoginsAreRecorded() throws Exception {
+        try (var dovecot = DovecotServer.start(dir, List.of("alice:secret", "bob:hunter2"))) {
+            var db = dir.resolve("relay.db");
+            var readlog = Launchers.command("readlog", Map.of(), "--log", dovecot.log.toString(), "--db", db.toString())
+                    .redirectErrorStream(true).redirectOutput(dir.resolve("readlog.out").toFile()).start();
+            try {
+                Launchers.await(Duration.ofSeconds(30), "readlog's first publish", () -> Files.exists(db));
+
+                assertTrue(dovecot.login("pop3", "127.0.0.1", "127.0.0.1", "alice", "secret"), "POP3 login over IPv4");
+                assertTrue(dovecot.login("imap", "::1", "::1", "bob", "hunter2"), "IMAP login over IPv6");
+                // Dovecot delays failures per source address: each failure from its own.
+                assertFalse(dovecot.login("pop3", "127.0.1.2", "127.0.0.1", "alice", "wrong"), "POP3 with a wrong password");
+                assertFalse(dovecot.login("imap", "127.0.1.3", "127.0.0.1", "bob", "wrong"), "IMAP with a wrong password");
+                assertFalse(dovecot.login("pop3", "127.0.1.4", "127.0.0.1", "nobody", "secret"), "POP3 for an unknown user");
+
+                Launchers.await(Duration.ofSeconds(15), "both logins to be published",
+                        () -> ips(db).containsAll(List.of("127.0.0.1", "::1")));
+                Launchers.await(Duration.ofSeconds(15), "Dovecot to log the three failures",
+                        () -> countIn(dovecot.log, "auth failed") >= 3);
+                Launchers.signal(readlog, "TERM");
+                assertTrue(readlog.waitFor(20, TimeUnit.SECONDS));
+                assertEquals(List.of("127.0.0.1", "::1"), ips(db), Files.readString(dovecot.log));
+                assertEquals("alice", RelayDatabase.open(db).find("127.0.0.1").orElseThrow().user());
+
+                var dry = Launchers.run("readlog", Map.of(), "--dry-run", "--once", "--log", dovecot.log.toString());
+                assertEquals(List.of("127.0.0.1 alice dovecot", "::1 bob dovecot"), dry.out().lines().sorted().toList());
+            } finally {
+                readlog.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    private static List<String> ips(Path db) {
+        try {
+            return RelayDatabase.open(db).entries().stream().map(RelayEntry::ip).sorted().toList();
+        } catch (IOException e) {
+            return List.of();
+        }
+    }
+
+    private static long countIn(Path file, String text) {
+        try {
+            return Files.readAllLines(file).stream().filter(l -> l.contains(text)).count();
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+}
