@@ -13,6 +13,7 @@ top = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ap = argparse.ArgumentParser()
 ap.add_argument("-n", type=int, default=30, help="runs per candidate")
 ap.add_argument("--java", default=shutil.which("java"), help="java to run relaylock and the empty JVM with")
+ap.add_argument("--also-java", action="append", default=[], help="another JDK's java to run relaylock with (its archive made first)")
 args = ap.parse_args()
 
 work = tempfile.mkdtemp(prefix="poplock-bench-")
@@ -29,15 +30,30 @@ db = f"{work}/relay.db"
 env = dict(os.environ, JAVA=args.java, TCPREMOTEIP="192.0.2.10")
 subprocess.run([f"{top}/packaging/bin/readlog", "--once", "--log", log, "--db", db], check=True, env=env, stderr=subprocess.DEVNULL)
 
+def feature(java):
+    out = subprocess.run([java, "-XshowSettings:properties", "-version"], capture_output=True, text=True).stderr
+    return next(l.split("=")[1].strip().split(".")[0] for l in out.splitlines() if "java.specification.version" in l)
+
+# relaylock's class archive for each JDK, as the package makes it.
+subprocess.run([f"{top}/packaging/bin/poplock-archive", args.java] + args.also_java, check=True, env=env)
+
+class Launcher(list):
+    """relaylock through its launcher, with JAVA set for this candidate."""
+    def __init__(self, java, cmd):
+        super().__init__(cmd)
+        self.java = java
+
 candidates = {
     "C stat+setenv+execv": [f"{work}/baseline", db, "/bin/true"],
-    "empty JVM": [args.java, "-Xshare:auto", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-cp", work, "Empty"],
-    "relaylock (launcher)": [f"{top}/packaging/bin/relaylock", "--db", db, "/bin/true"],
+    f"empty JVM {feature(args.java)}": [args.java, "-Xshare:auto", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-cp", work, "Empty"],
 }
+for java in [args.java] + args.also_java:
+    candidates[f"relaylock JDK {feature(java)}"] = Launcher(java, [f"{top}/packaging/bin/relaylock", "--db", db, "/bin/true"])
 samples = {name: [] for name in candidates}
 
 def run(cmd):
-    out = subprocess.run([f"{work}/measure"] + cmd, env=env, check=True, capture_output=True, text=True).stdout.split()
+    run_env = dict(env, JAVA=cmd.java) if isinstance(cmd, Launcher) else env
+    out = subprocess.run([f"{work}/measure"] + list(cmd), env=run_env, check=True, capture_output=True, text=True).stdout.split()
     wall_us, cpu_us, rss_kb, status = map(int, out)
     if status != 0:
         sys.exit(f"{cmd[0]} exited {status}")
@@ -51,7 +67,7 @@ for _ in range(args.n):
 
 base_wall = statistics.median(s[0] for s in samples["C stat+setenv+execv"])
 base_cpu = statistics.median(s[1] for s in samples["C stat+setenv+execv"])
-print(f"java: {args.java}; {args.n} runs each, exec'ing /bin/true; medians")
+print(f"{args.n} runs each, interleaved, exec'ing /bin/true; medians (peak: the highest)")
 print(f"{'candidate':24} {'wall ms':>9} {'CPU ms':>9} {'peak MiB':>9} {'wall/C':>8} {'CPU/C':>8}")
 for name, s in samples.items():
     wall = statistics.median(x[0] for x in s)

@@ -9,7 +9,7 @@ import org.poplock.common.address.IpAddress;
 import org.poplock.common.address.Printable;
 import org.poplock.common.config.ConfigFile;
 import org.poplock.common.config.Timeouts;
-import org.poplock.common.store.RelayDatabase;
+import org.poplock.common.store.RelayLookup;
 
 /**
  * {@code relaylock [options] PROGRAM [ARG...]}, run by tcpserver for every SMTP connection:
@@ -108,7 +108,7 @@ public final class Relaylock {
             var dbPath = Path.of(db != null ? db : config.get("db", ConfigFile.DEFAULT_DB));
             var timeoutText = timeout != null ? timeout : config.get("timeout", null);
             var relay = value != null ? value : config.get("relayclient-value", "");
-            var entry = RelayDatabase.open(dbPath).find(IpAddress.format(ip));
+            var entry = RelayLookup.find(dbPath, IpAddress.format(ip));
             if (entry.isEmpty()) {
                 return null;
             }

@@ -1,0 +1,179 @@
+package org.poplock.common.store;
+
+import java.io.IOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * relaylock's lookup: one key in the published relay database, read without loading MapDB.
+ *
+ * <p>Opening a {@link org.mapdb.SortedTableMap} costs a JVM 50-70 ms of class loading (Kotlin, every
+ * serializer, lz4), more than all the rest of relaylock, for a lookup that needs none of it. The
+ * file is the one MapDB wrote (see {@link RelayDatabase#publish}); this reads its documented layout
+ * for the two serializers we write with (STRING keys, BYTE_ARRAY values), and every offset is
+ * checked, so a damaged file is an IOException, never a wrong answer or a crash.
+ * {@code RelayLookupTest} checks it against MapDB's own reader.
+ *
+ * <p>Layout: a 64-byte header (entry count at 16, last page index at 24, page size at 32, longs,
+ * big-endian); pages of that size, the first after the header. A page: node count, then the offsets
+ * (from the page start) of each node's key block and of each node's value block. A key block:
+ * count, then per key its length and its chars; a value block: count, then per value its length
+ * and its bytes. Numbers are MapDB's packed ints.
+ */
+public final class RelayLookup {
+
+    private static final int HEADER = 64;
+    private static final long MAX_PAGE = 1 << 20;
+
+    private final byte[] file;
+
+    private RelayLookup(byte[] file) {
+        this.file = file;
+    }
+
+    /** The stored entry for a canonical address, live or not, from the database at {@code db}. */
+    public static Optional<RelayEntry> find(Path db, String canonicalIp) throws IOException {
+        byte[] data;
+        try {
+            data = Files.readAllBytes(db);
+        } catch (NoSuchFileException e) {
+            throw new IOException("no relay database at " + db + " (has readlog published yet?)", e);
+        } catch (AccessDeniedException e) {
+            throw new IOException("cannot read " + db + ": permission denied", e);
+        } catch (IOException e) {
+            throw new IOException("cannot read " + db + ": " + e.getMessage(), e);
+        }
+        try {
+            var value = new RelayLookup(data).value(canonicalIp);
+            return value == null ? Optional.empty() : Optional.of(RelayEntry.decode(canonicalIp, value));
+        } catch (Damaged | IllegalArgumentException e) {
+            throw new IOException(db + " is not a relay database: " + e.getMessage(), e);
+        }
+    }
+
+    /** Raised for any offset or count outside the file: the file is damaged or not ours. */
+    static final class Damaged extends Exception {
+        Damaged(String what) {
+            super(what, null, false, false);
+        }
+    }
+
+    byte[] value(String key) throws Damaged {
+        if (file.length < HEADER) {
+            throw new Damaged("shorter than its header");
+        }
+        long size = getLong(16);
+        long lastPage = getLong(24);
+        long pageSize = getLong(32);
+        if (pageSize <= 0 || pageSize > MAX_PAGE || Long.bitCount(pageSize) != 1) {
+            throw new Damaged("page size " + pageSize);
+        }
+        if (size == 0) {
+            return null;
+        }
+        if (size < 0 || lastPage < 0 || (lastPage + 1) * pageSize > file.length) {
+            throw new Damaged("page count " + (lastPage + 1) + " of " + pageSize + " bytes in " + file.length);
+        }
+        for (long p = 0; p <= lastPage; p++) {
+            int base = (int) (p * pageSize);
+            int end = (int) (base + pageSize);
+            int table = base + (p == 0 ? HEADER : 0);
+            int nodes = getInt(table, end);
+            if (nodes < 0 || table + 4 + 8L * nodes > end) {
+                throw new Damaged("node count " + nodes);
+            }
+            for (int n = 0; n < nodes; n++) {
+                int keys = base + getInt(table + 4 + 4 * n, end);
+                int index = indexOf(key, keys, end);
+                if (index >= 0) {
+                    return valueAt(base + getInt(table + 4 + 4 * (nodes + n), end), end, index);
+                }
+            }
+        }
+        return null;
+    }
+
+    /** Position of {@code key} in the key block at {@code pos}, or -1. */
+    private int indexOf(String key, int pos, int end) throws Damaged {
+        var in = new Packed(pos, end);
+        int count = in.next();
+        for (int i = 0; i < count; i++) {
+            int length = in.next();
+            boolean same = length == key.length();
+            for (int c = 0; c < length; c++) {
+                int ch = in.next();
+                same = same && ch == key.charAt(c);
+            }
+            if (same) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private byte[] valueAt(int pos, int end, int index) throws Damaged {
+        var in = new Packed(pos, end);
+        int count = in.next();
+        if (index >= count) {
+            throw new Damaged("value " + index + " of " + count);
+        }
+        for (int i = 0; ; i++) {
+            int length = in.next();
+            if (length > end - in.pos) {
+                throw new Damaged("value length " + length);
+            }
+            if (i == index) {
+                var out = new byte[length];
+                System.arraycopy(file, in.pos, out, 0, length);
+                return out;
+            }
+            in.pos += length;
+        }
+    }
+
+    /** MapDB's packed int: 7 bits a byte, most significant first, the last byte marked by its high bit. */
+    private final class Packed {
+        int pos;
+        final int end;
+
+        Packed(int pos, int end) throws Damaged {
+            if (pos < 0 || pos >= end) {
+                throw new Damaged("block offset " + pos);
+            }
+            this.pos = pos;
+            this.end = end;
+        }
+
+        int next() throws Damaged {
+            int value = 0;
+            for (int i = 0; i < 5; i++) {
+                if (pos >= end) {
+                    throw new Damaged("number past the end of its page");
+                }
+                int b = file[pos++];
+                value = (value << 7) | (b & 0x7f);
+                if ((b & 0x80) != 0) {
+                    if (value < 0) {
+                        throw new Damaged("negative count");
+                    }
+                    return value;
+                }
+            }
+            throw new Damaged("number too long");
+        }
+    }
+
+    private int getInt(int pos, int end) throws Damaged {
+        if (pos < 0 || pos + 4 > end) {
+            throw new Damaged("offset " + pos);
+        }
+        return ((file[pos] & 0xff) << 24) | ((file[pos + 1] & 0xff) << 16) | ((file[pos + 2] & 0xff) << 8) | (file[pos + 3] & 0xff);
+    }
+
+    private long getLong(int pos) throws Damaged {
+        return ((long) getInt(pos, file.length) << 32) | (getInt(pos + 4, file.length) & 0xffffffffL);
+    }
+}
