@@ -74,6 +74,33 @@ class TcpserverTest {
                 + Files.readString(dir.resolve("tcpserver.out")));
     }
 
+    @Test
+    void tcprulesCdbLetsTcpserverSetRelayClientWithoutAProgram() throws Exception {
+        var log = Files.createFile(dir.resolve("mail.log"));
+        var db = dir.resolve("relay.db");
+        var cdb = dir.resolve("tcp.smtp.cdb");
+        var base = Files.writeString(dir.resolve("tcp.smtp"), "127.0.0.3:allow,RELAYCLIENT=\"\"\n127.0.0.4:deny\n:allow\n");
+        readlog = Launchers.command("readlog", Map.of(), "--log", log.toString(), "--db", db.toString(), "--timeout", "4s",
+                "--tcprules", cdb.toString(), "--tcprules-base", base.toString())
+                .redirectErrorStream(true).redirectOutput(dir.resolve("readlog.out").toFile()).start();
+        Launchers.await(Duration.ofSeconds(30), "the first CDB", () -> Files.exists(cdb));
+        int port = freePort();
+        // No relaylock: tcpserver applies the rules itself.
+        tcpserver = new ProcessBuilder("tcpserver", "-q", "-R", "-H", "-l", "localhost", "-x", cdb.toString(),
+                "127.0.0.1", String.valueOf(port), Launchers.envReport().toString())
+                .redirectErrorStream(true).redirectOutput(dir.resolve("tcpserver.out").toFile()).start();
+        Launchers.await(Duration.ofSeconds(10), "tcpserver to listen", () -> canConnect(port));
+        assertTrue(session("127.0.0.1", port).contains("RELAYCLIENT unset\n"), "no login yet");
+        assertTrue(session("127.0.0.3", port).contains("RELAYCLIENT=[]\n"), "the admin's own rule");
+        assertEquals("", session("127.0.0.4", port), "the admin's deny rule");
+
+        Files.writeString(log, Dovecot.login(Instant.now(), "pop3", "127.0.0.1", "alice"), StandardOpenOption.APPEND);
+        Launchers.await(Duration.ofSeconds(10), "relay for 127.0.0.1", () -> session("127.0.0.1", port).contains("RELAYCLIENT=[]\n"));
+        assertTrue(session("127.0.0.2", port).contains("RELAYCLIENT unset\n"));
+        Launchers.await(Duration.ofSeconds(20), "the grant to expire", () -> session("127.0.0.1", port).contains("RELAYCLIENT unset\n"));
+        assertTrue(session("127.0.0.3", port).contains("RELAYCLIENT=[]\n"), "the admin's rule stays");
+    }
+
     /** One TCP connection from {@code source}: everything the program writes until it closes. */
     static String session(String source, int port) {
         try (var s = new Socket()) {

@@ -15,19 +15,25 @@ import org.poplock.readlog.state.RelayState;
 final class Publisher {
 
     private final Path db;
+    private final TcpRules tcpRules;
     private final Consumer<String> log;
     private Instant lastPublish;
     private boolean failing;
 
-    Publisher(Path db, Consumer<String> log) {
+    Publisher(Path db, TcpRules tcpRules, Consumer<String> log) {
         this.db = db;
+        this.tcpRules = tcpRules;
         this.log = log;
     }
 
-    /** Returns whether the database now holds the state's live entries. */
+    /** Returns whether the database (and the tcprules CDB, if any) now hold the state's live entries. */
     boolean publish(RelayState state, Instant now) {
         try {
-            RelayDatabase.publish(db, state.live(now));
+            var live = state.live(now);
+            RelayDatabase.publish(db, live);
+            if (tcpRules != null) {
+                tcpRules.write(live);
+            }
             lastPublish = now;
             if (failing) {
                 log.accept("published " + db + " again");

@@ -79,6 +79,14 @@ public final class Readlog implements Callable<Integer> {
             description = "never record logins of this user; repeatable")
     List<String> denyUsers = new ArrayList<>();
 
+    @Option(names = "--tcprules", paramLabel = "CDB",
+            description = "also publish the live IPv4 entries as a tcpserver rules CDB (built with tcprules), for tcpserver -x CDB")
+    Path tcpRules;
+
+    @Option(names = "--tcprules-base", paramLabel = "FILE",
+            description = "the admin's own tcprules rules, appended after the live entries (e.g. /etc/tcp.smtp)")
+    Path tcpRulesBase;
+
     @Option(names = "--poll-ms", paramLabel = "MS", defaultValue = "10", hidden = true,
             description = "how often the logs are checked for new lines")
     int pollMillis;
@@ -124,6 +132,10 @@ public final class Readlog implements Callable<Integer> {
         if (listParsers) {
             definitions.forEach(d -> out.println(d.name() + " " + (d.anyTag() ? "(custom, every line)" : String.join(",", new java.util.TreeSet<>(d.tags())))));
             return 0;
+        }
+        if (tcpRulesBase != null && tcpRules == null) {
+            err.println("readlog: --tcprules-base needs --tcprules CDB");
+            return 2;
         }
         if (logs.isEmpty()) {
             err.println("readlog: no log to follow: give --log PATH (or log = PATH in the configuration file)");
@@ -178,7 +190,7 @@ public final class Readlog implements Callable<Integer> {
     }
 
     private int follow(LoginParser parser, LoginPolicy policy, RelayState relayState) {
-        var publisher = new Publisher(db, this::say);
+        var publisher = new Publisher(db, tcpRules == null ? null : new TcpRules(tcpRules, tcpRulesBase), this::say);
         var followers = followers(relayState);
         say("following " + followers.stream().map(f -> f.path().toString()).toList()
                 + ", publishing " + db + ", timeout " + Timeouts.format(timeout));
