@@ -18,6 +18,8 @@ import org.poplock.readlog.parse.Login;
 import org.poplock.readlog.parse.LoginParser;
 import org.poplock.readlog.parse.ServerDefinition;
 import org.poplock.readlog.source.LogFollower;
+import org.poplock.readlog.source.LogSource;
+import org.poplock.readlog.source.PipeReader;
 import org.poplock.readlog.state.RelayState;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -33,7 +35,7 @@ import picocli.CommandLine.Option;
         description = "Follow POP3/IMAP server logs and record which client addresses may relay through SMTP.",
         exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {"0:stopped on SIGTERM/SIGINT, or --once finished", "2:bad arguments or configuration",
-            "111:could not start (state in use, database directory missing, ...)"})
+            "1:standard input ended", "111:could not start (state in use, a FIFO that cannot be made, ...)"})
 public final class Readlog implements Callable<Integer> {
 
     @Option(names = "--config", paramLabel = "FILE",
@@ -41,7 +43,7 @@ public final class Readlog implements Callable<Integer> {
     Path config;
 
     @Option(names = "--log", paramLabel = "PATH", split = ",",
-            description = "log file to follow; repeat for several")
+            description = "log file to follow, - for standard input; repeat for several")
     List<Path> logs = new ArrayList<>();
 
     @Option(names = "--db", paramLabel = "PATH", defaultValue = ConfigFile.DEFAULT_DB,
@@ -87,6 +89,18 @@ public final class Readlog implements Callable<Integer> {
             description = "the admin's own tcprules rules, appended after the live entries (e.g. /etc/tcp.smtp)")
     Path tcpRulesBase;
 
+    @Option(names = "--fifo", paramLabel = "PATH", split = ",",
+            description = "a FIFO syslogd writes to (created if missing); read without ever blocking the writer")
+    List<Path> fifos = new ArrayList<>();
+
+    @Option(names = "--fifo-queue", paramLabel = "LINES", defaultValue = "100000", hidden = true,
+            description = "lines a FIFO's queue holds before the oldest are dropped")
+    int fifoQueue;
+
+    @Option(names = "--summary-every", paramLabel = "DURATION", defaultValue = "1h", converter = DurationConverter.class,
+            description = "how often to log a summary line (default: ${DEFAULT-VALUE})")
+    Duration summaryEvery;
+
     @Option(names = "--poll-ms", paramLabel = "MS", defaultValue = "10", hidden = true,
             description = "how often the logs are checked for new lines")
     int pollMillis;
@@ -95,7 +109,10 @@ public final class Readlog implements Callable<Integer> {
     private final PrintStream out;
     private final PrintStream err;
     private final AtomicBoolean stopping = new AtomicBoolean();
+    private final AtomicBoolean reload = new AtomicBoolean();
     private ConfigFile configFile;
+    private String[] args;
+    private java.util.Map<String, String> env;
 
     Readlog(Clock clock, PrintStream out, PrintStream err) {
         this.clock = clock;
@@ -109,6 +126,8 @@ public final class Readlog implements Callable<Integer> {
     }
 
     int run(String[] args, java.util.Map<String, String> env) {
+        this.args = args;
+        this.env = env;
         try {
             configFile = ConfigFile.locate(args, env);
         } catch (IOException e) {
@@ -137,8 +156,8 @@ public final class Readlog implements Callable<Integer> {
             err.println("readlog: --tcprules-base needs --tcprules CDB");
             return 2;
         }
-        if (logs.isEmpty()) {
-            err.println("readlog: no log to follow: give --log PATH (or log = PATH in the configuration file)");
+        if (logs.isEmpty() && fifos.isEmpty()) {
+            err.println("readlog: no log to follow: give --log PATH, --log - or --fifo PATH (or log = PATH in the configuration file)");
             return 2;
         }
         var parser = new LoginParser(definitions, clock);
@@ -179,65 +198,168 @@ public final class Readlog implements Callable<Integer> {
     }
 
     private int dryRun(LoginParser parser, LoginPolicy policy) {
-        var followers = followers(null);
+        var sources = sources(null);
+        if (sources == null) {
+            return 111;
+        }
         do {
-            for (var f : followers) {
+            for (var f : sources) {
                 f.poll(line -> parser.parse(line).ifPresent(l -> out.println(l.ip() + " " + printableUser(l.user()) + " " + l.server()
                         + policy.refusal(l).map(why -> " (not recorded: " + why + ")").orElse(""))));
             }
+            if (sources.stream().anyMatch(LogSource::ended)) {
+                break;
+            }
         } while (!once && !stopping.get() && pause());
+        sources.forEach(LogSource::close);
         return 0;
     }
 
     private int follow(LoginParser parser, LoginPolicy policy, RelayState relayState) {
         var publisher = new Publisher(db, tcpRules == null ? null : new TcpRules(tcpRules, tcpRulesBase), this::say);
-        var followers = followers(relayState);
-        say("following " + followers.stream().map(f -> f.path().toString()).toList()
+        var sources = sources(relayState);
+        if (sources == null) {
+            return 111;
+        }
+        say("following " + sources.stream().map(LogSource::name).toList()
                 + ", publishing " + db + ", timeout " + Timeouts.format(timeout));
         var now = clock.instant();
         relayState.sweep(now);
         relayState.commit();
         boolean dirty = !publisher.publish(relayState, now);
-        var recorded = new int[1];
+        var counts = new long[2]; // lines read, logins recorded
+        var round = new int[1];
+        long nextSummary = System.nanoTime() + summaryEvery.toNanos();
+        int status = 0;
         while (true) {
-            recorded[0] = 0;
+            round[0] = 0;
             int lines = 0;
-            for (var f : followers) {
-                lines += f.poll(line -> parser.parse(line).filter(login -> policy.refusal(login).isEmpty()).ifPresent(login -> {
+            var roundParser = parser;
+            var roundPolicy = policy;
+            for (var f : sources) {
+                lines += f.poll(line -> roundParser.parse(line).filter(login -> roundPolicy.refusal(login).isEmpty()).ifPresent(login -> {
                     if (relayState.record(login, timeout, clock.instant())) {
-                        recorded[0]++;
+                        round[0]++;
                     }
                 }));
             }
+            counts[0] += lines;
+            counts[1] += round[0];
             now = clock.instant();
             var next = relayState.nextExpiry();
             boolean expired = next.isPresent() && !next.get().isAfter(now) && relayState.sweep(now) > 0;
             // Publish first: relaylock waits on it; the state commit that follows only guards
             // against a crash, and a crash before it just makes readlog read those lines again.
-            if (recorded[0] > 0 || expired || dirty) {
+            if (round[0] > 0 || expired || dirty) {
                 dirty = !publisher.publish(relayState, now);
             }
             if (lines > 0 || expired) {
-                for (var f : followers) {
-                    f.position().ifPresent(p -> relayState.savePosition(f.path().toString(), p));
+                for (var f : sources) {
+                    f.position().ifPresent(p -> relayState.savePosition(f.name(), p));
                 }
                 relayState.commit();
+            }
+            if (relayState.writeFailure() != null && !writeFailing) {
+                say("cannot save state: " + relayState.writeFailure() + "; still serving from memory");
+            }
+            writeFailing = relayState.writeFailure() != null;
+            if (System.nanoTime() - nextSummary >= 0 || stopping.get() || once) {
+                nextSummary = System.nanoTime() + summaryEvery.toNanos();
+                say(summary(counts, sources, relayState, publisher));
+            }
+            var ended = sources.stream().filter(LogSource::ended).findFirst();
+            if (ended.isPresent()) {
+                say(ended.get().name().equals("-") ? "standard input ended; stopping" : ended.get().name() + " ended; stopping");
+                status = 1;
+                break;
             }
             if (once || stopping.get() || !pause()) {
                 break;
             }
+            if (reload.getAndSet(false)) {
+                var reloaded = reload(relayState, sources);
+                if (reloaded != null) {
+                    parser = reloaded.parser();
+                    policy = reloaded.policy();
+                    sources = reloaded.sources();
+                    dirty = true;
+                }
+            }
         }
-        followers.forEach(LogFollower::close);
+        sources.forEach(LogSource::close);
         say(once ? "read to the end, published " + db : "stopped; last publish " + publisher.lastPublish());
-        return 0;
+        return status;
     }
 
-    private List<LogFollower> followers(RelayState relayState) {
-        var out = new ArrayList<LogFollower>();
+    private boolean writeFailing;
+
+    private String summary(long[] counts, List<LogSource> sources, RelayState relayState, Publisher publisher) {
+        long dropped = sources.stream().mapToLong(LogSource::dropped).sum();
+        return "summary: " + counts[0] + " lines read, " + counts[1] + " logins recorded, " + dropped + " lines dropped, "
+                + relayState.size() + " live entries, last publish " + publisher.lastPublish();
+    }
+
+    record Reloaded(LoginParser parser, LoginPolicy policy, List<LogSource> sources) {
+    }
+
+    /**
+     * SIGHUP: read the configuration file again and reopen the log files (where they stand; a
+     * FIFO and standard input stay as they are). A bad configuration keeps the running one.
+     */
+    private Reloaded reload(RelayState relayState, List<LogSource> sources) {
+        var fresh = new Readlog(clock, out, err);
+        try {
+            fresh.configFile = ConfigFile.locate(args, env);
+            new CommandLine(fresh).setDefaultValueProvider(new CommandLine.PropertiesDefaultProvider(fresh.configFile.values())).parseArgs(args);
+            var definitions = fresh.definitions();
+            var policy = new LoginPolicy(fresh.neverRelay.stream().map(Cidr::parse).toList(), java.util.Set.copyOf(fresh.denyUsers));
+            for (var f : sources) {
+                f.position().ifPresent(p -> relayState.savePosition(f.name(), p));
+            }
+            relayState.commit();
+            timeout = fresh.timeout;
+            var reopened = new ArrayList<LogSource>();
+            for (var f : sources) {
+                if (f instanceof LogFollower) {
+                    f.close();
+                } else {
+                    reopened.add(f);
+                }
+            }
+            logs = fresh.logs;
+            for (var path : logs) {
+                if (!path.toString().equals("-")) {
+                    reopened.add(new LogFollower(path.toAbsolutePath(), relayState.position(path.toAbsolutePath().toString()), this::say));
+                }
+            }
+            say("reloaded " + fresh.configFile.path() + "; " + definitions.size() + " definitions, timeout " + Timeouts.format(timeout));
+            return new Reloaded(new LoginParser(definitions, clock), policy, reopened);
+        } catch (IOException | RuntimeException e) {
+            say("reload failed, keeping the running configuration: " + e.getMessage());
+            return null;
+        }
+    }
+
+    /** The files to follow, standard input for {@code -}, and the FIFOs; null (after saying why) if a FIFO cannot be opened. */
+    private List<LogSource> sources(RelayState relayState) {
+        var out = new ArrayList<LogSource>();
         for (var path : logs) {
+            if (path.toString().equals("-")) {
+                out.add(PipeReader.stdin(System.in, this::say));
+                continue;
+            }
             var key = path.toAbsolutePath().toString();
             var resume = relayState == null ? java.util.Optional.<org.poplock.readlog.source.LogPosition>empty() : relayState.position(key);
             out.add(new LogFollower(path.toAbsolutePath(), resume, this::say));
+        }
+        for (var fifo : fifos) {
+            try {
+                out.add(PipeReader.fifo(fifo, fifoQueue, this::say));
+            } catch (IOException e) {
+                say("cannot read FIFO " + fifo + ": " + e.getMessage());
+                out.forEach(LogSource::close);
+                return null;
+            }
         }
         return out;
     }
@@ -257,6 +379,7 @@ public final class Readlog implements Callable<Integer> {
         for (var name : List.of("TERM", "INT")) {
             sun.misc.Signal.handle(new sun.misc.Signal(name), sig -> stopping.set(true));
         }
+        sun.misc.Signal.handle(new sun.misc.Signal("HUP"), sig -> reload.set(true));
     }
 
     private void say(String message) {

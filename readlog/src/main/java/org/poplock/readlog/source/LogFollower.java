@@ -1,56 +1,56 @@
 package org.poplock.readlog.source;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Optional;
 import java.util.function.Consumer;
+import java.util.zip.CRC32;
 
 /**
  * Follows one log file the way {@code tail -F} does, polled by the daemon's loop. It notices
- * rename rotation and delete-and-recreate (another inode at the path: the old file is read to its
+ * rename rotation and delete-and-recreate (another file at the path: the old file is read to its
  * end first, then the new one from its start), copytruncate (the file is shorter than our
- * position: start again at 0), and a file that does not exist yet. A last line without its newline
- * is held back until it is complete, so a line is never taken half-written.
+ * position: start again at 0), and a file that does not exist yet. A saved position is resumed
+ * only in the same file (same inode and first line), so a restart never skips a new file's lines.
  */
-public final class LogFollower implements AutoCloseable {
+public final class LogFollower implements LogSource {
 
-    /** Lines longer than this are cut off and skipped whole: no login line comes near it. */
-    public static final int MAX_LINE = 65536;
+    private static final int FIRST_LINE_BYTES = 4096;
 
     private final Path path;
     private final Consumer<String> warnings;
+    private final LineSplitter splitter;
     private LogPosition resumeAt;
     private FileChannel channel;
     private long inode;
+    private long firstLineHash;
     private long offset;
     private final ByteBuffer buffer = ByteBuffer.allocate(65536);
-    private final ByteArrayOutputStream partial = new ByteArrayOutputStream();
-    private boolean overlong;
     private String lastProblem;
 
     public LogFollower(Path path, Optional<LogPosition> resumeAt, Consumer<String> warnings) {
         this.path = path;
         this.resumeAt = resumeAt.orElse(null);
         this.warnings = warnings;
+        this.splitter = new LineSplitter(problem -> warn(problem));
     }
 
-    public Path path() {
-        return path;
+    @Override
+    public String name() {
+        return path.toString();
     }
 
-    /** Where reading stands now, to be saved with the state. Empty before the file was opened. */
+    @Override
     public Optional<LogPosition> position() {
-        return channel == null ? Optional.empty() : Optional.of(new LogPosition(inode, offset));
+        return channel == null ? Optional.empty() : Optional.of(new LogPosition(inode, firstLineHash, offset));
     }
 
-    /** Hands every complete line now in the file to {@code lines}; returns how many. */
+    @Override
     public int poll(Consumer<String> lines) {
         try {
             if (channel == null && !open()) {
@@ -69,9 +69,11 @@ public final class LogFollower implements AutoCloseable {
             } else if (current[1] < offset) {
                 warn("truncated (copytruncate?), reading again from the start");
                 offset = 0;
-                partial.reset();
-                overlong = false;
+                splitter.reset();
                 n += drain(lines);
+            }
+            if (firstLineHash == 0) {
+                firstLineHash = firstLineHash();
             }
             lastProblem = null;
             return n;
@@ -102,10 +104,14 @@ public final class LogFollower implements AutoCloseable {
             return false;
         }
         inode = id[0];
-        offset = resumeAt != null && resumeAt.inode() == inode && resumeAt.offset() <= id[1] ? resumeAt.offset() : 0;
+        firstLineHash = firstLineHash();
+        offset = 0;
+        if (resumeAt != null && resumeAt.inode() == inode && resumeAt.offset() <= id[1]
+                && (resumeAt.firstLineHash() == 0 || resumeAt.firstLineHash() == firstLineHash)) {
+            offset = resumeAt.offset();
+        }
         resumeAt = null;
-        partial.reset();
-        overlong = false;
+        splitter.reset();
         return true;
     }
 
@@ -117,45 +123,23 @@ public final class LogFollower implements AutoCloseable {
             if (read <= 0) {
                 return n;
             }
-            var bytes = buffer.array();
-            int start = 0;
-            for (int i = 0; i < read; i++) {
-                if (bytes[i] == '\n') {
-                    append(bytes, start, i);
-                    if (!overlong) {
-                        lines.accept(decode(partial.toByteArray()));
-                        n++;
-                    }
-                    partial.reset();
-                    overlong = false;
-                    start = i + 1;
-                }
-            }
-            append(bytes, start, read);
+            n += splitter.feed(buffer.array(), read, lines);
             offset += read;
         }
     }
 
-    private void append(byte[] bytes, int from, int to) {
-        if (overlong) {
-            return;
+    /** CRC-32 of the file's first line, or 0 while it has none complete. */
+    private long firstLineHash() throws IOException {
+        var head = ByteBuffer.allocate(FIRST_LINE_BYTES);
+        int read = channel.read(head, 0);
+        for (int i = 0; i < read; i++) {
+            if (head.get(i) == '\n') {
+                var crc = new CRC32();
+                crc.update(head.array(), 0, i);
+                return crc.getValue() | 1L << 32; // never 0
+            }
         }
-        if (partial.size() + (to - from) > MAX_LINE) {
-            warn("skipping a line longer than " + MAX_LINE + " bytes");
-            overlong = true;
-            partial.reset();
-            return;
-        }
-        partial.write(bytes, from, to - from);
-    }
-
-    private static String decode(byte[] line) {
-        int len = line.length;
-        if (len > 0 && line[len - 1] == '\r') {
-            len--;
-        }
-        // Invalid UTF-8 becomes U+FFFD: it cannot form an address, and the rest of the line still parses.
-        return new String(line, 0, len, StandardCharsets.UTF_8);
+        return read == FIRST_LINE_BYTES ? 1L << 33 : 0; // a first line longer than we look at
     }
 
     /** inode and size of what is at the path now, or null if nothing is. */

@@ -49,8 +49,11 @@ public final class RelayState implements AutoCloseable {
     });
     private volatile String writeFailure;
 
-    private RelayState(DB db) {
+    private final StateLock lock;
+
+    private RelayState(DB db, StateLock lock) {
         this.db = db;
+        this.lock = lock;
         this.stored = db.hashMap("entries", Serializer.STRING, Serializer.BYTE_ARRAY).createOrOpen();
         this.positions = db.hashMap("positions", Serializer.STRING, Serializer.LONG_ARRAY).createOrOpen();
         stored.forEach((ip, value) -> entries.put(ip, RelayEntry.decode(ip, value)));
@@ -59,11 +62,14 @@ public final class RelayState implements AutoCloseable {
 
     /** Opens or creates the state; a second readlog on the same file is refused, not allowed to corrupt it. */
     public static RelayState open(Path file) throws IOException {
+        var lock = StateLock.acquire(file);
         try {
-            return new RelayState(DBMaker.fileDB(file.toFile()).transactionEnable().make());
+            return new RelayState(DBMaker.fileDB(file.toFile()).transactionEnable().make(), lock);
         } catch (DBException.FileLocked e) {
+            lock.close();
             throw new IOException("state " + file + " is in use by another readlog (" + e.getMessage() + ")");
         } catch (DBException | IllegalArgumentException e) {
+            lock.close();
             throw new IOException("cannot open state " + file + ": " + e.getMessage(), e);
         }
     }
@@ -128,11 +134,11 @@ public final class RelayState implements AutoCloseable {
 
     public Optional<LogPosition> position(String log) {
         var p = positions.get(log);
-        return p == null || p.length != 2 ? Optional.empty() : Optional.of(new LogPosition(p[0], p[1]));
+        return p == null || p.length != 3 ? Optional.empty() : Optional.of(new LogPosition(p[0], p[1], p[2]));
     }
 
     public void savePosition(String log, LogPosition position) {
-        pending.add(() -> positions.put(log, new long[] {position.inode(), position.offset()}));
+        pending.add(() -> positions.put(log, new long[] {position.inode(), position.firstLineHash(), position.offset()}));
     }
 
     /** Hands the changes so far to the writer thread; returns at once. */
@@ -169,5 +175,11 @@ public final class RelayState implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         db.close();
+        lock.close();
+    }
+
+    /** How many entries are stored, live or not yet swept. */
+    public int size() {
+        return entries.size();
     }
 }

@@ -93,14 +93,17 @@ class LogFollowerTest {
         var saved = f.position().orElseThrow();
         append(log, "new\n");
         assertEquals(List.of("new"), poll(new LogFollower(log, Optional.of(saved), warnings::add)));
-        var otherFile = new LogPosition(saved.inode() + 1, saved.offset());
+        var otherFile = new LogPosition(saved.inode() + 1, saved.firstLineHash(), saved.offset());
         assertEquals(List.of("old", "new"), poll(new LogFollower(log, Optional.of(otherFile), warnings::add)));
+        // The same inode with another first line: the old file was deleted and its inode reused.
+        var reused = new LogPosition(saved.inode(), saved.firstLineHash() + 1, saved.offset());
+        assertEquals(List.of("old", "new"), poll(new LogFollower(log, Optional.of(reused), warnings::add)));
     }
 
     @Test
     void hostileBytesDoNotStopFollowing() throws IOException {
         var log = dir.resolve("log");
-        var huge = "x".repeat(LogFollower.MAX_LINE + 10);
+        var huge = "x".repeat(LineSplitter.MAX_LINE + 10);
         Files.write(log, ("before\n" + huge + "\nnul\0byte\n").getBytes(StandardCharsets.UTF_8));
         append(log, "");
         Files.write(log, new byte[] {(byte) 0xff, (byte) 0xfe, 'z', '\n'}, StandardOpenOption.APPEND);

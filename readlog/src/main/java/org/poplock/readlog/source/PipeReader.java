@@ -1,0 +1,139 @@
+package org.poplock.readlog.source;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * Standard input or a syslog FIFO, read on a thread of its own into a bounded queue that the
+ * daemon's loop drains. The writer never waits for us: when the queue is full the oldest lines
+ * are dropped and counted (a stalled reader froze syslog, and with it every login on the host, in
+ * smtp-poplock's time). The FIFO is opened for reading and writing, so it always has a reader and
+ * never reports end of file when syslogd closes or restarts: there is nothing to reopen.
+ */
+public final class PipeReader implements LogSource {
+
+    public static final int QUEUE_LINES = 100_000;
+
+    private final String name;
+    private final InputStream in;
+    private final ArrayDeque<String> queue = new ArrayDeque<>();
+    private final int capacity;
+    private final Consumer<String> warnings;
+    private long dropped;
+    private volatile boolean ended;
+    private final Thread reader;
+
+    private PipeReader(String name, InputStream in, int capacity, Consumer<String> warnings) {
+        this.name = name;
+        this.in = in;
+        this.capacity = capacity;
+        this.warnings = warnings;
+        this.reader = new Thread(this::read, "read " + name);
+        reader.setDaemon(true);
+        reader.start();
+    }
+
+    public static PipeReader stdin(InputStream in, Consumer<String> warnings) {
+        return new PipeReader("-", in, QUEUE_LINES, warnings);
+    }
+
+    /** Opens (creating it if missing) the FIFO syslogd writes to. */
+    public static PipeReader fifo(Path path, int capacity, Consumer<String> warnings) throws IOException {
+        if (!Files.exists(path)) {
+            mkfifo(path);
+        } else if (Files.isRegularFile(path) || Files.isDirectory(path)) {
+            throw new IOException(path + " exists and is not a FIFO");
+        }
+        var file = new RandomAccessFile(path.toFile(), "rw");
+        return new PipeReader(path.toString(), new java.io.FileInputStream(file.getFD()), capacity, warnings);
+    }
+
+    private static void mkfifo(Path path) throws IOException {
+        try {
+            var p = new ProcessBuilder("mkfifo", "-m", "0620", path.toString()).redirectErrorStream(true).start();
+            var out = new String(p.getInputStream().readAllBytes()).trim();
+            if (!p.waitFor(10, TimeUnit.SECONDS) || p.exitValue() != 0) {
+                throw new IOException("cannot create FIFO " + path + ": " + out);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted creating FIFO " + path);
+        }
+    }
+
+    private void read() {
+        var splitter = new LineSplitter(problem -> warnings.accept(name + ": " + problem));
+        var buffer = new byte[65536];
+        var batch = new ArrayList<String>();
+        try {
+            int n;
+            while ((n = in.read(buffer)) > 0) {
+                splitter.feed(buffer, n, batch::add);
+                offer(batch);
+                batch.clear();
+            }
+        } catch (IOException e) {
+            warnings.accept(name + ": read error: " + e.getMessage());
+        }
+        ended = true;
+    }
+
+    private synchronized void offer(List<String> lines) {
+        for (var line : lines) {
+            if (queue.size() == capacity) {
+                queue.pollFirst();
+                dropped++;
+            }
+            queue.addLast(line);
+        }
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public int poll(Consumer<String> lines) {
+        List<String> batch;
+        synchronized (this) {
+            batch = new ArrayList<>(queue);
+            queue.clear();
+        }
+        batch.forEach(lines);
+        return batch.size();
+    }
+
+    /** Ended once the stream is at its end and every line of it has been taken. */
+    @Override
+    public boolean ended() {
+        if (!ended) {
+            return false;
+        }
+        synchronized (this) {
+            return queue.isEmpty();
+        }
+    }
+
+    @Override
+    public synchronized long dropped() {
+        return dropped;
+    }
+
+    @Override
+    public void close() {
+        try {
+            in.close();
+        } catch (IOException ignored) {
+            // closing what we only read
+        }
+    }
+}

@@ -1,0 +1,58 @@
+package org.poplock.readlog.state;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+
+/**
+ * One readlog per state: a lock on {@code STATE.lock} that holds the owner's pid, so that a second
+ * readlog is refused with a message naming the first, instead of corrupting the state. The kernel
+ * drops the lock when its process dies, even by kill -9.
+ */
+final class StateLock implements AutoCloseable {
+
+    private final FileChannel channel;
+    private final FileLock lock;
+
+    private StateLock(FileChannel channel, FileLock lock) {
+        this.channel = channel;
+        this.lock = lock;
+    }
+
+    static StateLock acquire(Path state) throws IOException {
+        var file = state.resolveSibling(state.getFileName() + ".lock");
+        var channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        FileLock lock;
+        try {
+            lock = channel.tryLock();
+        } catch (java.nio.channels.OverlappingFileLockException e) {
+            lock = null; // held by this very process
+        } catch (IOException e) {
+            channel.close();
+            throw e;
+        }
+        if (lock == null) {
+            var owner = Files.readString(file, StandardCharsets.US_ASCII).trim();
+            channel.close();
+            throw new IOException("state " + state + " is in use by another readlog" + (owner.isEmpty() ? "" : " (pid " + owner + ")"));
+        }
+        channel.truncate(0);
+        channel.write(ByteBuffer.wrap((ProcessHandle.current().pid() + "\n").getBytes(StandardCharsets.US_ASCII)), 0);
+        return new StateLock(channel, lock);
+    }
+
+    @Override
+    public void close() {
+        try {
+            lock.release();
+            channel.close();
+        } catch (IOException ignored) {
+            // the lock goes with the descriptor
+        }
+    }
+}
