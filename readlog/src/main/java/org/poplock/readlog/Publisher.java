@@ -29,10 +29,9 @@ final class Publisher {
     /** Returns whether the database (and the tcprules CDB, if any) now hold the state's live entries. */
     boolean publish(RelayState state, Instant now) {
         try {
-            var live = state.live(now);
-            RelayDatabase.publish(db, live);
+            RelayDatabase.publishEncoded(db, state.publishable(now));
             if (tcpRules != null) {
-                tcpRules.write(live);
+                tcpRules.write(state.live(now));
             }
             lastPublish = now;
             if (failing) {

@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
+import java.util.SortedMap;
 import java.util.TreeMap;
 import org.mapdb.Serializer;
 import org.mapdb.SortedTableMap;
@@ -101,6 +102,11 @@ public final class RelayDatabase {
         for (var entry : entries) {
             sorted.put(entry.ip(), entry.encodeValue());
         }
+        publishEncoded(live, sorted);
+    }
+
+    /** {@link #publish}, for entries already encoded ({@link RelayEntry#encodeValue}) and sorted by address. */
+    public static void publishEncoded(Path live, SortedMap<String, byte[]> sorted) throws IOException {
         var volume = new ByteArrayVol(16, 0); // 64 KiB slices, as the pages
         SortedTableMap.create(volume, Serializer.STRING, Serializer.BYTE_ARRAY).pageSize(PAGE_SIZE).createFrom(sorted);
 

@@ -5,10 +5,13 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.SortedMap;
+import java.util.TreeMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -38,6 +41,9 @@ public final class RelayState implements AutoCloseable {
     private final HTreeMap<String, long[]> positions;
     /** The entries decoded, so the daemon's loop never walks MapDB to sweep or publish. */
     private final Map<String, RelayEntry> entries = new HashMap<>();
+    /** The same entries in their published form and order, so a publish neither encodes nor sorts. */
+    private final TreeMap<String, byte[]> published = new TreeMap<>();
+
     /** No entry expires before this; may be earlier than the truth, never later. */
     private Instant nextExpiry;
     /** Changes since the last commit, applied to MapDB in order by the writer thread. */
@@ -56,7 +62,10 @@ public final class RelayState implements AutoCloseable {
         this.lock = lock;
         this.stored = db.hashMap("entries", Serializer.STRING, Serializer.BYTE_ARRAY).createOrOpen();
         this.positions = db.hashMap("positions", Serializer.STRING, Serializer.LONG_ARRAY).createOrOpen();
-        stored.forEach((ip, value) -> entries.put(ip, RelayEntry.decode(ip, value)));
+        stored.forEach((ip, value) -> {
+            entries.put(ip, RelayEntry.decode(ip, value));
+            published.put(ip, value);
+        });
         recomputeNextExpiry();
     }
 
@@ -91,6 +100,7 @@ public final class RelayState implements AutoCloseable {
         }
         entries.put(login.ip(), entry);
         var value = entry.encodeValue();
+        published.put(login.ip(), value);
         pending.add(() -> stored.put(login.ip(), value));
         if (nextExpiry == null || entry.expiry().isBefore(nextExpiry)) {
             nextExpiry = entry.expiry();
@@ -105,6 +115,7 @@ public final class RelayState implements AutoCloseable {
             var e = it.next();
             if (!e.isLiveAt(now)) {
                 it.remove();
+                published.remove(e.ip());
                 pending.add(() -> stored.remove(e.ip()));
                 removed++;
             }
@@ -121,6 +132,23 @@ public final class RelayState implements AutoCloseable {
             }
         }
         return out;
+    }
+
+    /**
+     * The live entries as the published database stores them (address → encoded entry, sorted).
+     * Between sweeps every entry is live, and this is the state's own map, not a copy.
+     */
+    public SortedMap<String, byte[]> publishable(Instant now) {
+        if (nextExpiry == null || nextExpiry.isAfter(now)) {
+            return Collections.unmodifiableSortedMap(published);
+        }
+        var live = new TreeMap<String, byte[]>();
+        for (var e : entries.values()) {
+            if (e.isLiveAt(now)) {
+                live.put(e.ip(), published.get(e.ip()));
+            }
+        }
+        return live;
     }
 
     /** When the earliest stored entry expires, so the daemon can sweep and republish on a quiet log. */
