@@ -212,4 +212,25 @@ class ReadlogTest {
         assertEquals(2, bad.exit());
         assertEquals(1, bad.err().lines().count(), bad.err());
     }
+
+    @Test
+    void optionsComeFromFlagThenEnvironmentThenConfigFile() throws Exception {
+        var log = log(Dovecot.login(Instant.now(), "pop3", "192.0.2.90", "envuser"));
+        var conf = Files.writeString(dir.resolve("poplock.conf"), "db = " + dir.resolve("from-file.db") + "\ntimeout = 1h\n");
+        var env = Map.of("POPLOCK_CONFIG", conf.toString(), "POPLOCK_TIMEOUT", "2h", "POPLOCK_LOG", log.toString());
+        assertEquals(0, Launchers.run("readlog", env, "--once").exit());
+        var fromFile = published(dir.resolve("from-file.db"), "192.0.2.90").orElseThrow();
+        assertEquals(Duration.ofHours(2), Duration.between(fromFile.login(), fromFile.expiry()), "the environment beats the file");
+        assertEquals(0, Launchers.run("readlog", env, "--once", "--timeout", "3h", "--db", dir.resolve("flag.db").toString(), "--state", dir.resolve("flag.state").toString()).exit());
+        var fromFlag = published(dir.resolve("flag.db"), "192.0.2.90").orElseThrow();
+        assertEquals(Duration.ofHours(3), Duration.between(fromFlag.login(), fromFlag.expiry()), "the flag beats the environment");
+
+        var bad = Launchers.run("readlog", Map.of("POPLOCK_TIMEOUT", "soon", "POPLOCK_LOG", log.toString()), "--once");
+        assertEquals(2, bad.exit());
+        assertEquals("readlog: in $POPLOCK_TIMEOUT: Invalid value for option '--timeout': not a duration: 'soon' (use e.g. 900s, 15m, 1h)\n", bad.err());
+        var badFile = Files.writeString(dir.resolve("bad.conf"), "timeout = 5x\n");
+        var fromBadFile = Launchers.run("readlog", Map.of("POPLOCK_CONFIG", badFile.toString(), "POPLOCK_LOG", log.toString()), "--once");
+        assertEquals(2, fromBadFile.exit());
+        assertTrue(fromBadFile.err().startsWith("readlog: in " + badFile + ": Invalid value for option '--timeout'"), fromBadFile.err());
+    }
 }

@@ -166,7 +166,7 @@ public final class Readlog implements Callable<Integer> {
             return dryRun(parser, policy);
         }
         var statePath = state != null ? state : db.toAbsolutePath().resolveSibling("readlog.state");
-        try (var relayState = RelayState.open(statePath)) {
+        try (var relayState = RelayState.open(statePath, this::say)) {
             return follow(parser, policy, relayState);
         } catch (IOException e) {
             err.println("readlog: " + e.getMessage());
@@ -318,7 +318,7 @@ public final class Readlog implements Callable<Integer> {
         var fresh = new Readlog(clock, out, err);
         try {
             fresh.configFile = ConfigFile.locate(args, env);
-            new CommandLine(fresh).setDefaultValueProvider(new CommandLine.PropertiesDefaultProvider(fresh.configFile.values())).parseArgs(args);
+            new CommandLine(fresh).setDefaultValueProvider(new org.poplock.common.config.Cli.Defaults(fresh.configFile, env)).parseArgs(args);
             var definitions = fresh.definitions();
             var policy = new LoginPolicy(fresh.neverRelay.stream().map(Cidr::parse).toList(), java.util.Set.copyOf(fresh.denyUsers));
             for (var f : sources) {
@@ -407,7 +407,11 @@ public final class Readlog implements Callable<Integer> {
     static final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
         @Override
         public Duration convert(String value) {
-            return Timeouts.parse(value);
+            try {
+                return Timeouts.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.TypeConversionException(e.getMessage());
+            }
         }
     }
 }

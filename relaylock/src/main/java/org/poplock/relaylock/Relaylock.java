@@ -105,9 +105,9 @@ public final class Relaylock {
                 return null;
             }
             var config = ConfigFile.locate(options, env);
-            var dbPath = Path.of(db != null ? db : config.get("db", ConfigFile.DEFAULT_DB));
-            var timeoutText = timeout != null ? timeout : config.get("timeout", null);
-            var relay = value != null ? value : config.get("relayclient-value", "");
+            var dbPath = Path.of(setting(db, "db", env, config, ConfigFile.DEFAULT_DB));
+            var timeoutText = setting(timeout, "timeout", env, config, null);
+            var relay = setting(value, "relayclient-value", env, config, "");
             var entry = RelayLookup.find(dbPath, IpAddress.format(ip));
             if (entry.isEmpty()) {
                 return null;
@@ -116,7 +116,12 @@ public final class Relaylock {
             var e = entry.get();
             boolean live = e.isLiveAt(now);
             if (live && timeoutText != null) {
-                Duration limit = Timeouts.parse(timeoutText);
+                Duration limit;
+                try {
+                    limit = Timeouts.parse(timeoutText);
+                } catch (IllegalArgumentException bad) {
+                    throw new IllegalArgumentException("timeout (flag, $POPLOCK_TIMEOUT or " + config.path() + "): " + bad.getMessage());
+                }
                 live = now.isBefore(e.login().plus(limit));
             }
             return live ? relay : null;
@@ -124,6 +129,15 @@ public final class Relaylock {
             warn(t.getMessage() != null ? t.getMessage() : t.toString());
             return null;
         }
+    }
+
+    /** Flag, then $POPLOCK_KEY, then the configuration file, then the default: as readlog and showallowed. */
+    private static String setting(String flag, String key, Map<String, String> env, ConfigFile config, String fallback) {
+        if (flag != null) {
+            return flag;
+        }
+        var fromEnv = env.get("POPLOCK_" + key.toUpperCase(java.util.Locale.ROOT).replace('-', '_'));
+        return fromEnv != null && !fromEnv.isEmpty() ? fromEnv : config.get(key, fallback);
     }
 
     private static void warn(String problem) {

@@ -1,6 +1,8 @@
 package org.poplock.readlog.state;
 
 import java.io.IOException;
+import java.nio.file.Files;
+import java.util.function.Consumer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -71,16 +73,54 @@ public final class RelayState implements AutoCloseable {
 
     /** Opens or creates the state; a second readlog on the same file is refused, not allowed to corrupt it. */
     public static RelayState open(Path file) throws IOException {
+        return open(file, message -> { });
+    }
+
+    /**
+     * As {@link #open(Path)}; a state MapDB cannot open (kill -9 while it was being created, a disk
+     * error) is moved aside and a new one started, with a line to {@code warnings}. Nothing is
+     * lost that matters: the logs are read again from their start, and every login still within
+     * the timeout by its own timestamp is recorded again.
+     */
+    public static RelayState open(Path file, Consumer<String> warnings) throws IOException {
         var lock = StateLock.acquire(file);
         try {
-            return new RelayState(DBMaker.fileDB(file.toFile()).transactionEnable().make(), lock);
-        } catch (DBException.FileLocked e) {
+            try {
+                return new RelayState(make(file), lock);
+            } catch (DBException.FileLocked e) {
+                throw new IOException("state " + file + " is in use by another readlog (" + e.getMessage() + ")");
+            } catch (DBException | IllegalArgumentException | IllegalStateException | IndexOutOfBoundsException e) {
+                var aside = moveAside(file);
+                warnings.accept("state " + file + " cannot be opened (" + e.getMessage() + "); moved to " + aside
+                        + ", starting a new one and reading the logs again");
+                return new RelayState(make(file), lock);
+            }
+        } catch (IOException | RuntimeException e) {
             lock.close();
-            throw new IOException("state " + file + " is in use by another readlog (" + e.getMessage() + ")");
-        } catch (DBException | IllegalArgumentException e) {
-            lock.close();
+            if (e instanceof IOException io) {
+                throw io;
+            }
             throw new IOException("cannot open state " + file + ": " + e.getMessage(), e);
         }
+    }
+
+    private static DB make(Path file) {
+        return DBMaker.fileDB(file.toFile()).transactionEnable().make();
+    }
+
+    /** Renames the state and its write-ahead log files to NAME.broken-EPOCH...; returns the new name. */
+    private static Path moveAside(Path file) throws IOException {
+        var suffix = ".broken-" + Instant.now().getEpochSecond();
+        var name = file.getFileName().toString();
+        try (var siblings = Files.list(file.toAbsolutePath().getParent())) {
+            for (var f : siblings.toList()) {
+                var n = f.getFileName().toString();
+                if (n.equals(name) || n.startsWith(name + ".wal.")) {
+                    Files.move(f, f.resolveSibling(name + suffix + n.substring(name.length())));
+                }
+            }
+        }
+        return file.resolveSibling(name + suffix);
     }
 
     /**

@@ -90,4 +90,23 @@ class RelayStateTest {
             assertTrue(e.getMessage().contains("in use by another readlog (pid " + ProcessHandle.current().pid() + ")"), e.getMessage());
         }
     }
+
+    @Test
+    void aStateMapDbCannotOpenIsMovedAsideAndANewOneStarted() throws IOException {
+        var file = dir.resolve("s");
+        java.nio.file.Files.write(file, new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17});
+        var warnings = new java.util.ArrayList<String>();
+        try (var state = RelayState.open(file, warnings::add)) {
+            assertTrue(state.record(login("192.0.2.1", "alice", now), timeout, now));
+            state.commit();
+        }
+        assertEquals(1, warnings.size(), warnings.toString());
+        assertTrue(warnings.get(0).contains("moved to " + file + ".broken-"), warnings.toString());
+        try (var files = java.nio.file.Files.list(dir)) {
+            assertTrue(files.anyMatch(f -> f.getFileName().toString().startsWith("s.broken-")));
+        }
+        try (var state = RelayState.open(file)) {
+            assertEquals("alice", state.live(now).get(0).user());
+        }
+    }
 }
