@@ -14,6 +14,7 @@ import org.poplock.common.address.Cidr;
 import org.poplock.common.address.Printable;
 import org.poplock.common.config.ConfigFile;
 import org.poplock.common.config.Timeouts;
+import org.poplock.common.store.Spool;
 import org.poplock.readlog.parse.Login;
 import org.poplock.readlog.parse.LoginParser;
 import org.poplock.readlog.parse.ServerDefinition;
@@ -165,7 +166,7 @@ public final class Readlog implements Callable<Integer> {
         if (dryRun) {
             return dryRun(parser, policy);
         }
-        var statePath = state != null ? state : db.toAbsolutePath().resolveSibling("readlog.state");
+        var statePath = state != null ? state : Spool.stateBeside(db);
         try (var relayState = RelayState.open(statePath, this::say)) {
             return follow(parser, policy, relayState);
         } catch (IOException e) {
@@ -217,6 +218,13 @@ public final class Readlog implements Callable<Integer> {
 
     private int follow(LoginParser parser, LoginPolicy policy, RelayState relayState) {
         var publisher = new Publisher(db, tcpRules == null ? null : new TcpRules(tcpRules, tcpRulesBase), this::say);
+        AdminCommands admin;
+        try {
+            admin = new AdminCommands(Spool.beside(db), this::say);
+        } catch (IOException e) {
+            say("cannot create the spool for showallowed's changes: " + e.getMessage());
+            return 111;
+        }
         var sources = sources(relayState);
         if (sources == null) {
             return 111;
@@ -247,6 +255,7 @@ public final class Readlog implements Callable<Integer> {
             counts[0] += lines;
             counts[1] += round[0];
             now = clock.instant();
+            round[0] += admin.apply(relayState, now);
             var next = relayState.nextExpiry();
             boolean expired = next.isPresent() && !next.get().isAfter(now) && relayState.sweep(now) > 0;
             // Publish first: relaylock waits on it; the state commit that follows only guards
@@ -256,7 +265,7 @@ public final class Readlog implements Callable<Integer> {
             }
             // Commit at most a few times a second: the writer thread's fsyncs then cost the publish
             // path nothing, and a crash costs only reading those lines again.
-            if ((lines > 0 || expired) && (System.nanoTime() - lastCommit >= COMMIT_EVERY_NANOS || once || stopping.get())) {
+            if ((lines > 0 || expired || round[0] > 0) && (System.nanoTime() - lastCommit >= COMMIT_EVERY_NANOS || once || stopping.get())) {
                 for (var f : sources) {
                     f.position().ifPresent(p -> relayState.savePosition(f.name(), p));
                 }

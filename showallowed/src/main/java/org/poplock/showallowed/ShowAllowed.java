@@ -41,6 +41,29 @@ public final class ShowAllowed implements Callable<Integer> {
     @Option(names = "--all", description = "also list stored entries that have expired")
     boolean all;
 
+    @Option(names = "--add", paramLabel = "IP", description = "let IP relay (for --for, default the timeout), through readlog")
+    String add;
+
+    @Option(names = "--user", paramLabel = "NAME", defaultValue = "(admin)", description = "with --add: the user to show for it")
+    String user;
+
+    @Option(names = "--for", paramLabel = "DURATION", description = "with --add: how long (e.g. 2h; default: --timeout)")
+    String duration;
+
+    @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = ConfigFile.DEFAULT_TIMEOUT, hidden = true,
+            description = "the configured timeout, the default of --for")
+    String timeout;
+
+    @Option(names = "--remove", paramLabel = "IP", description = "withdraw IP's grant, through readlog")
+    String remove;
+
+    @Option(names = "--flush", description = "withdraw every grant, through readlog")
+    boolean flush;
+
+    @Option(names = "--wait", paramLabel = "DURATION", defaultValue = "10s", hidden = true,
+            description = "how long to wait for readlog to take a change")
+    String waitFor;
+
     private final Clock clock;
     private final PrintStream out;
     private final PrintStream err;
@@ -61,6 +84,9 @@ public final class ShowAllowed implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (add != null || remove != null || flush) {
+            return change();
+        }
         if (!Files.exists(db)) {
             err.println("showallowed: no relay database at " + db + " (has readlog run yet?)");
             return 111;
@@ -84,6 +110,73 @@ public final class ShowAllowed implements Callable<Integer> {
             out.println(json ? json(e, now) : row(e, now, zone));
         }
         return 0;
+    }
+
+    /**
+     * Hands an admin's change to readlog through the spool and waits for readlog to take it:
+     * showallowed never opens the state, which is readlog's alone.
+     */
+    private int change() {
+        String command;
+        try {
+            if ((add != null ? 1 : 0) + (remove != null ? 1 : 0) + (flush ? 1 : 0) != 1) {
+                throw new IllegalArgumentException("give one of --add, --remove, --flush");
+            }
+            if (add != null) {
+                var seconds = Timeouts.parse(duration != null ? duration : timeout).toSeconds();
+                if (user.chars().anyMatch(c -> c < ' ' || c == 0x7f)) {
+                    throw new IllegalArgumentException("--user must be one line of printable text");
+                }
+                command = "add " + org.poplock.common.address.IpAddress.canonical(add) + " " + seconds + " " + user;
+            } else if (remove != null) {
+                command = "remove " + org.poplock.common.address.IpAddress.canonical(remove);
+            } else {
+                command = "flush";
+            }
+        } catch (IllegalArgumentException e) {
+            err.println("showallowed: " + e.getMessage());
+            return 2;
+        }
+        var owner = readlogPid();
+        if (owner == null) {
+            err.println("showallowed: readlog is not running (no live owner of " + lockFile() + "): nothing changed");
+            return 111;
+        }
+        try {
+            var spool = org.poplock.common.store.Spool.beside(db);
+            var queued = org.poplock.common.store.Spool.submit(spool, command);
+            long deadline = System.nanoTime() + Timeouts.parse(waitFor).toNanos();
+            while (Files.exists(queued)) {
+                if (System.nanoTime() > deadline) {
+                    err.println("showallowed: readlog (pid " + owner + ") has not taken the change yet; it stays queued as " + queued);
+                    return 111;
+                }
+                Thread.sleep(20);
+            }
+            out.println("showallowed: done: " + command);
+            return 0;
+        } catch (IOException e) {
+            err.println("showallowed: cannot queue the change: " + e.getMessage());
+            return 111;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return 111;
+        }
+    }
+
+    private Path lockFile() {
+        var state = org.poplock.common.store.Spool.stateBeside(db);
+        return state.resolveSibling(state.getFileName() + ".lock");
+    }
+
+    /** The pid of the readlog that holds the state's lock, if that process is alive. */
+    private Long readlogPid() {
+        try {
+            var pid = Long.parseLong(Files.readString(lockFile()).trim());
+            return ProcessHandle.of(pid).filter(ProcessHandle::isAlive).isPresent() ? pid : null;
+        } catch (IOException | NumberFormatException e) {
+            return null;
+        }
     }
 
     private static String row(RelayEntry e, Instant now, ZoneId zone) {

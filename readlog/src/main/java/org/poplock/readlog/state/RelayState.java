@@ -148,6 +148,37 @@ public final class RelayState implements AutoCloseable {
         return true;
     }
 
+    /** An admin's grant: {@code ip} may relay for {@code duration} from now, whatever it had. */
+    public void grant(String ip, String user, Instant now, Duration duration) {
+        var entry = RelayEntry.of(ip, user, now, duration);
+        var value = entry.encodeValue();
+        entries.put(ip, entry);
+        published.put(ip, value);
+        pending.add(() -> stored.put(ip, value));
+        if (nextExpiry == null || entry.expiry().isBefore(nextExpiry)) {
+            nextExpiry = entry.expiry();
+        }
+    }
+
+    /** Withdraws an address's grant; returns whether it had one. */
+    public boolean revoke(String ip) {
+        if (entries.remove(ip) == null) {
+            return false;
+        }
+        published.remove(ip);
+        pending.add(() -> stored.remove(ip));
+        return true;
+    }
+
+    /** Withdraws every grant; returns how many there were. */
+    public int revokeAll() {
+        int n = entries.size();
+        for (var ip : new ArrayList<>(entries.keySet())) {
+            revoke(ip);
+        }
+        return n;
+    }
+
     /** Removes expired entries; returns how many. */
     public int sweep(Instant now) {
         int removed = 0;
