@@ -1,0 +1,97 @@
+package org.poplock.packaging;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The .deb the build made: installed by dpkg into a throwaway root (its maintainer scripts run
+ * with DPKG_ROOT), its launchers run from there, then removed and purged; and lintian finds no error.
+ */
+class DebianPackageIT {
+
+    static final Path DEB = Path.of("target/poplock_0.1.0_amd64.deb").toAbsolutePath();
+
+    @TempDir
+    Path dir;
+
+    private static String run(List<String> cmd, Map<String, String> env) throws Exception {
+        var pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        pb.environment().putAll(env);
+        var p = pb.start();
+        var out = new String(p.getInputStream().readAllBytes());
+        assertTrue(p.waitFor(5, TimeUnit.MINUTES), String.join(" ", cmd));
+        assertEquals(0, p.exitValue(), String.join(" ", cmd) + ":\n" + out);
+        return out;
+    }
+
+    private List<String> dpkg(Path root, String... args) {
+        var cmd = new ArrayList<>(List.of("dpkg", "--root=" + root, "--force-script-chrootless", "--force-depends",
+                "--force-not-root", "--log=" + dir.resolve("dpkg.log")));
+        cmd.addAll(List.of(args));
+        return cmd;
+    }
+
+    @Test
+    void installsRunsRemovesAndPurgesInAThrowawayRoot() throws Exception {
+        var root = Files.createDirectories(dir.resolve("root"));
+        Files.createDirectories(root.resolve("var/lib/dpkg/info"));
+        Files.createDirectories(root.resolve("var/lib/dpkg/updates"));
+        Files.createFile(root.resolve("var/lib/dpkg/status"));
+        Files.createDirectories(root.resolve("etc"));
+        for (var f : List.of("passwd", "group", "shadow", "gshadow", "login.defs")) {
+            if (Files.exists(Path.of("/etc", f))) {
+                Files.copy(Path.of("/etc", f), root.resolve("etc").resolve(f));
+            }
+        }
+        run(dpkg(root, "-i", DEB.toString()), Map.of());
+
+        assertTrue(Files.isSymbolicLink(root.resolve("usr/bin/relaylock")));
+        assertEquals("../share/poplock/bin/relaylock", Files.readSymbolicLink(root.resolve("usr/bin/relaylock")).toString());
+        assertTrue(Files.exists(root.resolve("etc/poplock/poplock.conf")));
+        assertTrue(Files.exists(root.resolve("lib/systemd/system/poplock-readlog.service")));
+        assertTrue(Files.isExecutable(root.resolve("usr/share/poplock/service/smtpd/run")));
+        assertTrue(Files.readString(root.resolve("etc/passwd")).contains("\npoplock:"), "postinst made the system user");
+        var owner = Files.getOwner(root.resolve("var/lib/poplock")).getName();
+        assertTrue(owner.equals("poplock") || owner.matches("\\d+"), owner);
+        assertTrue(Files.list(root.resolve("usr/share/poplock/lib/cds")).findAny().isPresent(), "postinst made relaylock's class archive");
+
+        // The installed launchers, as installed (their own directory decides where the jars are).
+        var bin = root.resolve("usr/share/poplock/bin");
+        var log = Files.writeString(dir.resolve("mail.log"), Dovecot.login(Instant.now(), "pop3", "192.0.2.95", "installed"));
+        var db = dir.resolve("relay.db");
+        var env = Map.of("POPLOCK_CONFIG", root.resolve("etc/poplock/poplock.conf").toString());
+        run(List.of(bin.resolve("readlog").toString(), "--once", "--log", log.toString(), "--db", db.toString()), env);
+        assertTrue(run(List.of(bin.resolve("showallowed").toString(), "--db", db.toString()), env).contains("installed"));
+        var relay = run(List.of(bin.resolve("relaylock").toString(), "--db", db.toString(), "/usr/bin/env"),
+                Map.of("TCPREMOTEIP", "192.0.2.95"));
+        assertTrue(relay.lines().anyMatch("RELAYCLIENT="::equals), relay);
+
+        run(dpkg(root, "-r", "poplock"), Map.of());
+        assertFalse(Files.exists(root.resolve("usr/share/poplock/lib")), "removed");
+        assertTrue(Files.exists(root.resolve("etc/poplock/poplock.conf")), "a conffile stays until purge");
+        run(dpkg(root, "-P", "poplock"), Map.of());
+        assertFalse(Files.exists(root.resolve("etc/poplock")), "purged");
+        assertFalse(Files.exists(root.resolve("var/lib/poplock")), "purged");
+        assertFalse(Files.readString(root.resolve("etc/passwd")).contains("\npoplock:"), "the user is gone");
+    }
+
+    @Test
+    void lintianFindsNoError() throws Exception {
+        var p = new ProcessBuilder("lintian", "--suppress-tags", "no-manual-page", DEB.toString()).redirectErrorStream(true).start();
+        var out = new String(p.getInputStream().readAllBytes());
+        assertTrue(p.waitFor(5, TimeUnit.MINUTES));
+        assertTrue(out.lines().noneMatch(l -> l.startsWith("E: ")), out);
+    }
+}
