@@ -31,7 +31,8 @@ import picocli.CommandLine.Option;
  * live ones for relaylock. Data path: {@link LogFollower} line → {@link LoginParser} →
  * {@link Login} → {@link RelayState} → {@link Publisher}.
  */
-@Command(name = "readlog", mixinStandardHelpOptions = true, version = "readlog (poplock) 0.1",
+@Command(header = "record the addresses of successful POP3/IMAP logins from the mail log",
+        name = "readlog", mixinStandardHelpOptions = true, version = "readlog (poplock) 0.1",
         sortOptions = false,
         description = "Follow POP3/IMAP server logs and record which client addresses may relay through SMTP.",
         exitCodeListHeading = "%nExit status:%n",
@@ -114,6 +115,11 @@ public final class Readlog implements Callable<Integer> {
     private ConfigFile configFile;
     private String[] args;
     private java.util.Map<String, String> env;
+
+    /** For picocli's tools (man page, completion), which make the command themselves. */
+    Readlog() {
+        this(Clock.systemDefaultZone(), System.out, System.err);
+    }
 
     Readlog(Clock clock, PrintStream out, PrintStream err) {
         this.clock = clock;

@@ -22,16 +22,8 @@ import org.poplock.common.store.RelayLookup;
  */
 public final class Relaylock {
 
-    static final String USAGE = """
-            usage: relaylock [--db PATH] [--config FILE] [--timeout DURATION] [--relayclient-value VALUE] PROGRAM [ARG...]
-              Sets RELAYCLIENT for PROGRAM (e.g. /var/qmail/bin/qmail-smtpd) when TCPREMOTEIP logged in
-              over POP3/IMAP recently, as recorded by readlog; then runs PROGRAM in its place.
-              --db PATH                 published relay database (default %s)
-              --config FILE             configuration file (default $POPLOCK_CONFIG, else %s)
-              --timeout DURATION        also refuse entries whose login is older than this (e.g. 15m)
-              --relayclient-value VALUE value for RELAYCLIENT (default: empty, as qmail-smtpd needs)
-            Exit status: PROGRAM's; 111 if PROGRAM cannot be run.
-            """.formatted(ConfigFile.DEFAULT_DB, ConfigFile.DEFAULT_PATH);
+    static final String USAGE = "usage: relaylock [--db PATH] [--config FILE] [--timeout DURATION] [--relayclient-value VALUE] "
+            + "PROGRAM [ARG...]; relaylock --help tells more";
 
     private Relaylock() {
     }
@@ -48,13 +40,9 @@ public final class Relaylock {
                 i++;
                 break;
             }
-            if (arg.equals("--help") || arg.equals("-h")) {
-                System.out.print(USAGE);
-                System.exit(0);
-            }
-            if (arg.equals("--version")) {
-                System.out.println("relaylock (poplock) 0.1");
-                System.exit(0);
+            if (arg.equals("--help") || arg.equals("-h") || arg.equals("--version")) {
+                // Only here is picocli loaded: the per-connection path parses by hand.
+                System.exit(new picocli.CommandLine(new RelaylockCommand()).execute(arg));
             }
             int eq = arg.indexOf('=');
             var name = eq > 0 ? arg.substring(0, eq) : arg;

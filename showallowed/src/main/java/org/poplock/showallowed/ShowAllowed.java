@@ -20,7 +20,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** Lists who may relay now, from the database readlog publishes. Reads only; never opens readlog's state. */
-@Command(name = "showallowed", mixinStandardHelpOptions = true, version = "showallowed (poplock) 0.1",
+@Command(header = "list and change who may relay through POP-before-SMTP",
+        name = "showallowed", mixinStandardHelpOptions = true, version = "showallowed (poplock) 0.1",
         sortOptions = false,
         description = "List the client addresses that may relay: address, user, login time, time left.",
         exitCodeListHeading = "%nExit status:%n",
@@ -67,6 +68,11 @@ public final class ShowAllowed implements Callable<Integer> {
     private final Clock clock;
     private final PrintStream out;
     private final PrintStream err;
+
+    /** For picocli's tools (man page, completion), which make the command themselves. */
+    ShowAllowed() {
+        this(Clock.systemDefaultZone(), System.out, System.err);
+    }
 
     ShowAllowed(Clock clock, PrintStream out, PrintStream err) {
         this.clock = clock;

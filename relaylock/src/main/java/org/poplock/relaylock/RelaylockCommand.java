@@ -1,0 +1,50 @@
+package org.poplock.relaylock;
+
+import java.util.List;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * relaylock's command line as picocli sees it: for {@code --help}, the man page and shell
+ * completion only. The per-connection path in {@link Relaylock} parses these same options by hand,
+ * because loading picocli would cost every SMTP connection 40-240 ms.
+ */
+@Command(header = "set RELAYCLIENT for SMTP clients that logged in over POP3/IMAP, then run qmail-smtpd",
+        name = "relaylock", version = "relaylock (poplock) 0.1", sortOptions = false,
+        description = {"Run by tcpserver for every SMTP connection: sets RELAYCLIENT when TCPREMOTEIP logged in over POP3/IMAP "
+            + "within the timeout (as readlog recorded it), then becomes PROGRAM (e.g. /var/qmail/bin/qmail-smtpd).",
+            "It never stops mail: on any trouble with the relay database or TCPREMOTEIP it writes one line on stderr and runs "
+            + "PROGRAM without RELAYCLIENT. An existing RELAYCLIENT (tcprules) is left as it is."},
+        exitCodeListHeading = "%nExit status:%n",
+        exitCodeList = {"n:PROGRAM's own", "111:PROGRAM cannot be run, or none is given"},
+        footerHeading = "%nEnvironment:%n",
+        footer = {"TCPREMOTEIP  the client's address, set by tcpserver",
+            "POPLOCK_DB, POPLOCK_TIMEOUT, POPLOCK_RELAYCLIENT_VALUE, POPLOCK_CONFIG  as the options; a flag wins"})
+public final class RelaylockCommand {
+
+    @Option(names = "--db", paramLabel = "PATH", description = "published relay database (default: /var/lib/poplock/relay.db)")
+    String db;
+
+    @Option(names = "--config", paramLabel = "FILE", description = "configuration file (default: $POPLOCK_CONFIG, else /etc/poplock/poplock.conf)")
+    String config;
+
+    @Option(names = "--timeout", paramLabel = "DURATION", description = "also refuse entries whose login is older than this (e.g. 15m); can only shorten a grant")
+    String timeout;
+
+    @Option(names = "--relayclient-value", paramLabel = "VALUE",
+            description = "the value RELAYCLIENT gets (default: empty, as qmail-smtpd needs: it appends the value to every recipient)")
+    String relayClientValue;
+
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "show this help and exit")
+    boolean help;
+
+    @Option(names = "--version", versionHelp = true, description = "show the version and exit")
+    boolean version;
+
+    @Parameters(index = "0", paramLabel = "PROGRAM", description = "the program to become, e.g. /var/qmail/bin/qmail-smtpd")
+    String program;
+
+    @Parameters(index = "1..*", paramLabel = "ARG", description = "its arguments")
+    List<String> arguments;
+}
