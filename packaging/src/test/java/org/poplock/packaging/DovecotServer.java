@@ -35,7 +35,8 @@ final class DovecotServer implements AutoCloseable {
     static DovecotServer start(Path parent, List<String> users) throws Exception {
         var dir = Files.createDirectories(parent.resolve("dovecot"));
         // Dovecot's login processes run as dovenull and must reach base_dir.
-        for (var p = dir; p != null && p.startsWith(parent.getParent()); p = p.getParent()) {
+        // Only the test's own directories: never the shared /tmp above them.
+        for (var p = dir; p != null && p.startsWith(parent); p = p.getParent()) {
             Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwxr-xr-x"));
         }
         var server = new DovecotServer(dir, TcpserverTest.freePort(), TcpserverTest.freePort());
