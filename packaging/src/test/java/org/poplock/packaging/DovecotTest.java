@@ -58,6 +58,50 @@ class DovecotTest {
         }
     }
 
+    @Test
+    void keepWhileConnectedHoldsTheGrantUntilTheSessionEnds() throws Exception {
+        try (var dovecot = DovecotServer.start(dir, List.of("carol:pw"))) {
+            var db = dir.resolve("relay.db");
+            var readlog = Launchers.command("readlog", Map.of(), "--log", dovecot.log.toString(), "--db", db.toString(),
+                    "--timeout", "3s", "--keep-while-connected")
+                    .redirectErrorStream(true).redirectOutput(dir.resolve("readlog.out").toFile()).start();
+            // A real IMAP client that stays logged in until told to log out.
+            var client = new ProcessBuilder("python3", "-c", """
+                    import imaplib, sys
+                    m = imaplib.IMAP4('127.0.0.1', int(sys.argv[1]))
+                    m.login('carol', 'pw')
+                    print('logged in', flush=True)
+                    sys.stdin.readline()
+                    m.logout()
+                    print('logged out', flush=True)
+                    """, String.valueOf(dovecot.imapPort)).start();
+            try {
+                var out = new java.io.BufferedReader(new java.io.InputStreamReader(client.getInputStream()));
+                assertEquals("logged in", out.readLine());
+                Launchers.await(Duration.ofSeconds(15), "the login to be published", () -> ips(db).contains("127.0.0.1"));
+                var first = RelayDatabase.open(db).find("127.0.0.1").orElseThrow().expiry();
+                // Well past the 3 s timeout, the session is still open and the grant with it.
+                Launchers.await(Duration.ofSeconds(20), "the grant to be extended", () -> expiry(db).isAfter(first.plusSeconds(2)));
+                assertTrue(ips(db).contains("127.0.0.1"));
+                client.getOutputStream().write('\n');
+                client.getOutputStream().flush();
+                assertEquals("logged out", out.readLine());
+                Launchers.await(Duration.ofSeconds(20), "the grant to end after the logout", () -> !ips(db).contains("127.0.0.1"));
+            } finally {
+                client.destroyForcibly();
+                readlog.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    private static java.time.Instant expiry(Path db) {
+        try {
+            return RelayDatabase.open(db).find("127.0.0.1").map(RelayEntry::expiry).orElse(java.time.Instant.EPOCH);
+        } catch (IOException e) {
+            return java.time.Instant.EPOCH;
+        }
+    }
+
     private static List<String> ips(Path db) {
         try {
             return RelayDatabase.open(db).entries().stream().map(RelayEntry::ip).sorted().toList();

@@ -83,6 +83,14 @@ public final class Readlog implements Callable<Integer> {
             description = "never record logins of this user; repeatable")
     List<String> denyUsers = new ArrayList<>();
 
+    @Option(names = "--keep-while-connected",
+            description = "a login's grant does not expire while its session is open (the server logs its end; Dovecot)")
+    boolean keepWhileConnected;
+
+    @Option(names = "--keep-at-most", paramLabel = "DURATION", defaultValue = "12h", converter = DurationConverter.class,
+            description = "with --keep-while-connected: the longest a session keeps its grant (default: ${DEFAULT-VALUE})")
+    Duration keepAtMost;
+
     @Option(names = "--tcprules", paramLabel = "CDB",
             description = "also publish the live IPv4 entries as a tcpserver rules CDB (built with tcprules), for tcpserver -x CDB")
     Path tcpRules;
@@ -252,16 +260,27 @@ public final class Readlog implements Callable<Integer> {
             var roundParser = parser;
             var roundPolicy = policy;
             for (var f : sources) {
-                lines += f.poll(line -> roundParser.parse(line).filter(login -> roundPolicy.refusal(login).isEmpty()).ifPresent(login -> {
-                    if (relayState.record(login, timeout, clock.instant())) {
-                        round[0]++;
+                lines += f.poll(line -> {
+                    var login = roundParser.parse(line).filter(l -> roundPolicy.refusal(l).isEmpty());
+                    if (login.isPresent()) {
+                        if (relayState.record(login.get(), timeout, clock.instant())) {
+                            round[0]++;
+                        }
+                        if (keepWhileConnected && login.get().session() != null) {
+                            relayState.sessionOpened(login.get().session(), login.get().ip(), login.get().time());
+                        }
+                    } else if (keepWhileConnected) {
+                        roundParser.logout(line).ifPresent(relayState::sessionClosed);
                     }
-                }));
+                });
             }
             counts[0] += lines;
             counts[1] += round[0];
             now = clock.instant();
             round[0] += admin.apply(relayState, now);
+            if (keepWhileConnected) {
+                round[0] += relayState.keepOpen(now, timeout, keepAtMost);
+            }
             var next = relayState.nextExpiry();
             boolean expired = next.isPresent() && !next.get().isAfter(now) && relayState.sweep(now) > 0;
             // Publish first: relaylock waits on it; the state commit that follows only guards

@@ -88,10 +88,32 @@ public final class LoginParser {
             if (ip == null || user == null || user.isEmpty()) {
                 continue;
             }
-            return new Login(IpAddress.format(ip), user, time(m, pattern, stamped), def.name());
+            var session = ServerDefinition.hasGroup(pattern, "sid") ? def.name() + " " + m.group("sid") : null;
+            return new Login(IpAddress.format(ip), user, time(m, pattern, stamped), def.name(), session);
         }
         rememberSession(def, message);
         return null;
+    }
+
+    /** The session a logout line ends ("definition sid", as {@link Login#session()}), or empty. */
+    public Optional<String> logout(String line) {
+        if (line.length() > MAX_LINE) {
+            return Optional.empty();
+        }
+        var message = stamps.split(line).message();
+        var tagged = byTag.get(programTag(message));
+        if (tagged == null) {
+            return Optional.empty();
+        }
+        for (var def : tagged) {
+            for (var pattern : def.logouts()) {
+                var m = pattern.matcher(message);
+                if (m.lookingAt()) {
+                    return Optional.of(def.name() + " " + m.group("sid"));
+                }
+            }
+        }
+        return Optional.empty();
     }
 
     private void rememberSession(ServerDefinition def, String message) {
@@ -133,12 +155,14 @@ public final class LoginParser {
             }
         }
         end--; // the colon
-        if (end > start && message.charAt(end - 1) == ']') {
-            int open = message.lastIndexOf('[', end - 1);
-            if (open > start) {
-                end = open;
+        // The program name ends at its [pid], or at Dovecot's (user)<pid><session> in its own log.
+        for (int i = start; i < end; i++) {
+            char c = message.charAt(i);
+            if (c == '[' || c == '(' || c == '<') {
+                end = i;
+                break;
             }
         }
-        return message.substring(start, end);
+        return end > start ? message.substring(start, end) : null;
     }
 }

@@ -25,6 +25,9 @@ import java.util.regex.PatternSyntaxException;
  *     start, with named groups {@code user} and {@code ip}, or {@code user} and {@code pid} for servers
  *     that name the address in an earlier line of the same process; optional {@code time}.</li>
  * <li>{@code session} (repeatable): such an earlier line, with groups {@code pid} and {@code ip}.</li>
+ * <li>{@code logout} (repeatable): the line that ends a login's session, with group {@code sid}; a
+ *     login expression that captures the same {@code sid} lets {@code --keep-while-connected} keep
+ *     the grant while that session is open.</li>
  * </ul>
  * Expressions are anchored on the line's structure, the program tag then the success keyword, and
  * end at the end of the line where the server puts the address last, so that text a client got
@@ -33,7 +36,8 @@ import java.util.regex.PatternSyntaxException;
  * <p>Shorthands: {@code {host}} an optional syslog host name, {@code {pid}} an optional {@code [1234]},
  * {@code {addr}} the characters of an address (the captured text must still parse as one).
  */
-public record ServerDefinition(String name, Set<String> tags, String require, List<Pattern> logins, List<Pattern> sessions) {
+public record ServerDefinition(String name, Set<String> tags, String require, List<Pattern> logins, List<Pattern> sessions,
+        List<Pattern> logouts) {
 
     private static final Map<String, String> SHORTHANDS = Map.of(
             "{host}", "(?:[^\\s:\\[\\]]+ )?",
@@ -60,7 +64,13 @@ public record ServerDefinition(String name, Set<String> tags, String require, Li
         }
         tags = Set.copyOf(tags);
         logins = List.copyOf(logins);
+        for (var p : logouts) {
+            if (!hasGroup(p, "sid")) {
+                throw new IllegalArgumentException("definition " + name + ": a logout expression needs the named group sid: " + p);
+            }
+        }
         sessions = List.copyOf(sessions);
+        logouts = List.copyOf(logouts);
     }
 
     /** An admin's definition from the configuration file: one expression, tried on every line. */
@@ -69,7 +79,7 @@ public record ServerDefinition(String name, Set<String> tags, String require, Li
         for (var e : expressions) {
             logins.add(compile(e, "custom definition " + name));
         }
-        return new ServerDefinition(name, Set.of("*"), "", logins, List.of());
+        return new ServerDefinition(name, Set.of("*"), "", logins, List.of(), List.of());
     }
 
     static boolean hasGroup(Pattern p, String group) {
@@ -97,6 +107,7 @@ public record ServerDefinition(String name, Set<String> tags, String require, Li
         String require = "";
         var logins = new ArrayList<Pattern>();
         var sessions = new ArrayList<Pattern>();
+        var logouts = new ArrayList<Pattern>();
         int lineNo = 0;
         for (var raw : text.split("\n")) {
             lineNo++;
@@ -117,6 +128,7 @@ public record ServerDefinition(String name, Set<String> tags, String require, Li
                 case "require" -> require = value;
                 case "login" -> logins.add(compile(value, where));
                 case "session" -> sessions.add(compile(value, where));
+                case "logout" -> logouts.add(compile(value, where));
                 default -> throw new IllegalArgumentException(where + ": unknown key '" + key + "'");
             }
         }
@@ -124,7 +136,7 @@ public record ServerDefinition(String name, Set<String> tags, String require, Li
             throw new IllegalArgumentException(origin + ": no tags (use tags = * to try every line)");
         }
         try {
-            return new ServerDefinition(name, tags, require, logins, sessions);
+            return new ServerDefinition(name, tags, require, logins, sessions, logouts);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(origin + ": " + e.getMessage());
         }

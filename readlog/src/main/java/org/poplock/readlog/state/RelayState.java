@@ -160,6 +160,51 @@ public final class RelayState implements AutoCloseable {
         }
     }
 
+    /** Sessions opened by a login and not yet closed: session → address, and when each began. */
+    private final Map<String, String> openSessions = new HashMap<>();
+    private final Map<String, Instant> sessionStarts = new HashMap<>();
+
+    /** A login's session is open (--keep-while-connected). Kept in memory only: a restart forgets it. */
+    public void sessionOpened(String session, String ip, Instant at) {
+        openSessions.put(session, ip);
+        sessionStarts.put(session, at);
+    }
+
+    public void sessionClosed(String session) {
+        openSessions.remove(session);
+        sessionStarts.remove(session);
+    }
+
+    /**
+     * Keeps the grants of addresses with an open session from expiring: their expiry moves to
+     * {@code timeout} from now, but a session is trusted for {@code maxKeep} at most, since a
+     * server that dies logs no disconnect. Returns how many entries were extended.
+     */
+    public int keepOpen(Instant now, Duration timeout, Duration maxKeep) {
+        int extended = 0;
+        for (var it = sessionStarts.entrySet().iterator(); it.hasNext(); ) {
+            var session = it.next();
+            if (session.getValue().plus(maxKeep).isBefore(now)) {
+                openSessions.remove(session.getKey());
+                it.remove();
+                continue;
+            }
+            var e = entries.get(openSessions.get(session.getKey()));
+            if (e != null && e.expiry().isBefore(now.plus(timeout.dividedBy(2)))) {
+                var longer = new RelayEntry(e.ip(), e.user(), e.login(), now.plus(timeout));
+                var value = longer.encodeValue();
+                entries.put(e.ip(), longer);
+                published.put(e.ip(), value);
+                pending.add(() -> stored.put(e.ip(), value));
+                extended++;
+            }
+        }
+        if (extended > 0) {
+            recomputeNextExpiry();
+        }
+        return extended;
+    }
+
     /** Withdraws an address's grant; returns whether it had one. */
     public boolean revoke(String ip) {
         if (entries.remove(ip) == null) {
