@@ -202,4 +202,72 @@ class RelaylockTest {
         assertTrue(r.out().lines().anyMatch("RELAYCLIENT="::equals), r.out());
         assertFalse(r.out().contains("POPLOCK_NEVER"), r.out());
     }
+
+    @Test
+    void databaseReplacedWhileRelaylockReadsItNeverGivesAWrongAnswer() throws Exception {
+        // A writer publishing generation after generation, as readlog does, while relaylock runs.
+        var stop = new java.util.concurrent.atomic.AtomicBoolean();
+        var writer = new Thread(() -> {
+            int g = 0;
+            while (!stop.get()) {
+                try {
+                    var now = Instant.now();
+                    var entries = new java.util.ArrayList<RelayEntry>();
+                    entries.add(RelayEntry.of("192.0.2.10", "alice", now, Duration.ofMinutes(15)));
+                    for (int i = 0; i < 2000 + g % 500; i++) {
+                        entries.add(RelayEntry.of("10.1." + (i / 256) + "." + (i % 256), "gen" + g, now, Duration.ofMinutes(15)));
+                    }
+                    RelayDatabase.publish(db, entries);
+                    g++;
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }
+        });
+        writer.start();
+        try {
+            for (int i = 0; i < 30; i++) {
+                var live = relaylockWithDb("192.0.2.10", db);
+                assertTrue(live.out().contains("RELAYCLIENT=[]\n"), "run " + i + ": " + live.out() + live.err());
+                assertEquals("", live.err(), "run " + i);
+                var stranger = relaylockWithDb("192.0.2.11", db);
+                assertTrue(stranger.out().contains("RELAYCLIENT unset\n"), "run " + i + ": " + stranger.out());
+                assertEquals("", stranger.err(), "run " + i);
+            }
+        } finally {
+            stop.set(true);
+            writer.join();
+        }
+    }
+
+    @Test
+    void aThousandConnectionsThroughTcpserverLeaveNothingInTmp() throws Exception {
+        int port = TcpserverTest.freePort();
+        var pb = new ProcessBuilder("tcpserver", "-q", "-R", "-H", "-l", "localhost", "-c", "20", "127.0.0.1", String.valueOf(port),
+                Launchers.BIN.resolve("relaylock").toString(), "--db", db.toString(), report.toString());
+        pb.environment().put("TMPDIR", tmp.toString());
+        pb.environment().put("POPLOCK_JAVA_OPTS", "-Djava.io.tmpdir=" + tmp);
+        pb.environment().remove("RELAYCLIENT");
+        var server = pb.redirectErrorStream(true).redirectOutput(dir.resolve("tcpserver.out").toFile()).start();
+        var pool = java.util.concurrent.Executors.newFixedThreadPool(20);
+        try {
+            Launchers.await(Duration.ofSeconds(10), "tcpserver", () -> TcpserverTest.canConnect(port));
+            var results = new java.util.ArrayList<java.util.concurrent.Future<String>>();
+            for (int i = 0; i < 1000; i++) {
+                var source = i % 2 == 0 ? "127.0.0.1" : "127.0.3." + (1 + i % 250);
+                results.add(pool.submit(() -> TcpserverTest.session(source, port)));
+            }
+            for (var r : results) {
+                var out = r.get(10, java.util.concurrent.TimeUnit.MINUTES);
+                assertTrue(out.contains("RELAYCLIENT unset\n") && out.contains("FDS 0 1 2\n"), out);
+            }
+            try (var left = Files.list(tmp)) {
+                assertEquals(List.of(), left.toList(), "files left in the temporary directory after 1,000 connections");
+            }
+        } finally {
+            pool.shutdownNow();
+            server.destroy();
+            server.waitFor();
+        }
+    }
 }
