@@ -208,4 +208,31 @@ class DaemonTest {
         assertEquals(1, out.lines().filter(l -> l.contains("a-directory: is a directory")).count(), out);
         assertTrue(p.isAlive());
     }
+
+    @Test
+    void anUnreadableLogCostsOneLineAndTheOtherLogsAreStillFollowed() throws Exception {
+        var setpriv = Path.of("/usr/bin/setpriv");
+        if (!Files.isExecutable(setpriv) || !"root".equals(System.getProperty("user.name"))) {
+            return; // root reads any file: the check needs an unprivileged readlog
+        }
+        var open = Files.createDirectories(dir.resolve("run"));
+        Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        Files.setPosixFilePermissions(open, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
+        var secret = Files.writeString(open.resolve("secret.log"), Dovecot.login(Instant.now(), "pop3", "192.0.2.97", "hidden"));
+        Files.setPosixFilePermissions(secret, java.nio.file.attribute.PosixFilePermissions.fromString("---------"));
+        var readable = Files.writeString(open.resolve("mail.log"), Dovecot.login(Instant.now(), "pop3", "192.0.2.98", "seen"));
+        Files.setPosixFilePermissions(readable, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        var db = open.resolve("relay.db");
+        var pb = new ProcessBuilder(setpriv.toString(), "--reuid=nobody", "--regid=nogroup", "--clear-groups",
+                Launchers.BIN.resolve("readlog").toString(), "--log", secret.toString(), "--log", readable.toString(), "--db", db.toString())
+                .redirectErrorStream(true).redirectOutput(dir.resolve("readlog.out").toFile());
+        pb.environment().put("POPLOCK_JAVA_OPTS", "-Djava.io.tmpdir=" + open);
+        var p = pb.start();
+        processes.add(p);
+        Launchers.await(Duration.ofSeconds(30), "the readable log's login", () -> published(db, "192.0.2.98"));
+        assertTrue(!published(db, "192.0.2.97"));
+        var out = output();
+        assertEquals(1, out.lines().filter(l -> l.contains("secret.log: cannot open")).count(), out);
+        assertTrue(p.isAlive());
+    }
 }
