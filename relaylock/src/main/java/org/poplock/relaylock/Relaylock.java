@@ -124,7 +124,7 @@ public final class Relaylock {
         if (flag != null) {
             return flag;
         }
-        var fromEnv = env.get("POPLOCK_" + key.toUpperCase(java.util.Locale.ROOT).replace('-', '_'));
+        var fromEnv = env.get(ConfigFile.variable(key));
         return fromEnv != null && !fromEnv.isEmpty() ? fromEnv : config.get(key, fallback);
     }
 

@@ -56,20 +56,15 @@ public final class Cli {
             this.env = env;
         }
 
-        /** POPLOCK_ and the option's long name in capitals, dashes as underscores. */
-        public static String variable(String key) {
-            return "POPLOCK_" + key.toUpperCase(java.util.Locale.ROOT).replace('-', '_');
-        }
-
         @Override
         public String defaultValue(ArgSpec spec) {
             if (!(spec instanceof OptionSpec option)) {
                 return null;
             }
             var key = option.longestName().replaceFirst("^-+", "");
-            var fromEnv = env.get(variable(key));
+            var fromEnv = env.get(ConfigFile.variable(key));
             if (fromEnv != null && !fromEnv.isEmpty()) {
-                sources.put(key, "$" + variable(key));
+                sources.put(key, "$" + ConfigFile.variable(key));
                 return fromEnv;
             }
             var values = config.all(key);

@@ -76,6 +76,11 @@ public record ConfigFile(Path path, Map<String, List<String>> entries) {
         return new ConfigFile(path, entries);
     }
 
+    /** The environment variable for a key: POPLOCK_ and the key in capitals, dashes as underscores. */
+    public static String variable(String key) {
+        return "POPLOCK_" + key.toUpperCase(java.util.Locale.ROOT).replace('-', '_');
+    }
+
     /** The last value of {@code key}, or {@code fallback}. */
     public String get(String key, String fallback) {
         var values = entries.get(key);
