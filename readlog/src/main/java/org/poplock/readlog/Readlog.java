@@ -219,7 +219,7 @@ public final class Readlog implements Callable<Integer> {
         }
         do {
             for (var f : sources) {
-                f.poll(line -> parser.parse(line).ifPresent(l -> out.println(l.ip() + " " + printableUser(l.user()) + " " + l.server()
+                f.poll(line -> parser.parse(line).ifPresent(l -> out.println(l.ip() + " " + Printable.word(l.user()) + " " + l.server()
                         + policy.refusal(l).map(why -> " (not recorded: " + why + ")").orElse(""))));
             }
             if (sources.stream().anyMatch(LogSource::ended)) {
@@ -371,7 +371,7 @@ public final class Readlog implements Callable<Integer> {
             logs = fresh.logs;
             for (var path : logs) {
                 if (!path.toString().equals("-")) {
-                    reopened.add(new LogFollower(path.toAbsolutePath(), relayState.position(path.toAbsolutePath().toString()), this::say));
+                    reopened.add(follower(path, relayState));
                 }
             }
             say("reloaded " + fresh.configFile.path() + "; " + definitions.size() + " definitions, timeout " + Timeouts.format(timeout));
@@ -382,6 +382,12 @@ public final class Readlog implements Callable<Integer> {
         }
     }
 
+    /** A follower for a log file, resuming at its saved position when there is a state (a dry run has none). */
+    private LogFollower follower(Path path, RelayState relayState) {
+        var absolute = path.toAbsolutePath();
+        return new LogFollower(absolute, relayState == null ? java.util.Optional.empty() : relayState.position(absolute.toString()), this::say);
+    }
+
     /** The files to follow, standard input for {@code -}, and the FIFOs; null (after saying why) if a FIFO cannot be opened. */
     private List<LogSource> sources(RelayState relayState) {
         var out = new ArrayList<LogSource>();
@@ -390,9 +396,7 @@ public final class Readlog implements Callable<Integer> {
                 out.add(PipeReader.stdin(System.in, this::say));
                 continue;
             }
-            var key = path.toAbsolutePath().toString();
-            var resume = relayState == null ? java.util.Optional.<org.poplock.readlog.source.LogPosition>empty() : relayState.position(key);
-            out.add(new LogFollower(path.toAbsolutePath(), resume, this::say));
+            out.add(follower(path, relayState));
         }
         for (var fifo : fifos) {
             try {
@@ -426,16 +430,6 @@ public final class Readlog implements Callable<Integer> {
 
     private void say(String message) {
         err.println("readlog: " + message);
-    }
-
-    static String printableUser(String user) {
-        for (int i = 0; i < user.length(); i++) {
-            char c = user.charAt(i);
-            if (c <= ' ' || c == '"' || c == '\\' || c == 0x7f) {
-                return Printable.of(user);
-            }
-        }
-        return user;
     }
 
     static final class DurationConverter implements CommandLine.ITypeConverter<Duration> {

@@ -171,8 +171,7 @@ public final class ShowAllowed implements Callable<Integer> {
     }
 
     private Path lockFile() {
-        var state = org.poplock.common.store.Spool.stateBeside(db);
-        return state.resolveSibling(state.getFileName() + ".lock");
+        return org.poplock.common.store.Spool.lockOf(org.poplock.common.store.Spool.stateBeside(db));
     }
 
     /** The pid of the readlog that holds the state's lock, if that process is alive. */
@@ -188,11 +187,7 @@ public final class ShowAllowed implements Callable<Integer> {
     private static String row(RelayEntry e, Instant now, ZoneId zone) {
         var left = e.isLiveAt(now) ? Timeouts.format(e.timeLeftAt(now)) : "expired";
         var login = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss").format(e.login().atZone(zone));
-        return String.format("%-39s %-24s %-19s %s", e.ip(), userText(e.user()), login, left);
-    }
-
-    private static String userText(String user) {
-        return user.chars().anyMatch(c -> c <= ' ' || c == 0x7f || c == '"') ? Printable.of(user) : user;
+        return String.format("%-39s %-24s %-19s %s", e.ip(), Printable.word(e.user()), login, left);
     }
 
     private static String json(RelayEntry e, Instant now) {

@@ -11,6 +11,17 @@ public final class Printable {
     private Printable() {
     }
 
+    /** {@code text} as it is when it is one printable word, else quoted by {@link #of}: for user names in columns. */
+    public static String word(String text) {
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c <= ' ' || c == '"' || c == '\\' || c == 0x7f || (c >= 0x80 && c < 0xa0)) {
+                return of(text);
+            }
+        }
+        return text;
+    }
+
     public static String of(String text) {
         if (text == null) {
             return "(none)";

@@ -32,6 +32,11 @@ public final class Spool {
         return db.toAbsolutePath().resolveSibling("readlog.state");
     }
 
+    /** The lock file of a readlog state, holding the pid of the readlog that has it open. */
+    public static Path lockOf(Path state) {
+        return state.resolveSibling(state.getFileName() + ".lock");
+    }
+
     /** Queues one command; returns its file, which disappears once readlog has applied it. */
     public static Path submit(Path spool, String command) throws IOException {
         var name = String.format("%019d-%d", System.currentTimeMillis() * 1_000_000 + System.nanoTime() % 1_000_000,

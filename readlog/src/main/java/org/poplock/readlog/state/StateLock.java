@@ -25,7 +25,7 @@ final class StateLock implements AutoCloseable {
     }
 
     static StateLock acquire(Path state) throws IOException {
-        var file = state.resolveSibling(state.getFileName() + ".lock");
+        var file = org.poplock.common.store.Spool.lockOf(state);
         var channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
         FileLock lock;
         try {
