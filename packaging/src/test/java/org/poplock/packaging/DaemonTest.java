@@ -79,6 +79,8 @@ class DaemonTest {
         var p = start(Map.of(), "--fifo", fifo.toString(), "--db", db.toString(), "--poll-ms", "3000", "--fifo-queue", "50");
         Launchers.await(Duration.ofSeconds(30), "the FIFO to be created", () -> Files.exists(fifo));
         assertTrue(Files.readAttributes(fifo, java.nio.file.attribute.BasicFileAttributes.class).isOther(), "a FIFO, not a file");
+        assertEquals("rw--w----", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(fifo)),
+                "syslogd writes, readlog's group may, nobody else");
 
         var lines = new StringBuilder();
         for (int i = 0; i < 200_000; i++) {

@@ -241,6 +241,49 @@ class RelaylockTest {
     }
 
     @Test
+    void argumentsAndEnvironmentReachTheProgramByteForByte() throws Exception {
+        var show = Files.writeString(dir.resolve("show"), "#!/bin/sh\nprintf '%s\\0' \"$@\"\nexec env -0\n");
+        Files.setPosixFilePermissions(show, PosixFilePermissions.fromString("rwx------"));
+        // As under tcpserver: no locale, and bytes that are not UTF-8 (an ident reply, a Latin-1 name).
+        var script = "X=$(printf 'caf\\351 \\303\\251'); export X; unset LANG LC_ALL LC_CTYPE; "
+                + "exec \"$0\" --db \"$1\" \"$2\" \"$(printf 'arg\\351')\" 'two words'";
+        var pb = new ProcessBuilder("sh", "-c", script, Launchers.BIN.resolve("relaylock").toString(), db.toString(), show.toString());
+        pb.environment().put("TCPREMOTEIP", "192.0.2.10");
+        pb.environment().remove("RELAYCLIENT");
+        pb.redirectError(ProcessBuilder.Redirect.INHERIT);
+        var p = pb.start();
+        var out = p.getInputStream().readAllBytes();
+        assertEquals(0, p.waitFor());
+        var entries = List.of(new String(out, java.nio.charset.StandardCharsets.ISO_8859_1).split("\0"));
+        assertEquals(List.of("arg\u00e9", "two words"), entries.subList(0, 2), "arguments as given: " + entries);
+        assertTrue(entries.contains("X=caf\u00e9 \u00c3\u00a9"), "X as given, not as Java decoded it: " + entries);
+        assertTrue(entries.contains("RELAYCLIENT="), entries.toString());
+    }
+
+    @Test
+    void withoutItsNativeLibraryTheProgramStillRunsAsAChild() throws Exception {
+        // A lib directory with the jars but no native/: jffi cannot load, relaylock must not stop mail.
+        var lib = Files.createDirectory(dir.resolve("lib"));
+        try (var jars = Files.list(Launchers.TARGET.resolve("lib"))) {
+            for (var jar : jars.filter(f -> f.toString().endsWith(".jar")).toList()) {
+                Files.createSymbolicLink(lib.resolve(jar.getFileName()), jar);
+            }
+        }
+        var env = Map.of("TCPREMOTEIP", "192.0.2.10", "POPLOCK_LIB", lib.toString(), "TMPDIR", tmp.toString(),
+                "POPLOCK_JAVA_OPTS", "-Djava.io.tmpdir=" + tmp);
+        var r = Launchers.run("relaylock", env, "--db", db.toString(), report.toString(), "arg1");
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.out().contains("RELAYCLIENT=[]\n") && r.out().contains("ARGS arg1\n"), r.out());
+        assertEquals(1, r.err().lines().count(), r.err());
+        assertTrue(r.err().startsWith("relaylock: no native exec ("), r.err());
+        var status = Launchers.run("relaylock", env, "--db", db.toString(), "sh", "-c", "exit 7");
+        assertEquals(7, status.exit(), "PROGRAM's exit status reaches tcpserver: " + status.err());
+        try (var left = Files.list(tmp)) {
+            assertEquals(List.of(), left.toList(), "nothing extracted to the temporary directory");
+        }
+    }
+
+    @Test
     void aThousandConnectionsThroughTcpserverLeaveNothingInTmp() throws Exception {
         int port = TcpserverTest.freePort();
         var pb = new ProcessBuilder("tcpserver", "-q", "-R", "-H", "-l", "localhost", "-c", "20", "127.0.0.1", String.valueOf(port),

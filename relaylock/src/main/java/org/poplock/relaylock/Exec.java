@@ -1,123 +1,266 @@
 package org.poplock.relaylock;
 
+import com.kenai.jffi.CallContext;
+import com.kenai.jffi.CallingConvention;
+import com.kenai.jffi.Invoker;
+import com.kenai.jffi.LastError;
+import com.kenai.jffi.Library;
+import com.kenai.jffi.MemoryIO;
+import com.kenai.jffi.Platform;
+import com.kenai.jffi.Type;
 import java.io.File;
+import java.io.IOException;
+import java.nio.charset.Charset;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Map;
-import jnr.ffi.LastError;
-import jnr.ffi.LibraryLoader;
-import jnr.ffi.Memory;
-import jnr.ffi.Pointer;
-import jnr.ffi.Runtime;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 
 /**
- * Replaces this process with PROGRAM through jnr-posix {@code execve}, so that PROGRAM inherits
- * the TCP connection on descriptors 0, 1 and 2 and tcpserver sees PROGRAM's exit status.
- * Every other descriptor the JVM holds (jars, /dev/random, its own sockets) is marked
- * close-on-exec first: none of them is PROGRAM's business.
+ * Replaces this process with PROGRAM through {@code execve}, so that PROGRAM inherits the TCP
+ * connection on descriptors 0, 1 and 2 and tcpserver sees PROGRAM's exit status. Every other
+ * descriptor the JVM holds (jars, its own sockets) is marked close-on-exec first, and the signal
+ * mask is cleared: neither is PROGRAM's business.
  *
- * <p>The binding is the cheapest form of jnr-posix measured (README, Performance): the four C
- * functions relaylock calls, declared below and bound by jnr-ffi, the layer jnr-posix is built on,
- * with its bytecode generation off (the launcher's {@code -Djnr.ffi.asm.enabled=false}).
- * {@code POSIXFactory.getNativePOSIX()} binds the whole C library (170 ms on JDK 17), and even
- * jnr-posix's own {@code UnixLibC} interface costs 60-120 ms to build its proxy of some 300 methods.
+ * <p>PROGRAM's arguments and environment are the bytes relaylock was given, from /proc, not
+ * Java's decoding of them: under tcpserver there is rarely a UTF-8 locale, and an ident reply in
+ * TCPREMOTEINFO or a Latin-1 argument would otherwise reach qmail-smtpd as question marks.
+ *
+ * <p>The C library is called through jffi, the native-call layer under jnr-posix and jnr-ffi, in
+ * its cheapest form, chosen by measurement (README, Performance; {@code bench/exec-binding}):
+ * {@code POSIXFactory.getNativePOSIX()} binds the whole C library, and a four-function interface
+ * bound by jnr-ffi still builds a proxy with reflection and type mappers, 50 ms more per
+ * connection than the four symbol lookups and call descriptions below.
  */
 final class Exec {
 
-    /** The part of the C library relaylock needs. */
-    public interface CLibrary {
-        int execve(CharSequence path, CharSequence[] argv, CharSequence[] envp);
-
-        int fcntl(int fd, int cmd, int arg);
-
-        int sigprocmask(int how, Pointer set, Pointer oldset);
-
-        String strerror(int errnum);
-    }
-
-    private static final int F_GETFD = 1;
-    private static final int F_SETFD = 2;
-    private static final int FD_CLOEXEC = 1;
-    private static final int SIG_SETMASK = 2;
-    private static final int SIGSET_BYTES = 128;
+    private static final int ENOENT = 2;
+    private static final int EPERM = 1;
+    private static final int EACCES = 13;
+    private static final int EISDIR = 21;
+    private static final byte[] DEFAULT_PATH = "/usr/local/bin:/bin:/usr/bin".getBytes(StandardCharsets.US_ASCII);
 
     private Exec() {
     }
 
-    static void replaceWith(String[] program, Map<String, String> env) {
-        var path = resolve(program[0], env.get("PATH"));
-        if (path == null) {
-            Relaylock.fail("cannot run " + program[0] + ": not found or not executable");
+    /** Runs PROGRAM ({@code program}, as Java decoded it) with RELAYCLIENT added when {@code relayClient} is not null; returns only to exit 111. */
+    static void replaceWith(String[] program, String relayClient) {
+        var argv = rawArguments(program);
+        var envp = rawEnvironment();
+        if (relayClient != null) {
+            envp.add(("RELAYCLIENT=" + relayClient).getBytes(StandardCharsets.UTF_8));
         }
-        var envp = env.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toArray(String[]::new);
         CLibrary libc;
         try {
-            libc = LibraryLoader.create(CLibrary.class).load("c");
+            libc = new CLibrary();
         } catch (Throwable t) {
-            runAsChild(path, program, env, t);
+            runAsChild(program, relayClient, t);
             return;
         }
-        unblockSignals(libc);
-        // jnr-ffi binds a function at its first call and may open a jar to do it: call both once
-        // (harmlessly: EBADF, ENOENT) before listing the descriptors to close.
-        libc.fcntl(-1, F_GETFD, 0);
-        libc.execve("", new String[] {""}, new String[0]);
-        closeOnExec(libc);
-        libc.execve(path, program, envp);
-        Relaylock.fail("cannot run " + path + ": " + libc.strerror(LastError.getLastError(Runtime.getRuntime(libc))));
+        libc.clearSignalMask();
+        libc.closeOnExec();
+        int errno = pathExec(libc, argv, envp.toArray(new byte[0][]), path(envp));
+        Relaylock.fail("cannot run " + program[0] + ": " + libc.strerror(errno));
     }
 
     /**
-     * The JVM blocks SIGQUIT in its threads and a signal mask survives execve: PROGRAM would start
-     * with signals blocked that it expects to receive. The launcher's -Xrs keeps the JVM from doing
-     * so, which saves binding sigprocmask; the mask is checked all the same.
+     * execvp without its /bin/sh fallback, as djb's pathexec: a name with a slash is run as it is,
+     * else each directory of PATH is tried in turn; returns the errno that tells most.
      */
-    private static void unblockSignals(CLibrary libc) {
-        if (signalsBlocked()) {
-            libc.sigprocmask(SIG_SETMASK, Memory.allocateDirect(Runtime.getRuntime(libc), SIGSET_BYTES, true), null);
+    static int pathExec(CLibrary libc, byte[][] arguments, byte[][] environment, byte[] path) {
+        var file = arguments[0];
+        long argv = libc.cStrings(arguments);
+        long envp = libc.cStrings(environment);
+        if (indexOf(file, (byte) '/', 0) >= 0) {
+            return libc.execve(file, argv, envp);
         }
-    }
-
-    /** Whether this thread has any signal blocked, from its SigBlk line in /proc. */
-    static boolean signalsBlocked() {
-        try {
-            for (var line : Files.readAllLines(Path.of("/proc/thread-self/status"))) {
-                if (line.startsWith("SigBlk:")) {
-                    return !line.substring(7).trim().matches("0+");
+        int saved = ENOENT;
+        for (int start = 0; start <= path.length; ) {
+            int colon = indexOf(path, (byte) ':', start);
+            int end = colon < 0 ? path.length : colon;
+            var dir = end == start ? new byte[] {'.'} : Arrays.copyOfRange(path, start, end);
+            var candidate = Arrays.copyOf(dir, dir.length + 1 + file.length);
+            candidate[dir.length] = '/';
+            System.arraycopy(file, 0, candidate, dir.length + 1, file.length);
+            int errno = libc.execve(candidate, argv, envp);
+            if (errno != ENOENT) {
+                saved = errno;
+                if (errno != EACCES && errno != EPERM && errno != EISDIR) {
+                    return errno;
                 }
             }
-        } catch (java.io.IOException | RuntimeException e) {
-            // cannot tell: unblock to be sure
+            start = end + 1;
         }
-        return true;
+        return saved;
     }
 
-    private static void closeOnExec(CLibrary libc) {
-        var fds = new File("/proc/self/fd").list();
-        if (fds == null) {
-            return;
+    /**
+     * The bytes of main's arguments: the last entries of /proc/self/cmdline, used only when they
+     * decode to exactly what Java was given (else Java's strings, encoded back).
+     */
+    static byte[][] rawArguments(String[] args) {
+        var fromJava = new byte[args.length][];
+        var charset = nativeCharset();
+        for (int i = 0; i < args.length; i++) {
+            fromJava[i] = args[i].getBytes(charset);
         }
-        for (var name : fds) {
-            int fd = Integer.parseInt(name);
-            if (fd > 2) {
-                libc.fcntl(fd, F_SETFD, FD_CLOEXEC);
+        var cmdline = nulSeparated(Path.of("/proc/self/cmdline"));
+        if (cmdline.size() < args.length) {
+            return fromJava;
+        }
+        var raw = cmdline.subList(cmdline.size() - args.length, cmdline.size()).toArray(new byte[0][]);
+        for (int i = 0; i < args.length; i++) {
+            if (!new String(raw[i], charset).equals(args[i])) {
+                return fromJava;
             }
+        }
+        return raw;
+    }
+
+    /** The environment this process was started with, as bytes; Java's decoding of it if /proc cannot tell. */
+    static List<byte[]> rawEnvironment() {
+        var raw = nulSeparated(Path.of("/proc/self/environ"));
+        if (raw.isEmpty()) {
+            var charset = nativeCharset();
+            for (var e : System.getenv().entrySet()) {
+                raw.add((e.getKey() + "=" + e.getValue()).getBytes(charset));
+            }
+        }
+        return raw;
+    }
+
+    private static byte[] path(List<byte[]> envp) {
+        for (var entry : envp) {
+            if (entry.length >= 5 && entry[0] == 'P' && entry[1] == 'A' && entry[2] == 'T' && entry[3] == 'H' && entry[4] == '=') {
+                return entry.length == 5 ? DEFAULT_PATH : Arrays.copyOfRange(entry, 5, entry.length);
+            }
+        }
+        return DEFAULT_PATH;
+    }
+
+    private static List<byte[]> nulSeparated(Path file) {
+        var parts = new ArrayList<byte[]>();
+        byte[] all;
+        try {
+            all = Files.readAllBytes(file);
+        } catch (IOException | RuntimeException e) {
+            return parts;
+        }
+        for (int start = 0; start < all.length; ) {
+            int nul = indexOf(all, (byte) 0, start);
+            int end = nul < 0 ? all.length : nul;
+            parts.add(Arrays.copyOfRange(all, start, end));
+            start = end + 1;
+        }
+        return parts;
+    }
+
+    private static int indexOf(byte[] bytes, byte b, int from) {
+        for (int i = from; i < bytes.length; i++) {
+            if (bytes[i] == b) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** The charset the JVM decoded arguments and environment with. */
+    private static Charset nativeCharset() {
+        try {
+            return Charset.forName(System.getProperty("sun.jnu.encoding", "UTF-8"));
+        } catch (RuntimeException e) {
+            return StandardCharsets.UTF_8;
         }
     }
 
-    /** execvp's search: a name with a slash is used as it is, else the first executable one on PATH. */
-    static String resolve(String name, String searchPath) {
-        if (name.contains("/")) {
-            return Files.isExecutable(Path.of(name)) && !Files.isDirectory(Path.of(name)) ? name : null;
+    /** The four C functions relaylock calls. Their arguments are copied to C memory that is never freed: the process is replaced, or exits. */
+    static final class CLibrary {
+        private static final int F_SETFD = 2;
+        private static final int FD_CLOEXEC = 1;
+        private static final int SIG_SETMASK = 2;
+        private static final int SIGSET_BYTES = 128;
+
+        private final Invoker invoker = Invoker.getInstance();
+        private final MemoryIO memory = MemoryIO.getInstance();
+        private final int pointerBytes = Platform.getPlatform().addressSize() / 8;
+        private final long execve;
+        private final long fcntl;
+        private final long sigprocmask;
+        private final long strerror;
+        private final CallContext threePointers = CallContext.getCallContext(Type.SINT, new Type[] {Type.POINTER, Type.POINTER, Type.POINTER},
+                CallingConvention.DEFAULT, true);
+        // fcntl(int, int, ...): two fixed arguments, the third variadic.
+        private final CallContext fcntlCall = CallContext.getCallContext(Type.SINT, 2, new Type[] {Type.SINT, Type.SINT, Type.SINT},
+                CallingConvention.DEFAULT, true);
+        private final CallContext intPointerPointer = CallContext.getCallContext(Type.SINT, new Type[] {Type.SINT, Type.POINTER, Type.POINTER},
+                CallingConvention.DEFAULT, true);
+        private final CallContext pointerOfInt = CallContext.getCallContext(Type.POINTER, new Type[] {Type.SINT}, CallingConvention.DEFAULT, false);
+
+        CLibrary() {
+            var libc = Library.getDefault();
+            execve = symbol(libc, "execve");
+            fcntl = symbol(libc, "fcntl");
+            sigprocmask = symbol(libc, "sigprocmask");
+            strerror = symbol(libc, "strerror");
         }
-        var dirs = (searchPath == null || searchPath.isEmpty() ? "/usr/local/bin:/bin:/usr/bin" : searchPath).split(":", -1);
-        for (var dir : dirs) {
-            var candidate = Path.of(dir.isEmpty() ? "." : dir, name);
-            if (Files.isExecutable(candidate) && !Files.isDirectory(candidate)) {
-                return candidate.toString();
+
+        private static long symbol(Library libc, String name) {
+            long address = libc.getSymbolAddress(name);
+            if (address == 0) {
+                throw new UnsatisfiedLinkError(name + ": " + Library.getLastError());
+            }
+            return address;
+        }
+
+        /** execve(2): returns only on failure, with errno. */
+        int execve(byte[] path, long argv, long envp) {
+            invoker.invokeN3(threePointers, execve, cString(path), argv, envp);
+            return LastError.getInstance().get();
+        }
+
+        /**
+         * The JVM blocks signals in its threads (SIGQUIT without -Xrs) and a signal mask survives
+         * execve: PROGRAM would start deaf to signals it expects.
+         */
+        void clearSignalMask() {
+            invoker.invokeN3(intPointerPointer, sigprocmask, SIG_SETMASK, memory.allocateMemory(SIGSET_BYTES, true), 0);
+        }
+
+        /** Marks every descriptor above 2 close-on-exec; one that closed meanwhile only fails with EBADF. */
+        void closeOnExec() {
+            var fds = new File("/proc/self/fd").list();
+            if (fds == null) {
+                return;
+            }
+            for (var name : fds) {
+                int fd = Integer.parseInt(name);
+                if (fd > 2) {
+                    invoker.invokeI3(fcntlCall, fcntl, fd, F_SETFD, FD_CLOEXEC);
+                }
             }
         }
-        return null;
+
+        String strerror(int errno) {
+            long message = invoker.invokeN1(pointerOfInt, strerror, errno);
+            return message == 0 ? "error " + errno : new String(memory.getZeroTerminatedByteArray(message), StandardCharsets.UTF_8);
+        }
+
+        private long cString(byte[] bytes) {
+            long address = memory.allocateMemory(bytes.length + 1, false);
+            memory.putZeroTerminatedByteArray(address, bytes, 0, bytes.length);
+            return address;
+        }
+
+        /** A NULL-terminated array of C strings, as argv and envp. */
+        long cStrings(byte[][] strings) {
+            long array = memory.allocateMemory((long) pointerBytes * (strings.length + 1), true);
+            for (int i = 0; i < strings.length; i++) {
+                memory.putAddress(array + (long) pointerBytes * i, cString(strings[i]));
+            }
+            return array;
+        }
     }
 
     /**
@@ -125,17 +268,19 @@ final class Exec {
      * child on the same descriptors (Java's process launcher closes all others) and passes on
      * its exit status, at the cost of a JVM waiting beside every SMTP session.
      */
-    private static void runAsChild(String path, String[] program, Map<String, String> env, Throwable why) {
-        System.err.println("relaylock: no native exec (" + why + "); running " + path + " as a child instead");
+    private static void runAsChild(String[] program, String relayClient, Throwable why) {
+        var reason = String.valueOf(why);
+        int newline = reason.indexOf('\n');
+        System.err.println("relaylock: no native exec (" + (newline < 0 ? reason : reason.substring(0, newline)).trim()
+                + "); running " + program[0] + " as a child instead");
         try {
-            var argv = program.clone();
-            argv[0] = path;
-            var pb = new ProcessBuilder(argv).inheritIO();
-            pb.environment().clear();
-            pb.environment().putAll(env);
+            var pb = new ProcessBuilder(program).inheritIO();
+            if (relayClient != null) {
+                pb.environment().put("RELAYCLIENT", relayClient);
+            }
             System.exit(pb.start().waitFor());
         } catch (Exception e) {
-            Relaylock.fail("cannot run " + path + ": " + e.getMessage());
+            Relaylock.fail("cannot run " + program[0] + ": " + e.getMessage());
         }
     }
 }

@@ -69,14 +69,9 @@ public final class Relaylock {
             fail("no PROGRAM to run\n" + USAGE);
         }
         var program = Arrays.copyOfRange(args, i, args.length);
-        var childEnv = new java.util.TreeMap<>(env);
-        if (!env.containsKey("RELAYCLIENT")) {
-            var relay = relayValue(Arrays.copyOfRange(args, 0, i), env, db, timeout, value);
-            if (relay != null) {
-                childEnv.put("RELAYCLIENT", relay);
-            }
-        }
-        Exec.replaceWith(program, childEnv);
+        // An existing RELAYCLIENT (tcprules said so) is PROGRAM's already.
+        var relay = env.containsKey("RELAYCLIENT") ? null : relayValue(Arrays.copyOfRange(args, 0, i), env, db, timeout, value);
+        Exec.replaceWith(program, relay);
     }
 
     /** The RELAYCLIENT value for this connection, or null. Never throws: mail goes on whatever happens here. */

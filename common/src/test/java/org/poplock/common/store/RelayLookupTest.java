@@ -54,6 +54,11 @@ class RelayLookupTest {
             for (var probe : List.of("0.0.0.0", "255.255.255.255", "1.2.3.4", "::1", "")) {
                 assertEquals(mapdb.find(probe), RelayLookup.find(db, probe), n + " entries, absent key " + probe);
             }
+            // Keys that fall between stored ones, before the first and after the last of a page
+            // or node: where a binary search goes wrong.
+            for (var e : randomEntries(random, 300)) {
+                assertEquals(mapdb.find(e.ip()), RelayLookup.find(db, e.ip()), n + " entries, key " + e.ip());
+            }
         }
     }
 

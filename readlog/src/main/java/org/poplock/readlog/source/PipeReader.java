@@ -8,8 +8,9 @@ import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import jnr.posix.POSIX;
+import jnr.posix.POSIXFactory;
 
 /**
  * Standard input or a syslog FIFO, read on a thread of its own into a bounded queue that the
@@ -56,16 +57,17 @@ public final class PipeReader implements LogSource {
         return new PipeReader(path.toString(), new java.io.FileInputStream(file.getFD()), capacity, warnings);
     }
 
+    /** mkfifo(3) through jnr-posix, mode 0620 whatever the umask: syslogd writes, readlog's group may. */
     private static void mkfifo(Path path) throws IOException {
+        POSIX posix;
         try {
-            var p = new ProcessBuilder("mkfifo", "-m", "0620", path.toString()).redirectErrorStream(true).start();
-            var out = new String(p.getInputStream().readAllBytes()).trim();
-            if (!p.waitFor(10, TimeUnit.SECONDS) || p.exitValue() != 0) {
-                throw new IOException("cannot create FIFO " + path + ": " + out);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted creating FIFO " + path);
+            posix = POSIXFactory.getNativePOSIX();
+        } catch (RuntimeException | LinkageError e) {
+            throw new IOException("cannot create FIFO " + path + ": no native POSIX calls (" + e.getMessage() + ")", e);
+        }
+        var name = path.toString();
+        if (posix.mkfifo(name, 0620) != 0 || posix.chmod(name, 0620) != 0) {
+            throw new IOException("cannot create FIFO " + path + ": " + posix.strerror(posix.errno()));
         }
     }
 
