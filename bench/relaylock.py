@@ -5,7 +5,7 @@ Each candidate is run N times (interleaved, so machine noise hits all alike) exe
 as tcpserver would run it; wall time, CPU time (user+sys of the whole process, JVM threads
 included) and peak RSS come from wait4(). Prints medians and ratios against the C baseline.
 
-    mvn -B -q -DskipTests package && python3 bench/relaylock.py [-n 30] [--java /path/to/java]
+    mvn -B -q -DskipTests package && python3 bench/relaylock.py [-n 30] [--entries 10000] [--java /path/to/java]
 """
 import argparse, os, resource, shutil, statistics, subprocess, sys, tempfile, time
 
@@ -13,6 +13,7 @@ top = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ap = argparse.ArgumentParser()
 ap.add_argument("-n", type=int, default=30, help="runs per candidate")
 ap.add_argument("--java", default=shutil.which("java"), help="java to run relaylock and the empty JVM with")
+ap.add_argument("--entries", type=int, default=10000, help="live entries in the database")
 ap.add_argument("--also-java", action="append", default=[], help="another JDK's java to run relaylock with (its archive made first)")
 args = ap.parse_args()
 
@@ -22,10 +23,14 @@ for c in ("baseline", "measure"):
 javac = os.path.join(os.path.dirname(os.path.realpath(args.java)), "javac")
 subprocess.run([javac, "-d", work, f"{top}/bench/Empty.java"], check=True)
 
-# A published database with one live entry for the client, written by the real readlog.
+# A published database written by the real readlog: --entries live entries (a busy site's
+# worth by default), the client's among them, sorting after all the others.
 log = f"{work}/mail.log"
+stamp = time.strftime("%b %e %H:%M:%S")
 with open(log, "w") as f:
-    f.write(time.strftime("%b %e %H:%M:%S") + " pop3-login: Info: Login: user=<alice>, method=PLAIN, rip=192.0.2.10, lip=192.0.2.1, mpid=1, session=<a>\n")
+    for i in range(args.entries - 1):
+        f.write(f"{stamp} pop3-login: Info: Login: user=<user{i}>, method=PLAIN, rip=10.{i >> 16 & 255}.{i >> 8 & 255}.{i & 255}, lip=192.0.2.1, mpid=1, session=<s{i}>\n")
+    f.write(f"{stamp} pop3-login: Info: Login: user=<alice>, method=PLAIN, rip=192.0.2.10, lip=192.0.2.1, mpid=1, session=<a>\n")
 db = f"{work}/relay.db"
 env = dict(os.environ, JAVA=args.java, TCPREMOTEIP="192.0.2.10")
 subprocess.run([f"{top}/packaging/bin/readlog", "--once", "--log", log, "--db", db], check=True, env=env, stderr=subprocess.DEVNULL)
@@ -67,7 +72,7 @@ for _ in range(args.n):
 
 base_wall = statistics.median(s[0] for s in samples["C stat+setenv+execv"])
 base_cpu = statistics.median(s[1] for s in samples["C stat+setenv+execv"])
-print(f"{args.n} runs each, interleaved, exec'ing /bin/true; medians (peak: the highest)")
+print(f"{args.n} runs each, interleaved, exec'ing /bin/true, {args.entries} entries in the database; medians (peak: the highest)")
 print(f"{'candidate':24} {'wall ms':>9} {'CPU ms':>9} {'peak MiB':>9} {'wall/C':>8} {'CPU/C':>8}")
 for name, s in samples.items():
     wall = statistics.median(x[0] for x in s)

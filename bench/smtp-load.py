@@ -4,7 +4,7 @@ for qmail-smtpd (prints a banner and RELAYCLIENT, exits), against the same witho
 (tcpserver alone, and with a tcprules CDB, the high-volume alternative). Bounded: a fixed number
 of connections per candidate, 40 clients at a time.
 
-    mvn -B -q -DskipTests package && python3 bench/smtp-load.py [-n 400] [--java PATH]
+    mvn -B -q -DskipTests package && python3 bench/smtp-load.py [-n 400] [--entries 10000] [--java PATH] [--also-java PATH]
 """
 import argparse, concurrent.futures, os, shutil, socket, subprocess, tempfile, time
 
@@ -12,6 +12,8 @@ top = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ap = argparse.ArgumentParser()
 ap.add_argument("-n", type=int, default=400, help="connections per candidate")
 ap.add_argument("--java", default=shutil.which("java"))
+ap.add_argument("--also-java", action="append", default=[], help="another JDK's java to run relaylock with")
+ap.add_argument("--entries", type=int, default=10000, help="live entries in the database")
 args = ap.parse_args()
 
 work = tempfile.mkdtemp(prefix="poplock-load-")
@@ -20,8 +22,11 @@ with open(smtpd, "w") as f:
     f.write('#!/bin/sh\nprintf "220 stand-in ESMTP RELAYCLIENT=%s\\r\\n" "${RELAYCLIENT-unset}"\n')
 os.chmod(smtpd, 0o755)
 log = f"{work}/mail.log"
-with open(log, "w") as f:
-    f.write(time.strftime("%b %e %H:%M:%S") + " pop3-login: Info: Login: user=<alice>, method=PLAIN, rip=127.0.0.1, lip=127.0.0.1, mpid=1, session=<a>\n")
+stamp = time.strftime("%b %e %H:%M:%S")
+with open(log, "w") as f:  # --entries live entries, the client's among them
+    for i in range(args.entries - 1):
+        f.write(f"{stamp} pop3-login: Info: Login: user=<user{i}>, method=PLAIN, rip=10.{i >> 16 & 255}.{i >> 8 & 255}.{i & 255}, lip=192.0.2.1, mpid=1, session=<s{i}>\n")
+    f.write(f"{stamp} pop3-login: Info: Login: user=<alice>, method=PLAIN, rip=127.0.0.1, lip=127.0.0.1, mpid=1, session=<a>\n")
 env = dict(os.environ, JAVA=args.java)
 db, cdb = f"{work}/relay.db", f"{work}/tcp.smtp.cdb"
 subprocess.run([f"{top}/packaging/bin/readlog", "--once", "--log", log, "--db", db, "--tcprules", cdb],
@@ -39,10 +44,13 @@ def connect(port):
             data += chunk
     return data.startswith(b"220 ") and b"RELAYCLIENT=\r\n" in data
 
-def measure(name, server_args):
+# relaylock's class archive for each JDK, as the package makes it.
+subprocess.run([f"{top}/packaging/bin/poplock-archive", args.java] + args.also_java, check=True, env=env, stdout=subprocess.DEVNULL)
+
+def measure(name, server_args, java=args.java):
     port = free_port()
     server = subprocess.Popen(["tcpserver", "-q", "-R", "-H", "-l", "localhost", "-c", "20"] + server_args[:-1]
-                              + ["127.0.0.1", str(port)] + server_args[-1], env=env)
+                              + ["127.0.0.1", str(port)] + server_args[-1], env=dict(env, JAVA=java))
     try:
         for _ in range(200):
             try:
@@ -54,13 +62,16 @@ def measure(name, server_args):
         with concurrent.futures.ThreadPoolExecutor(40) as pool:
             ok = sum(pool.map(lambda _: connect(port), range(args.n)))
         elapsed = time.perf_counter() - start
-        print(f"{name:36} {args.n:6d} {ok:6d} {args.n / elapsed:10.1f}")
+        print(f"{name:40} {args.n:6d} {ok:6d} {args.n / elapsed:10.1f}")
     finally:
         server.terminate()
         server.wait()
 
-print(f"{'candidate':36} {'conns':>6} {'right':>6} {'conns/s':>10}")
+print(f"{'candidate':40} {'conns':>6} {'right':>6} {'conns/s':>10}")
 measure("tcpserver + smtpd (no relay check)", [["/usr/bin/env", "RELAYCLIENT=", smtpd]])
 measure("tcpserver -x tcprules CDB + smtpd", ["-x", cdb, [smtpd]])
-measure("tcpserver + relaylock + smtpd", [[f"{top}/packaging/bin/relaylock", "--db", db, smtpd]])
+for java in [args.java] + args.also_java:
+    out = subprocess.run([java, "-XshowSettings:properties", "-version"], capture_output=True, text=True).stderr
+    feature = next(l.split("=")[1].strip() for l in out.splitlines() if "java.specification.version" in l)
+    measure(f"tcpserver + relaylock (JDK {feature}) + smtpd", [[f"{top}/packaging/bin/relaylock", "--db", db, smtpd]], java)
 shutil.rmtree(work)
