@@ -15,7 +15,9 @@ import picocli.CommandLine.Parameters;
         description = {"Run by tcpserver for every SMTP connection: sets RELAYCLIENT when TCPREMOTEIP logged in over POP3/IMAP "
             + "within the timeout (as readlog recorded it), then becomes PROGRAM (e.g. /var/qmail/bin/qmail-smtpd).",
             "It never stops mail: on any trouble with the relay database or TCPREMOTEIP it writes one line on stderr and runs "
-            + "PROGRAM without RELAYCLIENT. An existing RELAYCLIENT (tcprules) is left as it is."},
+            + "PROGRAM without RELAYCLIENT. An existing RELAYCLIENT (tcprules) is left as it is.",
+            "PROGRAM is looked up on PATH as tcpserver does (each directory tried, never through a shell) and gets its "
+            + "arguments and environment byte for byte, descriptors 0, 1 and 2, and no blocked signal."},
         exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {"n:PROGRAM's own", "111:PROGRAM cannot be run, or none is given"},
         footerHeading = "%nEnvironment:%n",
