@@ -204,6 +204,29 @@ class RelaylockTest {
     }
 
     @Test
+    void pathIsSearchedAsTcpserverDoesNeverThroughAShell() throws Exception {
+        var first = Files.createDirectory(dir.resolve("first"));
+        var second = Files.createDirectory(dir.resolve("second"));
+        // Not executable in the first directory: skipped (EACCES), as djb's pathexec does.
+        Files.writeString(first.resolve("smtpd"), "#!/bin/sh\necho first\n");
+        var smtpd = Files.writeString(second.resolve("smtpd"), "#!/bin/sh\necho second \"$@\"\n");
+        Files.setPosixFilePermissions(smtpd, PosixFilePermissions.fromString("rwxr-xr-x"));
+        var path = first + ":" + second + ":/usr/bin:/bin";
+        var r = relaylock("192.0.2.10", "--db", db.toString(), "smtpd", "arg");
+        var found = Launchers.run("relaylock", Map.of("TCPREMOTEIP", "192.0.2.10", "PATH", path), "--db", db.toString(), "smtpd", "arg");
+        assertEquals(0, found.exit(), found.err());
+        assertEquals("second arg\n", found.out());
+        assertEquals(111, r.exit(), "not on the test's own PATH: " + r.out());
+        // A file that is not a program is an error (ENOEXEC), not a shell script as execvp would make it.
+        var text = Files.writeString(dir.resolve("text"), "echo ran by a shell\n");
+        Files.setPosixFilePermissions(text, PosixFilePermissions.fromString("rwxr-xr-x"));
+        var notRun = relaylock("192.0.2.10", "--db", db.toString(), text.toString());
+        assertEquals(111, notRun.exit(), notRun.out());
+        assertEquals("", notRun.out());
+        assertTrue(notRun.err().startsWith("relaylock: cannot run " + text + ": "), notRun.err());
+    }
+
+    @Test
     void databaseReplacedWhileRelaylockReadsItNeverGivesAWrongAnswer() throws Exception {
         // A writer publishing generation after generation, as readlog does, while relaylock runs.
         var stop = new java.util.concurrent.atomic.AtomicBoolean();
