@@ -237,4 +237,89 @@ class DaemonTest {
         assertEquals(1, out.lines().filter(l -> l.contains("secret.log: cannot open")).count(), out);
         assertTrue(p.isAlive());
     }
+
+    @Test
+    void aFullDiskCostsOneLineAndLosesNoGrant() throws Exception {
+        var probe = new ProcessBuilder("unshare", "-Urm", "true").redirectErrorStream(true).start();
+        probe.getInputStream().readAllBytes();
+        org.junit.jupiter.api.Assumptions.assumeTrue(probe.waitFor() == 0, "needs unshare -Urm (user namespaces) for a small tmpfs");
+        var small = Files.createDirectory(dir.resolve("small"));
+        var saved = Files.createDirectory(dir.resolve("saved"));
+        var log = Files.createFile(dir.resolve("mail.log"));
+        var pidFile = dir.resolve("readlog.pid");
+        // readlog in a mount namespace of its own with its database and state on a 1 MiB tmpfs; when
+        // it has stopped, the shell copies the state out before the tmpfs goes with the namespace.
+        var script = "mount -t tmpfs -o size=1m tmpfs \"$1\" || exit 111; small=$1 saved=$2 pid=$3; shift 3; "
+                + "\"$@\" & echo $! > \"$pid\"; wait $!; cp \"$small\"/state* \"$saved\"/";
+        var p = new ProcessBuilder("unshare", "-Urm", "sh", "-c", script, "sh", small.toString(), saved.toString(), pidFile.toString(),
+                Launchers.BIN.resolve("readlog").toString(), "--log", log.toString(),
+                "--db", small.resolve("relay.db").toString(), "--state", small.resolve("state").toString())
+                .redirectErrorStream(true).redirectOutput(dir.resolve("readlog.out").toFile()).start();
+        processes.add(p);
+        Launchers.await(Duration.ofSeconds(30), "readlog's pid", () -> Files.exists(pidFile) && pidFileComplete(pidFile));
+        var readlog = Files.readString(pidFile).trim();
+        // The tmpfs as readlog sees it.
+        var inside = Path.of("/proc", readlog, "root").resolve(small.toString().substring(1));
+        var db = inside.resolve("relay.db");
+        Files.writeString(log, Dovecot.login(Instant.now(), "pop3", "192.0.2.61", "before"), StandardOpenOption.APPEND);
+        Launchers.await(Duration.ofSeconds(30), "the first login", () -> published(db, "192.0.2.61"));
+
+        var filler = inside.resolve("filler");
+        try (var out = Files.newOutputStream(filler)) {
+            var chunk = new byte[4096];
+            while (true) {
+                out.write(chunk);
+                out.flush();
+            }
+        } catch (IOException full) {
+            assertTrue(full.getMessage().contains("No space left"), full.toString());
+        }
+        Files.writeString(log, Dovecot.login(Instant.now(), "pop3", "192.0.2.62", "during"), StandardOpenOption.APPEND);
+        Launchers.await(Duration.ofSeconds(30), "readlog to report the full disk", () -> {
+            try {
+                return output().contains("cannot publish");
+            } catch (IOException e) {
+                return false;
+            }
+        });
+        assertTrue(published(db, "192.0.2.61"), "relaylock keeps the last complete database");
+        try (var files = Files.list(inside)) {
+            assertEquals(List.of(), files.filter(f -> f.getFileName().toString().endsWith(".tmp")).toList(), "no half-written copy left");
+        }
+        Files.writeString(log, Dovecot.login(Instant.now(), "pop3", "192.0.2.63", "still-full"), StandardOpenOption.APPEND);
+
+        Files.delete(filler);
+        Files.writeString(log, Dovecot.login(Instant.now(), "pop3", "192.0.2.64", "after"), StandardOpenOption.APPEND);
+        Launchers.await(Duration.ofSeconds(30), "every login published once there is space",
+                () -> published(db, "192.0.2.62") && published(db, "192.0.2.63") && published(db, "192.0.2.64"));
+        Launchers.await(Duration.ofSeconds(30), "the state saved again", () -> {
+            try {
+                return output().contains("state saved again") || !output().contains("cannot save state");
+            } catch (IOException e) {
+                return false;
+            }
+        });
+        var kill = new ProcessBuilder("kill", "-TERM", readlog).inheritIO().start();
+        assertEquals(0, kill.waitFor());
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "readlog stops on SIGTERM");
+        var out = output();
+        assertEquals(1, out.lines().filter(l -> l.contains("cannot publish")).count(), "one line for the full disk: " + out);
+        assertTrue(out.lines().filter(l -> l.contains("cannot publish")).allMatch(l -> l.contains("No space left on device")), out);
+        assertTrue(out.lines().noneMatch(l -> l.startsWith("\tat ") || l.startsWith("Exception")), "no stack trace: " + out);
+
+        // The state on disk, as the next start would find it: every grant, and the log read to its end.
+        try (var state = org.poplock.readlog.state.RelayState.open(saved.resolve("state"))) {
+            var ips = state.live(Instant.now()).stream().map(org.poplock.common.store.RelayEntry::ip).toList();
+            assertEquals(List.of("192.0.2.61", "192.0.2.62", "192.0.2.63", "192.0.2.64"), ips.stream().sorted().toList());
+            assertEquals(Files.size(log), state.position(log.toString()).orElseThrow().offset(), "position saved at the end of the log");
+        }
+    }
+
+    private static boolean pidFileComplete(Path pidFile) {
+        try {
+            return Files.readString(pidFile).endsWith("\n");
+        } catch (IOException e) {
+            return false;
+        }
+    }
 }

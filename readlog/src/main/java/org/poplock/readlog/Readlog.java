@@ -290,7 +290,9 @@ public final class Readlog implements Callable<Integer> {
             }
             // Commit at most a few times a second: the writer thread's fsyncs then cost the publish
             // path nothing, and a crash costs only reading those lines again.
-            if ((lines > 0 || expired || round[0] > 0) && (System.nanoTime() - lastCommit >= COMMIT_EVERY_NANOS || once || stopping.get())) {
+            // A failed state (full disk) is retried on a quiet log too: RelayState paces the retries.
+            boolean changed = lines > 0 || expired || round[0] > 0 || relayState.writeFailure() != null;
+            if (changed && (System.nanoTime() - lastCommit >= COMMIT_EVERY_NANOS || once || stopping.get())) {
                 for (var f : sources) {
                     f.position().ifPresent(p -> relayState.savePosition(f.name(), p));
                 }
@@ -298,7 +300,9 @@ public final class Readlog implements Callable<Integer> {
                 lastCommit = System.nanoTime();
             }
             if (relayState.writeFailure() != null && !writeFailing) {
-                say("cannot save state: " + relayState.writeFailure() + "; still serving from memory");
+                say("cannot save state: " + relayState.writeFailure() + "; serving from memory, writing it anew every few seconds until there is room");
+            } else if (relayState.writeFailure() == null && writeFailing) {
+                say("state saved again");
             }
             writeFailing = relayState.writeFailure() != null;
             if (System.nanoTime() - nextSummary >= 0 || stopping.get() || once) {

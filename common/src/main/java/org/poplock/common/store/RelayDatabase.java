@@ -1,5 +1,6 @@
 package org.poplock.common.store;
 
+import java.io.IOError;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.channels.Channels;
@@ -112,19 +113,25 @@ public final class RelayDatabase {
 
         var dir = live.toAbsolutePath().getParent();
         var tmp = dir.resolve("." + live.getFileName() + ".tmp");
-        try (var channel = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
-            OutputStream out = Channels.newOutputStream(channel);
-            volume.copyTo(out);
-            out.flush();
-            channel.force(true);
-        }
-        Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-r--r--"));
         try {
+            try (var channel = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                    StandardOpenOption.TRUNCATE_EXISTING)) {
+                OutputStream out = Channels.newOutputStream(channel);
+                volume.copyTo(out);
+                out.flush();
+                channel.force(true);
+            }
+            Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-r--r--"));
             Files.move(tmp, live, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (AtomicMoveNotSupportedException e) {
+        } catch (IOException | IOError | RuntimeException e) {
+            // A full disk, say: the half-written copy goes, the live file stays as it was.
             Files.deleteIfExists(tmp);
-            throw e;
+            if (e instanceof IOException io) {
+                throw io;
+            }
+            // MapDB reports a failed write as java.io.IOError; its cause says what failed.
+            var cause = e.getCause() != null ? e.getCause() : e;
+            throw new IOException(cause.getMessage() != null ? cause.getMessage() : cause.toString(), e);
         }
         try (var dirChannel = FileChannel.open(dir, StandardOpenOption.READ)) {
             dirChannel.force(true);

@@ -1,8 +1,8 @@
 package org.poplock.readlog.state;
 
+import java.io.IOError;
 import java.io.IOException;
 import java.nio.file.Files;
-import java.util.function.Consumer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -17,6 +17,7 @@ import java.util.TreeMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.mapdb.DB;
 import org.mapdb.DBException;
 import org.mapdb.DBMaker;
@@ -32,42 +33,72 @@ import org.poplock.readlog.source.LogPosition;
  * not yet committed, and since log positions are committed together with the entries they led
  * to, the next start reads exactly those lines again.
  *
+ * <p>A failed write (a full disk) leaves MapDB unusable; the entries and positions in memory are
+ * then written to a new file, every few seconds until that succeeds, while readlog serves and
+ * publishes from memory.
+ *
  * <p>The daemon's loop works on the decoded entries in memory; {@link #commit()} hands the batch
  * of changes to a writer thread, because a MapDB commit now and then replays its log into the
  * store (measured: 450 ms with 10,000 entries) and relaylock must not wait for that.
  */
 public final class RelayState implements AutoCloseable {
 
-    private final DB db;
-    private final HTreeMap<String, byte[]> stored;
-    private final HTreeMap<String, long[]> positions;
+    /** The MapDB file and its two maps: replaced whole when a failed write leaves MapDB unusable. */
+    private record Store(DB db, HTreeMap<String, byte[]> entries, HTreeMap<String, long[]> positions) {
+        static Store open(Path file) {
+            var db = DBMaker.fileDB(file.toFile()).transactionEnable().make();
+            return new Store(db, db.hashMap("entries", Serializer.STRING, Serializer.BYTE_ARRAY).createOrOpen(),
+                    db.hashMap("positions", Serializer.STRING, Serializer.LONG_ARRAY).createOrOpen());
+        }
+
+        void closeQuietly() {
+            try {
+                db.close();
+            } catch (RuntimeException | IOError e) {
+                // it failed a write already; what it holds is rebuilt or read again from the logs
+            }
+        }
+    }
+
+    /** A failed state is rebuilt at most this often while the disk stays full. */
+    private static final long REBUILD_EVERY_NANOS = 5_000_000_000L;
+
+    private final Path file;
+    /** Written by the writer thread only, once the constructor is done. */
+    private Store store;
+    /** Whether {@link #store} failed a write: MapDB then fails every later one, so only a rebuild helps. */
+    private boolean storeBroken;
     /** The entries decoded, so the daemon's loop never walks MapDB to sweep or publish. */
     private final Map<String, RelayEntry> entries = new HashMap<>();
     /** The same entries in their published form and order, so a publish neither encodes nor sorts. */
     private final TreeMap<String, byte[]> published = new TreeMap<>();
+    /** How far each log has been read, as last handed to the writer. */
+    private final Map<String, long[]> positions = new HashMap<>();
 
     /** No entry expires before this; may be earlier than the truth, never later. */
     private Instant nextExpiry;
+
     /** Changes since the last commit, applied to MapDB in order by the writer thread. */
-    private List<Runnable> pending = new ArrayList<>();
+    private List<Consumer<Store>> pending = new ArrayList<>();
     private final ExecutorService writer = Executors.newSingleThreadExecutor(r -> {
         var t = new Thread(r, "state-writer");
         t.setDaemon(true);
         return t;
     });
     private volatile String writeFailure;
+    private long nextRebuild;
 
     private final StateLock lock;
 
-    private RelayState(DB db, StateLock lock) {
-        this.db = db;
+    private RelayState(Path file, Store store, StateLock lock) {
+        this.file = file;
+        this.store = store;
         this.lock = lock;
-        this.stored = db.hashMap("entries", Serializer.STRING, Serializer.BYTE_ARRAY).createOrOpen();
-        this.positions = db.hashMap("positions", Serializer.STRING, Serializer.LONG_ARRAY).createOrOpen();
-        stored.forEach((ip, value) -> {
+        store.entries().forEach((ip, value) -> {
             entries.put(ip, RelayEntry.decode(ip, value));
             published.put(ip, value);
         });
+        positions.putAll(store.positions());
         recomputeNextExpiry();
     }
 
@@ -86,14 +117,14 @@ public final class RelayState implements AutoCloseable {
         var lock = StateLock.acquire(file);
         try {
             try {
-                return new RelayState(make(file), lock);
+                return new RelayState(file, Store.open(file), lock);
             } catch (DBException.FileLocked e) {
                 throw new IOException("state " + file + " is in use by another readlog (" + e.getMessage() + ")");
             } catch (DBException | IllegalArgumentException | IllegalStateException | IndexOutOfBoundsException e) {
-                var aside = moveAside(file);
+                var aside = moveAside(file, ".broken-" + Instant.now().getEpochSecond());
                 warnings.accept("state " + file + " cannot be opened (" + e.getMessage() + "); moved to " + aside
                         + ", starting a new one and reading the logs again");
-                return new RelayState(make(file), lock);
+                return new RelayState(file, Store.open(file), lock);
             }
         } catch (IOException | RuntimeException e) {
             lock.close();
@@ -104,23 +135,30 @@ public final class RelayState implements AutoCloseable {
         }
     }
 
-    private static DB make(Path file) {
-        return DBMaker.fileDB(file.toFile()).transactionEnable().make();
+    /** Renames the state and its write-ahead log files to NAME+SUFFIX...; returns the new name. */
+    private static Path moveAside(Path file, String suffix) throws IOException {
+        var aside = file.resolveSibling(file.getFileName() + suffix);
+        moveState(file, aside);
+        return aside;
     }
 
-    /** Renames the state and its write-ahead log files to NAME.broken-EPOCH...; returns the new name. */
-    private static Path moveAside(Path file) throws IOException {
-        var suffix = ".broken-" + Instant.now().getEpochSecond();
+    /** Renames the MapDB file {@code from} and its write-ahead log files to {@code to}, {@code to}.wal.N. */
+    private static void moveState(Path from, Path to) throws IOException {
+        var name = from.getFileName().toString();
+        for (var f : stateFiles(from)) {
+            Files.move(f, to.resolveSibling(to.getFileName() + f.getFileName().toString().substring(name.length())));
+        }
+    }
+
+    /** The MapDB file {@code file} and its write-ahead log files. */
+    private static List<Path> stateFiles(Path file) throws IOException {
         var name = file.getFileName().toString();
         try (var siblings = Files.list(file.toAbsolutePath().getParent())) {
-            for (var f : siblings.toList()) {
+            return siblings.filter(f -> {
                 var n = f.getFileName().toString();
-                if (n.equals(name) || n.startsWith(name + ".wal.")) {
-                    Files.move(f, f.resolveSibling(name + suffix + n.substring(name.length())));
-                }
-            }
+                return n.equals(name) || n.startsWith(name + ".wal.");
+            }).toList();
         }
-        return file.resolveSibling(name + suffix);
     }
 
     /**
@@ -141,7 +179,7 @@ public final class RelayState implements AutoCloseable {
         entries.put(login.ip(), entry);
         var value = entry.encodeValue();
         published.put(login.ip(), value);
-        pending.add(() -> stored.put(login.ip(), value));
+        pending.add(store -> store.entries().put(login.ip(), value));
         if (nextExpiry == null || entry.expiry().isBefore(nextExpiry)) {
             nextExpiry = entry.expiry();
         }
@@ -154,7 +192,7 @@ public final class RelayState implements AutoCloseable {
         var value = entry.encodeValue();
         entries.put(ip, entry);
         published.put(ip, value);
-        pending.add(() -> stored.put(ip, value));
+        pending.add(store -> store.entries().put(ip, value));
         if (nextExpiry == null || entry.expiry().isBefore(nextExpiry)) {
             nextExpiry = entry.expiry();
         }
@@ -195,7 +233,7 @@ public final class RelayState implements AutoCloseable {
                 var value = longer.encodeValue();
                 entries.put(e.ip(), longer);
                 published.put(e.ip(), value);
-                pending.add(() -> stored.put(e.ip(), value));
+                pending.add(store -> store.entries().put(e.ip(), value));
                 extended++;
             }
         }
@@ -211,7 +249,7 @@ public final class RelayState implements AutoCloseable {
             return false;
         }
         published.remove(ip);
-        pending.add(() -> stored.remove(ip));
+        pending.add(store -> store.entries().remove(ip));
         return true;
     }
 
@@ -232,7 +270,7 @@ public final class RelayState implements AutoCloseable {
             if (!e.isLiveAt(now)) {
                 it.remove();
                 published.remove(e.ip());
-                pending.add(() -> stored.remove(e.ip()));
+                pending.add(store -> store.entries().remove(e.ip()));
                 removed++;
             }
         }
@@ -282,25 +320,103 @@ public final class RelayState implements AutoCloseable {
     }
 
     public void savePosition(String log, LogPosition position) {
-        pending.add(() -> positions.put(log, new long[] {position.inode(), position.firstLineHash(), position.offset()}));
+        var p = new long[] {position.inode(), position.firstLineHash(), position.offset()};
+        positions.put(log, p);
+        pending.add(store -> store.positions().put(log, p));
     }
 
-    /** Hands the changes so far to the writer thread; returns at once. */
+    /**
+     * Hands the changes so far to the writer thread; returns at once. After a failed write (a full
+     * disk) MapDB fails every later one, so the writer instead rebuilds the file from what is in
+     * memory, every few seconds until it succeeds: nothing recorded is missing from it then.
+     */
     public void commit() {
+        if (writeFailure != null) {
+            if (System.nanoTime() - nextRebuild < 0) {
+                return;
+            }
+            nextRebuild = System.nanoTime() + REBUILD_EVERY_NANOS;
+            pending = new ArrayList<>();
+            var entriesNow = new TreeMap<>(published);
+            var positionsNow = new HashMap<>(positions);
+            writer.execute(() -> rebuild(entriesNow, positionsNow));
+            return;
+        }
         if (pending.isEmpty()) {
             return;
         }
         var batch = pending;
         pending = new ArrayList<>();
         writer.execute(() -> {
+            if (storeBroken) {
+                return; // the rebuild that follows holds these changes too
+            }
             try {
-                batch.forEach(Runnable::run);
-                db.commit();
-                writeFailure = null;
-            } catch (RuntimeException e) {
-                writeFailure = e.toString();
+                for (var change : batch) {
+                    change.accept(store);
+                }
+                store.db().commit();
+            } catch (RuntimeException | IOError e) {
+                storeBroken = true;
+                writeFailure = rootMessage(e);
             }
         });
+    }
+
+    /**
+     * A new state file with exactly {@code entriesNow} and {@code positionsNow}, in place of the
+     * broken one, which is kept aside until the new one is committed and put back if it cannot be.
+     */
+    private void rebuild(SortedMap<String, byte[]> entriesNow, Map<String, long[]> positionsNow) {
+        store.closeQuietly();
+        Path aside;
+        try {
+            aside = moveAside(file, ".rebuilding");
+        } catch (IOException | RuntimeException e) {
+            writeFailure = rootMessage(e);
+            return;
+        }
+        try {
+            var fresh = Store.open(file);
+            try {
+                fresh.entries().putAll(entriesNow);
+                fresh.positions().putAll(positionsNow);
+                fresh.db().commit();
+            } catch (RuntimeException | IOError e) {
+                fresh.closeQuietly();
+                throw e;
+            }
+            store = fresh;
+            storeBroken = false;
+            writeFailure = null;
+            for (var old : stateFiles(aside)) {
+                Files.deleteIfExists(old);
+            }
+        } catch (IOException | RuntimeException | IOError e) {
+            writeFailure = rootMessage(e);
+            try {
+                for (var partial : stateFiles(file)) {
+                    Files.deleteIfExists(partial);
+                }
+                moveState(aside, file);
+            } catch (IOException | RuntimeException again) {
+                // the next rebuild tries again; a restart reads the logs again if need be
+            }
+            try {
+                store = Store.open(file);
+            } catch (RuntimeException | IOError again) {
+                // stays broken until the next rebuild
+            }
+        }
+    }
+
+    /** What failed, from the innermost cause: MapDB wraps a full disk in two exceptions without messages of their own. */
+    private static String rootMessage(Throwable e) {
+        var cause = e;
+        while (cause.getCause() != null && cause.getCause() != cause) {
+            cause = cause.getCause();
+        }
+        return cause.getMessage() != null ? cause.getMessage() : cause.toString();
     }
 
     /** The last commit's failure (a full disk, say), or null; the entries in memory are still served. */
@@ -318,7 +434,7 @@ public final class RelayState implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        db.close();
+        store.closeQuietly();
         lock.close();
     }
 
