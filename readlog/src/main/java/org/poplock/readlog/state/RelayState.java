@@ -86,7 +86,7 @@ public final class RelayState implements AutoCloseable {
         return t;
     });
     private volatile String writeFailure;
-    private long nextRebuild;
+    private long nextRebuild = System.nanoTime();
 
     private final StateLock lock;
 
