@@ -1,0 +1,104 @@
+package org.poplock.packaging;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.poplock.common.store.RelayDatabase;
+import org.poplock.common.store.RelayEntry;
+
+/**
+ * A real Courier POP3 (courierpop3login and courierpop3d, Debian's, unpacked by .ci/run) under
+ * tcpserver as a daemontools service runs it, its stderr the log, authenticating against Courier's
+ * authdaemond and userdb: the user alice, password secret. readlog records exactly the successful
+ * logins, over IPv4 and IPv6.
+ */
+class CourierTest {
+
+    static final Path COURIER = Path.of(System.getenv().getOrDefault("POPLOCK_COURIER",
+            "/var/lib/poplock-test/courier-pop/usr/lib/courier/courier"));
+
+    @TempDir
+    Path dir;
+
+    private final List<Process> servers = new ArrayList<>();
+
+    @Test
+    void exactlyTheSuccessfulLoginsAreRecorded() throws Exception {
+        var log = dir.resolve("courier.log");
+        int port4 = TcpserverTest.freePort();
+        int port6 = TcpserverTest.freePort();
+        serve(Path.of("tcpserver"), "127.0.0.1", port4, log);
+        serve(MailStackTest.TCPSERVER6, "::1", port6, log);
+        var db = dir.resolve("relay.db");
+        var readlog = Launchers.command("readlog", Map.of(), "--log", log.toString(), "--db", db.toString())
+                .redirectErrorStream(true).redirectOutput(dir.resolve("readlog.out").toFile()).start();
+        try {
+            Launchers.await(Duration.ofSeconds(10), "Courier under tcpserver", () -> TcpserverTest.canConnect(port4));
+            Launchers.await(Duration.ofSeconds(30), "readlog's first publish", () -> Files.exists(db));
+
+            assertTrue(login("127.0.0.1", "127.0.0.1", port4, "secret"), "POP3 login over IPv4: " + text(log));
+            assertTrue(login("::1", "::1", port6, "secret"), "POP3 login over IPv6: " + text(log));
+            assertFalse(login("127.0.1.8", "127.0.0.1", port4, "wrong"), "a wrong password");
+
+            Launchers.await(Duration.ofSeconds(15), "both logins to be published", () -> ips(db).containsAll(List.of("127.0.0.1", "::1")));
+            Launchers.await(Duration.ofSeconds(15), "Courier to log the failure", () -> text(log).contains("LOGIN FAILED"));
+            Launchers.signal(readlog, "TERM");
+            assertTrue(readlog.waitFor(20, TimeUnit.SECONDS));
+            assertEquals(List.of("127.0.0.1", "::1"), ips(db), text(log));
+            assertEquals("alice", RelayDatabase.open(db).find("::1").orElseThrow().user());
+
+            var dry = Launchers.run("readlog", Map.of(), "--dry-run", "--once", "--log", log.toString());
+            assertEquals(List.of("127.0.0.1 alice courier", "::1 alice courier"), dry.out().lines().sorted().toList(), text(log));
+        } finally {
+            readlog.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            for (var server : servers) {
+                server.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    /** courierpop3login and courierpop3d under {@code tcpserver}, appending their stderr to {@code log}. */
+    private void serve(Path tcpserver, String address, int port, Path log) throws IOException {
+        var pb = new ProcessBuilder(tcpserver.toString(), "-R", "-H", address, String.valueOf(port),
+                COURIER.resolve("courierpop3login").toString(), COURIER.resolve("courierpop3d").toString(), "Maildir")
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        servers.add(pb.start());
+    }
+
+    /** A real POP3 client (curl) from {@code source}: true when alice's login succeeded. */
+    private static boolean login(String source, String server, int port, String password) throws Exception {
+        var host = server.contains(":") ? "[" + server + "]" : server;
+        var curl = new ProcessBuilder("curl", "-s", "-g", "--max-time", "20", "--interface", source, "-u", "alice:" + password,
+                "pop3://" + host + ":" + port + "/").redirectErrorStream(true).start();
+        curl.getInputStream().readAllBytes();
+        assertTrue(curl.waitFor(30, TimeUnit.SECONDS), "curl hung");
+        return curl.exitValue() == 0;
+    }
+
+    private static List<String> ips(Path db) {
+        try {
+            return RelayDatabase.open(db).entries().stream().map(RelayEntry::ip).sorted().toList();
+        } catch (IOException e) {
+            return List.of();
+        }
+    }
+
+    private static String text(Path file) {
+        try {
+            return Files.exists(file) ? Files.readString(file) : "";
+        } catch (IOException e) {
+            return "";
+        }
+    }
+}
