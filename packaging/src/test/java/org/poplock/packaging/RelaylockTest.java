@@ -284,6 +284,52 @@ class RelaylockTest {
     }
 
     @Test
+    void aGarbageOrForeignClassArchiveOnlyMakesRelaylockSlower() throws Exception {
+        // A lib directory like the real one whose cds/ holds, under every name the launcher may
+        // use, random bytes, then another JDK's archive (as after a JDK upgrade without a trigger).
+        var lib = Files.createDirectory(dir.resolve("lib"));
+        try (var files = Files.list(Launchers.TARGET.resolve("lib"))) {
+            for (var f : files.filter(f -> !f.getFileName().toString().equals("cds")).toList()) {
+                Files.createSymbolicLink(lib.resolve(f.getFileName()), f);
+            }
+        }
+        var cds = Files.createDirectory(lib.resolve("cds"));
+        var garbage = new byte[200_000];
+        new Random(11).nextBytes(garbage);
+        List<byte[]> contents = new java.util.ArrayList<>(List.of(garbage));
+        try (var real = Files.list(Launchers.TARGET.resolve("lib/cds"))) {
+            for (var archive : real.toList()) {
+                contents.add(Files.readAllBytes(archive));
+            }
+        }
+        // Every JDK installed where Debian puts them (JDK 24+ reports a bad AOT cache on stdout,
+        // the SMTP connection, unless told not to), else the java on PATH.
+        var javas = new java.util.TreeSet<String>();
+        try (var jvms = Files.list(Path.of("/usr/lib/jvm"))) {
+            for (var home : jvms.toList()) {
+                if (Files.isExecutable(home.resolve("bin/java"))) {
+                    javas.add(home.resolve("bin/java").toRealPath().toString());
+                }
+            }
+        } catch (IOException noJvmDirectory) {
+            javas.add("java");
+        }
+        for (var content : contents) {
+            for (int feature = 17; feature <= 30; feature++) {
+                Files.write(cds.resolve("relaylock-" + feature + ".jsa"), content);
+                Files.write(cds.resolve("relaylock-" + feature + ".aot"), content);
+            }
+            for (var java : javas) {
+                var r = Launchers.run("relaylock", Map.of("TCPREMOTEIP", "192.0.2.10", "POPLOCK_LIB", lib.toString(), "JAVA", java),
+                        "--db", db.toString(), report.toString());
+                assertEquals(0, r.exit(), java + ": " + r.err());
+                assertTrue(r.out().startsWith("RELAYCLIENT=[]\n") && r.out().contains("FDS 0 1 2\n"), java + ": " + r.out());
+                assertEquals("", r.err(), java + ": no JVM warning reaches the log or the connection");
+            }
+        }
+    }
+
+    @Test
     void withoutItsNativeLibraryTheProgramStillRunsAsAChild() throws Exception {
         // A lib directory with the jars but no native/: jffi cannot load, relaylock must not stop mail.
         var lib = Files.createDirectory(dir.resolve("lib"));
