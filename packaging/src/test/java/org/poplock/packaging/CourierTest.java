@@ -21,7 +21,7 @@ import org.poplock.common.store.RelayEntry;
  * A real Courier POP3 (courierpop3login and courierpop3d, Debian's, unpacked by .ci/run) under
  * tcpserver as a daemontools service runs it, its stderr the log, authenticating against Courier's
  * authdaemond and userdb: the user alice, password secret. readlog records exactly the successful
- * logins, over IPv4 and IPv6.
+ * logins, over IPv4 and IPv6, and with --keep-while-connected follows a session to its LOGOUT.
  */
 class CourierTest {
 
@@ -65,6 +65,58 @@ class CourierTest {
             for (var server : servers) {
                 server.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
             }
+        }
+    }
+
+    @Test
+    void keepWhileConnectedHoldsTheGrantUntilCourierLogsTheLogout() throws Exception {
+        var log = dir.resolve("courier.log");
+        int port = TcpserverTest.freePort();
+        serve(Path.of("tcpserver"), "127.0.0.1", port, log);
+        var db = dir.resolve("relay.db");
+        var readlog = Launchers.command("readlog", Map.of(), "--log", log.toString(), "--db", db.toString(),
+                "--timeout", "3s", "--keep-while-connected")
+                .redirectErrorStream(true).redirectOutput(dir.resolve("readlog.out").toFile()).start();
+        // A real POP3 client that stays logged in until told to quit.
+        var client = new ProcessBuilder("python3", "-c", """
+                import poplib, sys
+                p = poplib.POP3('127.0.0.1', int(sys.argv[1]))
+                p.user('alice')
+                p.pass_('secret')
+                p.stat()
+                print('logged in', flush=True)
+                sys.stdin.readline()
+                p.quit()
+                print('logged out', flush=True)
+                """, String.valueOf(port)).start();
+        try {
+            Launchers.await(Duration.ofSeconds(10), "Courier under tcpserver", () -> TcpserverTest.canConnect(port));
+            var out = new java.io.BufferedReader(new java.io.InputStreamReader(client.getInputStream()));
+            assertEquals("logged in", out.readLine(), text(log));
+            Launchers.await(Duration.ofSeconds(15), "the login to be published", () -> ips(db).contains("127.0.0.1"));
+            var first = expiry(db);
+            // Well past the 3 s timeout, the session is still open and the grant with it.
+            Launchers.await(Duration.ofSeconds(20), "the grant to be extended", () -> expiry(db).isAfter(first.plusSeconds(2)));
+            assertTrue(ips(db).contains("127.0.0.1"));
+            client.getOutputStream().write('\n');
+            client.getOutputStream().flush();
+            assertEquals("logged out", out.readLine());
+            Launchers.await(Duration.ofSeconds(20), "the grant to end after Courier's LOGOUT", () -> !ips(db).contains("127.0.0.1"));
+            assertTrue(text(log).contains("INFO: LOGOUT, user=alice, ip=[127.0.0.1]"), text(log));
+        } finally {
+            client.destroyForcibly();
+            readlog.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            for (var server : servers) {
+                server.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    private static java.time.Instant expiry(Path db) {
+        try {
+            return RelayDatabase.open(db).find("127.0.0.1").map(RelayEntry::expiry).orElse(java.time.Instant.EPOCH);
+        } catch (IOException e) {
+            return java.time.Instant.EPOCH;
         }
     }
 

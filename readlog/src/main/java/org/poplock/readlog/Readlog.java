@@ -84,7 +84,7 @@ public final class Readlog implements Callable<Integer> {
     List<String> denyUsers = new ArrayList<>();
 
     @Option(names = "--keep-while-connected",
-            description = "a login's grant does not expire while its session is open (the server logs its end; Dovecot)")
+            description = "a login's grant does not expire while its session is open (the server logs its end: Dovecot, Courier)")
     boolean keepWhileConnected;
 
     @Option(names = "--keep-at-most", paramLabel = "DURATION", defaultValue = "12h", converter = DurationConverter.class,

@@ -34,4 +34,30 @@ class SessionTest {
                 + "(auth failed, 1 attempts in 2 secs): user=<alice>, method=PLAIN, rip=127.0.1.2, lip=127.0.0.1, session=<U5C+dtZgKpt/AAEC>"));
         assertEquals(Optional.empty(), parser.logout("Nov 22 05:08:13 mail sendmail[1]: pop3(x)<1><abc>: Disconnected"));
     }
+
+    @Test
+    void courierNamesASessionByAddressAndPortInItsLoginAndItsLogout() {
+        // Lines captured from Courier 1.0.16 (courierpop3d, imapd) under tcpserver.
+        var pop = parser.parse("INFO: LOGIN, user=alice, ip=[127.0.0.1], port=[33450]").orElseThrow();
+        assertEquals("courier ip=[127.0.0.1], port=[33450]", pop.session());
+        assertEquals(Optional.of(pop.session()),
+                parser.logout("INFO: LOGOUT, user=alice, ip=[127.0.0.1], port=[33450], top=0, retr=0, rcvd=12, sent=88, time=0"));
+        var imap = parser.parse("INFO: LOGIN, user=alice, ip=[127.0.0.1], port=[46082], protocol=IMAP").orElseThrow();
+        assertEquals(Optional.of(imap.session()),
+                parser.logout("INFO: DISCONNECTED, user=alice, ip=[127.0.0.1], port=[46082], headers=0, body=0, rcvd=0, sent=20, time=0"));
+        // Through syslog, v4-mapped as Courier's own listener logs it.
+        var syslog = parser.parse("Nov 22 04:10:01 mail courierpop3login: LOGIN, user=alice, ip=[::ffff:127.0.0.1], port=[38520]").orElseThrow();
+        assertEquals(Optional.of(syslog.session()), parser.logout("Nov 22 04:11:03 mail courierpop3login: LOGOUT, user=alice, "
+                + "ip=[::ffff:127.0.0.1], port=[38520], top=0, retr=0, rcvd=12, sent=46, time=0"));
+    }
+
+    @Test
+    void aCourierUserNameCannotNameAnotherSession() {
+        var login = parser.parse("INFO: LOGIN, user=x, ip=[192.0.2.66], port=[1], ip=[127.0.0.1], port=[40000]").orElseThrow();
+        assertEquals("127.0.0.1", login.ip());
+        assertEquals("courier ip=[127.0.0.1], port=[40000]", login.session());
+        assertEquals(Optional.of("courier ip=[127.0.0.1], port=[40000]"), parser.logout(
+                "INFO: LOGOUT, user=x, ip=[192.0.2.66], port=[1], top=0, ip=[127.0.0.1], port=[40000], top=0, retr=0, rcvd=1, sent=1, time=0"));
+        assertNull(parser.parse("INFO: LOGIN, user=alice, ip=[192.0.2.3]").orElseThrow().session(), "no port, no session");
+    }
 }
