@@ -293,15 +293,6 @@ class RelaylockTest {
                 Files.createSymbolicLink(lib.resolve(f.getFileName()), f);
             }
         }
-        var cds = Files.createDirectory(lib.resolve("cds"));
-        var garbage = new byte[200_000];
-        new Random(11).nextBytes(garbage);
-        List<byte[]> contents = new java.util.ArrayList<>(List.of(garbage));
-        try (var real = Files.list(Launchers.TARGET.resolve("lib/cds"))) {
-            for (var archive : real.toList()) {
-                contents.add(Files.readAllBytes(archive));
-            }
-        }
         // Every JDK installed where Debian puts them (JDK 24+ reports a bad AOT cache on stdout,
         // the SMTP connection, unless told not to), else the java on PATH.
         var javas = new java.util.TreeSet<String>();
@@ -313,6 +304,22 @@ class RelaylockTest {
             }
         } catch (IOException noJvmDirectory) {
             javas.add("java");
+        }
+        // Real archives first, made as the package makes them, to be put where another JDK looks.
+        var archiver = new ProcessBuilder(new java.util.ArrayList<>(List.of(Launchers.BIN.resolve("poplock-archive").toString())));
+        archiver.command().addAll(javas);
+        archiver.environment().put("POPLOCK_LIB", lib.toString());
+        var made = archiver.redirectErrorStream(true).start();
+        var madeOut = new String(made.getInputStream().readAllBytes());
+        assertEquals(0, made.waitFor(), madeOut);
+        var cds = lib.resolve("cds");
+        var garbage = new byte[200_000];
+        new Random(11).nextBytes(garbage);
+        List<byte[]> contents = new java.util.ArrayList<>(List.of(garbage));
+        try (var real = Files.list(cds)) {
+            for (var archive : real.toList()) {
+                contents.add(Files.readAllBytes(archive));
+            }
         }
         for (var content : contents) {
             for (int feature = 17; feature <= 30; feature++) {
