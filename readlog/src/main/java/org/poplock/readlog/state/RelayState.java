@@ -66,8 +66,6 @@ public final class RelayState implements AutoCloseable {
     private final Path file;
     /** Written by the writer thread only, once the constructor is done. */
     private Store store;
-    /** Whether {@link #store} failed a write: MapDB then fails every later one, so only a rebuild helps. */
-    private boolean storeBroken;
     /** The entries decoded, so the daemon's loop never walks MapDB to sweep or publish. */
     private final Map<String, RelayEntry> entries = new HashMap<>();
     /** The same entries in their published form and order, so a publish neither encodes nor sorts. */
@@ -348,8 +346,9 @@ public final class RelayState implements AutoCloseable {
         var batch = pending;
         pending = new ArrayList<>();
         writer.execute(() -> {
-            if (storeBroken) {
-                return; // the rebuild that follows holds these changes too
+            if (writeFailure != null) {
+                // MapDB fails every write after a failed one: the rebuild that follows holds these changes too.
+                return;
             }
             try {
                 for (var change : batch) {
@@ -357,7 +356,6 @@ public final class RelayState implements AutoCloseable {
                 }
                 store.db().commit();
             } catch (RuntimeException | IOError e) {
-                storeBroken = true;
                 writeFailure = rootMessage(e);
             }
         });
@@ -387,7 +385,6 @@ public final class RelayState implements AutoCloseable {
                 throw e;
             }
             store = fresh;
-            storeBroken = false;
             writeFailure = null;
             for (var old : stateFiles(aside)) {
                 Files.deleteIfExists(old);
