@@ -15,7 +15,6 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.poplock.common.store.RelayDatabase;
-import org.poplock.common.store.RelayEntry;
 
 /**
  * A real Courier POP3 (courierpop3login and courierpop3d, Debian's, unpacked by .ci/run) under
@@ -47,15 +46,17 @@ class CourierTest {
             Launchers.await(Duration.ofSeconds(10), "Courier under tcpserver", () -> TcpserverTest.canConnect(port4));
             Launchers.await(Duration.ofSeconds(30), "readlog's first publish", () -> Files.exists(db));
 
-            assertTrue(login("127.0.0.1", "127.0.0.1", port4, "secret"), "POP3 login over IPv4: " + text(log));
-            assertTrue(login("::1", "::1", port6, "secret"), "POP3 login over IPv6: " + text(log));
-            assertFalse(login("127.0.1.8", "127.0.0.1", port4, "wrong"), "a wrong password");
+            assertTrue(Launchers.mailLogin("pop3", "127.0.0.1", "127.0.0.1", port4, "alice", "secret"),
+                    "POP3 login over IPv4: " + text(log));
+            assertTrue(Launchers.mailLogin("pop3", "::1", "::1", port6, "alice", "secret"), "POP3 login over IPv6: " + text(log));
+            assertFalse(Launchers.mailLogin("pop3", "127.0.1.8", "127.0.0.1", port4, "alice", "wrong"), "a wrong password");
 
-            Launchers.await(Duration.ofSeconds(15), "both logins to be published", () -> ips(db).containsAll(List.of("127.0.0.1", "::1")));
+            Launchers.await(Duration.ofSeconds(15), "both logins to be published",
+                    () -> Launchers.publishedIps(db).containsAll(List.of("127.0.0.1", "::1")));
             Launchers.await(Duration.ofSeconds(15), "Courier to log the failure", () -> text(log).contains("LOGIN FAILED"));
             Launchers.signal(readlog, "TERM");
             assertTrue(readlog.waitFor(20, TimeUnit.SECONDS));
-            assertEquals(List.of("127.0.0.1", "::1"), ips(db), text(log));
+            assertEquals(List.of("127.0.0.1", "::1"), Launchers.publishedIps(db), text(log));
             assertEquals("alice", RelayDatabase.open(db).find("::1").orElseThrow().user());
 
             var dry = Launchers.run("readlog", Map.of(), "--dry-run", "--once", "--log", log.toString());
@@ -93,15 +94,17 @@ class CourierTest {
             Launchers.await(Duration.ofSeconds(10), "Courier under tcpserver", () -> TcpserverTest.canConnect(port));
             var out = new java.io.BufferedReader(new java.io.InputStreamReader(client.getInputStream()));
             assertEquals("logged in", out.readLine(), text(log));
-            Launchers.await(Duration.ofSeconds(15), "the login to be published", () -> ips(db).contains("127.0.0.1"));
-            var first = expiry(db);
+            Launchers.await(Duration.ofSeconds(15), "the login to be published", () -> Launchers.publishedIps(db).contains("127.0.0.1"));
+            var first = Launchers.expiryOf(db, "127.0.0.1");
             // Well past the 3 s timeout, the session is still open and the grant with it.
-            Launchers.await(Duration.ofSeconds(20), "the grant to be extended", () -> expiry(db).isAfter(first.plusSeconds(2)));
-            assertTrue(ips(db).contains("127.0.0.1"));
+            Launchers.await(Duration.ofSeconds(20), "the grant to be extended",
+                    () -> Launchers.expiryOf(db, "127.0.0.1").isAfter(first.plusSeconds(2)));
+            assertTrue(Launchers.publishedIps(db).contains("127.0.0.1"));
             client.getOutputStream().write('\n');
             client.getOutputStream().flush();
             assertEquals("logged out", out.readLine());
-            Launchers.await(Duration.ofSeconds(20), "the grant to end after Courier's LOGOUT", () -> !ips(db).contains("127.0.0.1"));
+            Launchers.await(Duration.ofSeconds(20), "the grant to end after Courier's LOGOUT",
+                    () -> !Launchers.publishedIps(db).contains("127.0.0.1"));
             assertTrue(text(log).contains("INFO: LOGOUT, user=alice, ip=[127.0.0.1]"), text(log));
         } finally {
             client.destroyForcibly();
@@ -112,38 +115,12 @@ class CourierTest {
         }
     }
 
-    private static java.time.Instant expiry(Path db) {
-        try {
-            return RelayDatabase.open(db).find("127.0.0.1").map(RelayEntry::expiry).orElse(java.time.Instant.EPOCH);
-        } catch (IOException e) {
-            return java.time.Instant.EPOCH;
-        }
-    }
-
     /** courierpop3login and courierpop3d under {@code tcpserver}, appending their stderr to {@code log}. */
     private void serve(Path tcpserver, String address, int port, Path log) throws IOException {
         var pb = new ProcessBuilder(tcpserver.toString(), "-R", "-H", address, String.valueOf(port),
                 COURIER.resolve("courierpop3login").toString(), COURIER.resolve("courierpop3d").toString(), "Maildir")
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()));
         servers.add(pb.start());
-    }
-
-    /** A real POP3 client (curl) from {@code source}: true when alice's login succeeded. */
-    private static boolean login(String source, String server, int port, String password) throws Exception {
-        var host = server.contains(":") ? "[" + server + "]" : server;
-        var curl = new ProcessBuilder("curl", "-s", "-g", "--max-time", "20", "--interface", source, "-u", "alice:" + password,
-                "pop3://" + host + ":" + port + "/").redirectErrorStream(true).start();
-        curl.getInputStream().readAllBytes();
-        assertTrue(curl.waitFor(30, TimeUnit.SECONDS), "curl hung");
-        return curl.exitValue() == 0;
-    }
-
-    private static List<String> ips(Path db) {
-        try {
-            return RelayDatabase.open(db).entries().stream().map(RelayEntry::ip).sorted().toList();
-        } catch (IOException e) {
-            return List.of();
-        }
     }
 
     private static String text(Path file) {

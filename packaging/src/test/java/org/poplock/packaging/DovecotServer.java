@@ -8,7 +8,6 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
  * A private Dovecot (Debian's dovecot-pop3d and dovecot-imapd) on loopback high ports, with a
@@ -93,16 +92,7 @@ final class DovecotServer implements AutoCloseable {
 
     /** A real POP3 or IMAP client (curl) from {@code source}: true when the login succeeded. */
     boolean login(String protocol, String source, String server, String user, String password) throws Exception {
-        int port = protocol.equals("pop3") ? pop3Port : imapPort;
-        var host = server.contains(":") ? "[" + server + "]" : server;
-        var curl = new ProcessBuilder("curl", "-s", "-g", "--max-time", "20", "--interface", source, "-u", user + ":" + password,
-                protocol + "://" + host + ":" + port + "/").redirectErrorStream(true).start();
-        curl.getInputStream().readAllBytes();
-        if (!curl.waitFor(30, TimeUnit.SECONDS)) {
-            curl.destroyForcibly();
-            throw new AssertionError("curl hung");
-        }
-        return curl.exitValue() == 0;
+        return Launchers.mailLogin(protocol, source, server, protocol.equals("pop3") ? pop3Port : imapPort, user, password);
     }
 
     @Override

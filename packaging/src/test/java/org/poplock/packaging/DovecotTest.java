@@ -14,7 +14,6 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.poplock.common.store.RelayDatabase;
-import org.poplock.common.store.RelayEntry;
 
 /**
  * A real Dovecot, real POP3 and IMAP logins over IPv4 and IPv6, some failing, and readlog
@@ -42,12 +41,12 @@ class DovecotTest {
                 assertFalse(dovecot.login("pop3", "127.0.1.4", "127.0.0.1", "nobody", "secret"), "POP3 for an unknown user");
 
                 Launchers.await(Duration.ofSeconds(15), "both logins to be published",
-                        () -> ips(db).containsAll(List.of("127.0.0.1", "::1")));
+                        () -> Launchers.publishedIps(db).containsAll(List.of("127.0.0.1", "::1")));
                 Launchers.await(Duration.ofSeconds(15), "Dovecot to log the three failures",
                         () -> countIn(dovecot.log, "auth failed") >= 3);
                 Launchers.signal(readlog, "TERM");
                 assertTrue(readlog.waitFor(20, TimeUnit.SECONDS));
-                assertEquals(List.of("127.0.0.1", "::1"), ips(db), Files.readString(dovecot.log));
+                assertEquals(List.of("127.0.0.1", "::1"), Launchers.publishedIps(db), Files.readString(dovecot.log));
                 assertEquals("alice", RelayDatabase.open(db).find("127.0.0.1").orElseThrow().user());
 
                 var dry = Launchers.run("readlog", Map.of(), "--dry-run", "--once", "--log", dovecot.log.toString());
@@ -78,35 +77,22 @@ class DovecotTest {
             try {
                 var out = new java.io.BufferedReader(new java.io.InputStreamReader(client.getInputStream()));
                 assertEquals("logged in", out.readLine());
-                Launchers.await(Duration.ofSeconds(15), "the login to be published", () -> ips(db).contains("127.0.0.1"));
+                Launchers.await(Duration.ofSeconds(15), "the login to be published",
+                        () -> Launchers.publishedIps(db).contains("127.0.0.1"));
                 var first = RelayDatabase.open(db).find("127.0.0.1").orElseThrow().expiry();
                 // Well past the 3 s timeout, the session is still open and the grant with it.
-                Launchers.await(Duration.ofSeconds(20), "the grant to be extended", () -> expiry(db).isAfter(first.plusSeconds(2)));
-                assertTrue(ips(db).contains("127.0.0.1"));
+                Launchers.await(Duration.ofSeconds(20), "the grant to be extended",
+                        () -> Launchers.expiryOf(db, "127.0.0.1").isAfter(first.plusSeconds(2)));
+                assertTrue(Launchers.publishedIps(db).contains("127.0.0.1"));
                 client.getOutputStream().write('\n');
                 client.getOutputStream().flush();
                 assertEquals("logged out", out.readLine());
-                Launchers.await(Duration.ofSeconds(20), "the grant to end after the logout", () -> !ips(db).contains("127.0.0.1"));
+                Launchers.await(Duration.ofSeconds(20), "the grant to end after the logout",
+                        () -> !Launchers.publishedIps(db).contains("127.0.0.1"));
             } finally {
                 client.destroyForcibly();
                 readlog.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
             }
-        }
-    }
-
-    private static java.time.Instant expiry(Path db) {
-        try {
-            return RelayDatabase.open(db).find("127.0.0.1").map(RelayEntry::expiry).orElse(java.time.Instant.EPOCH);
-        } catch (IOException e) {
-            return java.time.Instant.EPOCH;
-        }
-    }
-
-    private static List<String> ips(Path db) {
-        try {
-            return RelayDatabase.open(db).entries().stream().map(RelayEntry::ip).sorted().toList();
-        } catch (IOException e) {
-            return List.of();
         }
     }
 

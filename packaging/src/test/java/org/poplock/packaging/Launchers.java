@@ -8,11 +8,14 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import org.poplock.common.store.RelayDatabase;
+import org.poplock.common.store.RelayEntry;
 
 /** The real launchers in packaging/bin, run as processes, and what the tests need around them. */
 final class Launchers {
@@ -75,6 +78,37 @@ final class Launchers {
                 throw new AssertionError("timed out after " + limit.toSeconds() + "s waiting for " + what);
             }
             Thread.sleep(10);
+        }
+    }
+
+    /** A real POP3 or IMAP client (curl) from {@code source} to {@code server}: true when the login succeeded. */
+    static boolean mailLogin(String protocol, String source, String server, int port, String user, String password) throws Exception {
+        var host = server.contains(":") ? "[" + server + "]" : server;
+        var curl = new ProcessBuilder("curl", "-s", "-g", "--max-time", "20", "--interface", source, "-u", user + ":" + password,
+                protocol + "://" + host + ":" + port + "/").redirectErrorStream(true).start();
+        curl.getInputStream().readAllBytes();
+        if (!curl.waitFor(30, TimeUnit.SECONDS)) {
+            curl.destroyForcibly();
+            throw new AssertionError("curl hung");
+        }
+        return curl.exitValue() == 0;
+    }
+
+    /** The addresses in a published database, sorted; none while it cannot be read. */
+    static List<String> publishedIps(Path db) {
+        try {
+            return RelayDatabase.open(db).entries().stream().map(RelayEntry::ip).sorted().toList();
+        } catch (IOException e) {
+            return List.of();
+        }
+    }
+
+    /** When {@code ip}'s entry in a published database expires; the epoch without one. */
+    static Instant expiryOf(Path db, String ip) {
+        try {
+            return RelayDatabase.open(db).find(ip).map(RelayEntry::expiry).orElse(Instant.EPOCH);
+        } catch (IOException e) {
+            return Instant.EPOCH;
         }
     }
 

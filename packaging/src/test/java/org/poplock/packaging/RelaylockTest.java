@@ -287,12 +287,7 @@ class RelaylockTest {
     void aGarbageOrForeignClassArchiveOnlyMakesRelaylockSlower() throws Exception {
         // A lib directory like the real one whose cds/ holds, under every name the launcher may
         // use, random bytes, then another JDK's archive (as after a JDK upgrade without a trigger).
-        var lib = Files.createDirectory(dir.resolve("lib"));
-        try (var files = Files.list(Launchers.TARGET.resolve("lib"))) {
-            for (var f : files.filter(f -> !f.getFileName().toString().equals("cds")).toList()) {
-                Files.createSymbolicLink(lib.resolve(f.getFileName()), f);
-            }
-        }
+        var lib = linkedLib(f -> !f.getFileName().toString().equals("cds"));
         // Every JDK installed where Debian puts them (JDK 24+ reports a bad AOT cache on stdout,
         // the SMTP connection, unless told not to), else the java on PATH.
         var javas = new java.util.TreeSet<String>();
@@ -339,12 +334,7 @@ class RelaylockTest {
     @Test
     void withoutItsNativeLibraryTheProgramStillRunsAsAChild() throws Exception {
         // A lib directory with the jars but no native/: jffi cannot load, relaylock must not stop mail.
-        var lib = Files.createDirectory(dir.resolve("lib"));
-        try (var jars = Files.list(Launchers.TARGET.resolve("lib"))) {
-            for (var jar : jars.filter(f -> f.toString().endsWith(".jar")).toList()) {
-                Files.createSymbolicLink(lib.resolve(jar.getFileName()), jar);
-            }
-        }
+        var lib = linkedLib(f -> f.toString().endsWith(".jar"));
         var env = Map.of("TCPREMOTEIP", "192.0.2.10", "POPLOCK_LIB", lib.toString(), "TMPDIR", tmp.toString(),
                 "POPLOCK_JAVA_OPTS", "-Djava.io.tmpdir=" + tmp);
         var r = Launchers.run("relaylock", env, "--db", db.toString(), report.toString(), "arg1");
@@ -357,6 +347,17 @@ class RelaylockTest {
         try (var left = Files.list(tmp)) {
             assertEquals(List.of(), left.toList(), "nothing extracted to the temporary directory");
         }
+    }
+
+    /** A lib directory for POPLOCK_LIB with links to what the build's has, as far as {@code keep} takes. */
+    private Path linkedLib(java.util.function.Predicate<Path> keep) throws IOException {
+        var lib = Files.createDirectory(dir.resolve("lib"));
+        try (var files = Files.list(Launchers.TARGET.resolve("lib"))) {
+            for (var f : files.filter(keep).toList()) {
+                Files.createSymbolicLink(lib.resolve(f.getFileName()), f);
+            }
+        }
+        return lib;
     }
 
     @Test
