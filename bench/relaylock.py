@@ -7,7 +7,7 @@ included) and peak RSS come from wait4(). Prints medians and ratios against the 
 
     mvn -B -q -DskipTests package && python3 bench/relaylock.py [-n 30] [--entries 10000] [--java /path/to/java]
 """
-import argparse, os, resource, shutil, statistics, subprocess, sys, tempfile, time
+import argparse, maillog, os, resource, shutil, statistics, subprocess, sys, tempfile
 
 top = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ap = argparse.ArgumentParser()
@@ -26,11 +26,7 @@ subprocess.run([javac, "-d", work, f"{top}/bench/Empty.java"], check=True)
 # A published database written by the real readlog: --entries live entries (a busy site's
 # worth by default), the client's among them, sorting after all the others.
 log = f"{work}/mail.log"
-stamp = time.strftime("%b %e %H:%M:%S")
-with open(log, "w") as f:
-    for i in range(args.entries - 1):
-        f.write(f"{stamp} pop3-login: Info: Login: user=<user{i}>, method=PLAIN, rip=10.{i >> 16 & 255}.{i >> 8 & 255}.{i & 255}, lip=192.0.2.1, mpid=1, session=<s{i}>\n")
-    f.write(f"{stamp} pop3-login: Info: Login: user=<alice>, method=PLAIN, rip=192.0.2.10, lip=192.0.2.1, mpid=1, session=<a>\n")
+maillog.write_logins(log, args.entries, "192.0.2.10")
 db = f"{work}/relay.db"
 env = dict(os.environ, JAVA=args.java, TCPREMOTEIP="192.0.2.10")
 subprocess.run([f"{top}/packaging/bin/readlog", "--once", "--log", log, "--db", db], check=True, env=env, stderr=subprocess.DEVNULL)

@@ -6,7 +6,7 @@ of connections per candidate, 40 clients at a time.
 
     mvn -B -q -DskipTests package && python3 bench/smtp-load.py [-n 400] [--entries 10000] [--java PATH] [--also-java PATH]
 """
-import argparse, concurrent.futures, os, shutil, socket, subprocess, tempfile, time
+import argparse, maillog, concurrent.futures, os, shutil, socket, subprocess, tempfile, time
 
 top = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ap = argparse.ArgumentParser()
@@ -22,11 +22,7 @@ with open(smtpd, "w") as f:
     f.write('#!/bin/sh\nprintf "220 stand-in ESMTP RELAYCLIENT=%s\\r\\n" "${RELAYCLIENT-unset}"\n')
 os.chmod(smtpd, 0o755)
 log = f"{work}/mail.log"
-stamp = time.strftime("%b %e %H:%M:%S")
-with open(log, "w") as f:  # --entries live entries, the client's among them
-    for i in range(args.entries - 1):
-        f.write(f"{stamp} pop3-login: Info: Login: user=<user{i}>, method=PLAIN, rip=10.{i >> 16 & 255}.{i >> 8 & 255}.{i & 255}, lip=192.0.2.1, mpid=1, session=<s{i}>\n")
-    f.write(f"{stamp} pop3-login: Info: Login: user=<alice>, method=PLAIN, rip=127.0.0.1, lip=127.0.0.1, mpid=1, session=<a>\n")
+maillog.write_logins(log, args.entries, "127.0.0.1")
 env = dict(os.environ, JAVA=args.java)
 db, cdb = f"{work}/relay.db", f"{work}/tcp.smtp.cdb"
 subprocess.run([f"{top}/packaging/bin/readlog", "--once", "--log", log, "--db", db, "--tcprules", cdb],
