@@ -254,6 +254,7 @@ public final class Readlog implements Callable<Integer> {
         long nextSummary = System.nanoTime() + summaryEvery.toNanos();
         int status = 0;
         long lastCommit = 0;
+        boolean writeFailing = false;
         while (true) {
             round[0] = 0;
             int lines = 0;
@@ -293,9 +294,7 @@ public final class Readlog implements Callable<Integer> {
             // A failed state (full disk) is retried on a quiet log too: RelayState paces the retries.
             boolean changed = lines > 0 || expired || round[0] > 0 || relayState.writeFailure() != null;
             if (changed && (System.nanoTime() - lastCommit >= COMMIT_EVERY_NANOS || once || stopping.get())) {
-                for (var f : sources) {
-                    f.position().ifPresent(p -> relayState.savePosition(f.name(), p));
-                }
+                savePositions(sources, relayState);
                 relayState.commit();
                 lastCommit = System.nanoTime();
             }
@@ -328,16 +327,20 @@ public final class Readlog implements Callable<Integer> {
                 }
             }
         }
-        for (var f : sources) {
-            f.position().ifPresent(p -> relayState.savePosition(f.name(), p));
-        }
+        savePositions(sources, relayState);
         sources.forEach(LogSource::close);
         say(once ? "read to the end, published " + db : "stopped; last publish " + publisher.lastPublish());
         return status;
     }
 
-    private boolean writeFailing;
     private static final long COMMIT_EVERY_NANOS = 250_000_000L;
+
+    /** How far each log has been read goes into the state with the entries those lines made. */
+    private static void savePositions(List<LogSource> sources, RelayState relayState) {
+        for (var f : sources) {
+            f.position().ifPresent(p -> relayState.savePosition(f.name(), p));
+        }
+    }
 
     private String summary(long[] counts, List<LogSource> sources, RelayState relayState, Publisher publisher) {
         long dropped = sources.stream().mapToLong(LogSource::dropped).sum();
@@ -359,9 +362,7 @@ public final class Readlog implements Callable<Integer> {
             new CommandLine(fresh).setDefaultValueProvider(new org.poplock.common.config.Cli.Defaults(fresh.configFile, env)).parseArgs(args);
             var definitions = fresh.definitions();
             var policy = new LoginPolicy(fresh.neverRelay.stream().map(Cidr::parse).toList(), java.util.Set.copyOf(fresh.denyUsers));
-            for (var f : sources) {
-                f.position().ifPresent(p -> relayState.savePosition(f.name(), p));
-            }
+            savePositions(sources, relayState);
             relayState.commit();
             timeout = fresh.timeout;
             var reopened = new ArrayList<LogSource>();
