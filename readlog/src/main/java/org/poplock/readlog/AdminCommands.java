@@ -50,6 +50,10 @@ final class AdminCommands {
         switch (words[0]) {
             case "add" -> {
                 var ip = IpAddress.canonical(words[1]);
+                var notAClient = IpAddress.notAClient(ip);
+                if (notAClient != null) {
+                    throw new IllegalArgumentException(ip + " can be no client's address: " + notAClient);
+                }
                 var user = words.length > 3 ? words[3] : "(admin)";
                 state.grant(ip, user, now, Duration.ofSeconds(Long.parseLong(words[2])));
                 log.accept("admin: " + ip + " may relay for " + words[2] + "s (" + Printable.of(user) + ")");

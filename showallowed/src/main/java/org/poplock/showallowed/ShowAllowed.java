@@ -10,6 +10,7 @@ import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.poplock.common.address.IpAddress;
 import org.poplock.common.address.Printable;
 import org.poplock.common.config.ConfigFile;
 import org.poplock.common.config.Timeouts;
@@ -133,9 +134,14 @@ public final class ShowAllowed implements Callable<Integer> {
                 if (user.chars().anyMatch(c -> c < ' ' || c == 0x7f)) {
                     throw new IllegalArgumentException("--user must be one line of printable text");
                 }
-                command = "add " + org.poplock.common.address.IpAddress.canonical(add) + " " + seconds + " " + user;
+                var ip = IpAddress.canonical(add);
+                var notAClient = IpAddress.notAClient(ip);
+                if (notAClient != null) {
+                    throw new IllegalArgumentException("--add " + ip + ": no client can have this address (" + notAClient + ")");
+                }
+                command = "add " + ip + " " + seconds + " " + user;
             } else if (remove != null) {
-                command = "remove " + org.poplock.common.address.IpAddress.canonical(remove);
+                command = "remove " + IpAddress.canonical(remove);
             } else {
                 command = "flush";
             }

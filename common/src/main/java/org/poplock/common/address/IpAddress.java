@@ -38,6 +38,37 @@ public record IpAddress(String text) {
         return format(bytes);
     }
 
+    /**
+     * Why no SMTP client can connect from this canonical address, or null when one can: the
+     * unspecified address, broadcast, multicast and the reserved range (0.0.0.0/8,
+     * 255.255.255.255, 224.0.0.0/4, 240.0.0.0/4, ::/128, ff00::/8; a v4-mapped address is its IPv4
+     * form). A log line that names one is forged or broken, and must not open the relay to
+     * whatever a stack makes of it. Loopback is a client's address (a webmail on the same host).
+     */
+    public static String notAClient(String canonical) {
+        var b = bytesOrNull(canonical);
+        if (b == null) {
+            return "not an IP address";
+        }
+        if (b.length == 16) {
+            if (java.util.Arrays.equals(b, new byte[16])) {
+                return "the unspecified address";
+            }
+            return (b[0] & 0xff) == 0xff ? "a multicast address" : null;
+        }
+        int first = b[0] & 0xff;
+        if (first == 0) {
+            return "in 0.0.0.0/8 (this network, unspecified)";
+        }
+        if (first == 255 && (b[1] & b[2] & b[3] & 0xff) == 0xff) {
+            return "the broadcast address";
+        }
+        if (first >= 224 && first < 240) {
+            return "a multicast address";
+        }
+        return first >= 240 ? "in 240.0.0.0/4 (reserved)" : null;
+    }
+
     /** 4 or 16 bytes in network order, or null when {@code text} is not a literal address. */
     public static byte[] bytesOrNull(String text) {
         if (text == null || text.isEmpty() || text.length() > MAX_TEXT) {

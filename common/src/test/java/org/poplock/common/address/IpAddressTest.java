@@ -2,7 +2,9 @@ package org.poplock.common.address;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -53,5 +55,21 @@ class IpAddressTest {
         var e = assertThrows(IllegalArgumentException.class, () -> IpAddress.canonical("1.2.3.4\nforged line"));
         assertFalse(e.getMessage().contains("\n"), e.getMessage());
         assertEquals("not an IP address literal: \"1.2.3.4\\x0aforged line\"", e.getMessage());
+    }
+
+    @ParameterizedTest(name = "{0}: {1}")
+    @CsvSource(delimiter = '|', value = {
+        "0.0.0.0|0.0.0.0/8", "0.1.2.3|0.0.0.0/8", "255.255.255.255|broadcast", "::ffff:0.0.0.0|0.0.0.0/8",
+        "224.0.0.1|multicast", "239.255.255.255|multicast", "240.0.0.1|reserved", "255.255.255.254|reserved",
+        "::|unspecified", "ff02::1|multicast", "ff0e::1234|multicast", "::ffff:224.0.0.5|multicast"})
+    void addressesNoClientCanHaveAreNamed(String address, String reason) {
+        var why = IpAddress.notAClient(IpAddress.canonical(address));
+        assertTrue(why != null && why.contains(reason), address + ": " + why);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"127.0.0.1", "::1", "1.0.0.0", "223.255.255.255", "10.1.2.3", "192.0.2.1", "2001:db8::1", "fe80::1", "feff::1", "::2"})
+    void everyOtherAddressCanBeAClients(String address) {
+        assertNull(IpAddress.notAClient(IpAddress.canonical(address)), address);
     }
 }
