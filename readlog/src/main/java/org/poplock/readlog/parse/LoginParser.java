@@ -79,7 +79,7 @@ public final class LoginParser {
         }
         for (var pattern : def.logins()) {
             var m = pattern.matcher(message);
-            if (!m.lookingAt()) {
+            if (!m.matches()) {
                 continue;
             }
             var user = m.group("user");
@@ -108,7 +108,7 @@ public final class LoginParser {
         for (var def : tagged) {
             for (var pattern : def.logouts()) {
                 var m = pattern.matcher(message);
-                if (m.lookingAt()) {
+                if (m.matches()) {
                     return Optional.of(def.name() + " " + m.group("sid"));
                 }
             }
@@ -119,7 +119,7 @@ public final class LoginParser {
     private void rememberSession(ServerDefinition def, String message) {
         for (var pattern : def.sessions()) {
             var m = pattern.matcher(message);
-            if (m.lookingAt() && IpAddress.isLiteral(m.group("ip"))) {
+            if (m.matches() && IpAddress.isLiteral(m.group("ip"))) {
                 sessions.put(def.name() + " " + m.group("pid"), m.group("ip"));
                 return;
             }

@@ -33,14 +33,15 @@ import java.util.regex.PatternSyntaxException;
  * end at the end of the line where the server puts the address last, so that text a client got
  * into the log (a user name, a host name, an SMTP command) cannot pose as a login.
  *
- * <p>Shorthands: {@code {host}} an optional syslog host name, {@code {pid}} an optional {@code [1234]},
+ * <p>Shorthands: {@code {host}} an optional syslog host name (host-name characters only, so that it cannot
+ * take a program's structure such as {@code pop3(user}), {@code {pid}} an optional {@code [1234]},
  * {@code {addr}} the characters of an address (the captured text must still parse as one).
  */
 public record ServerDefinition(String name, Set<String> tags, String require, List<Pattern> logins, List<Pattern> sessions,
         List<Pattern> logouts) {
 
     private static final Map<String, String> SHORTHANDS = Map.of(
-            "{host}", "(?:[^\\s:\\[\\]]+ )?",
+            "{host}", "(?:[A-Za-z0-9][A-Za-z0-9._-]* )?",
             "{pid}", "(?:\\[\\d+\\])?",
             "{addr}", "[0-9A-Fa-f:.]+");
 

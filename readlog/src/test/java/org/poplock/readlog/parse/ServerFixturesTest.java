@@ -50,6 +50,24 @@ class ServerFixturesTest {
         return tests.stream();
     }
 
+    /** An expression that may end anywhere lets text after the address (a user name, a host name) pose as the rest of a login. */
+    @TestFactory
+    Stream<DynamicTest> everyExpressionIsAnchoredAtTheEndOfTheLine() {
+        var tests = new ArrayList<DynamicTest>();
+        for (var def : ServerDefinition.builtIn()) {
+            var all = new ArrayList<java.util.regex.Pattern>();
+            all.addAll(def.logins());
+            all.addAll(def.sessions());
+            all.addAll(def.logouts());
+            for (var p : all) {
+                tests.add(DynamicTest.dynamicTest(def.name() + ": " + p.pattern(), () -> assertTrue(
+                        p.pattern().endsWith("$") && !p.pattern().endsWith("\\$") && !p.pattern().endsWith("|$)"),
+                        def.name() + ": expression does not end with $: " + p.pattern())));
+            }
+        }
+        return tests.stream();
+    }
+
     static List<Case> fixtures(String server) throws IOException {
         var name = "servers/" + server + ".log";
         try (InputStream in = ServerFixturesTest.class.getResourceAsStream("/org/poplock/readlog/" + name)) {
