@@ -99,6 +99,10 @@ public final class Readlog implements Callable<Integer> {
             description = "the admin's own tcprules rules, appended after the live entries (e.g. /etc/tcp.smtp)")
     Path tcpRulesBase;
 
+    @Option(names = "--rotate-wait", paramLabel = "DURATION", defaultValue = "60s", converter = DurationConverter.class,
+            description = "how long a rotated log is still read after its last line, while the server may not have reopened its log yet (default: ${DEFAULT-VALUE})")
+    Duration rotateWait;
+
     @Option(names = "--fifo", paramLabel = "PATH", split = ",",
             description = "a FIFO syslogd writes to (created if missing); read without ever blocking the writer")
     List<Path> fifos = new ArrayList<>();
@@ -338,7 +342,10 @@ public final class Readlog implements Callable<Integer> {
     /** How far each log has been read goes into the state with the entries those lines made. */
     private static void savePositions(List<LogSource> sources, RelayState relayState) {
         for (var f : sources) {
-            f.position().ifPresent(p -> relayState.savePosition(f.name(), p));
+            var p = f.positions();
+            if (!p.isEmpty()) {
+                relayState.savePositions(f.name(), p);
+            }
         }
     }
 
@@ -390,7 +397,7 @@ public final class Readlog implements Callable<Integer> {
     /** A follower for a log file, resuming at its saved position when there is a state (a dry run has none). */
     private LogFollower follower(Path path, RelayState relayState) {
         var absolute = path.toAbsolutePath();
-        return new LogFollower(absolute, relayState == null ? java.util.Optional.empty() : relayState.position(absolute.toString()), this::say);
+        return new LogFollower(absolute, relayState == null ? List.of() : relayState.positions(absolute.toString()), rotateWait, this::say);
     }
 
     /** The files to follow, standard input for {@code -}, and the FIFOs; null (after saying why) if a FIFO cannot be opened. */

@@ -2,42 +2,63 @@ package org.poplock.readlog.source;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.util.Optional;
+import java.nio.file.attribute.FileTime;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
 import java.util.function.Consumer;
-import java.util.zip.CRC32;
+import java.util.function.LongSupplier;
 
 /**
- * Follows one log file the way {@code tail -F} does, polled by the daemon's loop. It notices
- * rename rotation and delete-and-recreate (another file at the path: the old file is read to its
- * end first, then the new one from its start), copytruncate (the file is shorter than our
- * position: start again at 0), and a file that does not exist yet. A saved position is resumed
- * only in the same file (same inode and first line), so a restart never skips a new file's lines.
+ * Follows one log file the way {@code tail -F} does, polled by the daemon's loop, and loses no
+ * line around a rotation:
+ * <ul>
+ * <li>rename or delete rotation: the server goes on writing to the old file until it reopens its
+ * log (logrotate's postrotate HUP), so the old file stays open and is read beside the new one
+ * until it has been quiet for the rotate wait;</li>
+ * <li>copytruncate: recognised by content as well as size (first line, and the bytes before our
+ * offset), checked before anything past our offset is read, so a truncated file that has grown
+ * past our offset again is read from its start, never from the middle of a line; the lines the
+ * copy holds beyond our offset are read from the copy first;</li>
+ * <li>a saved position is resumed only in the same file (inode, first line, bytes before the
+ * offset); a file rotated while readlog was stopped is looked for among the rotated names beside
+ * the path ({@code PATH.1}, {@code PATH-20261201}, uncompressed) and its rest read first.</li>
+ * </ul>
  */
 public final class LogFollower implements LogSource {
 
-    private static final int FIRST_LINE_BYTES = 4096;
+    /** Rotated files held open at once; a log rotated faster than the rotate wait drops the oldest. */
+    private static final int MAX_ROTATED = 16;
+    private static final Set<String> COMPRESSED = Set.of(".gz", ".bz2", ".xz", ".zst", ".lz4", ".Z", ".lzma", ".lzo");
 
     private final Path path;
     private final Consumer<String> warnings;
-    private final LineSplitter splitter;
-    private LogPosition resumeAt;
-    private FileChannel channel;
-    private long inode;
-    private long firstLineHash;
-    private long offset;
+    private final long rotateWaitNanos;
+    private final LongSupplier nanoClock;
     private final ByteBuffer buffer = ByteBuffer.allocate(65536);
+    private List<LogPosition> resumeAt;
+    /** The file now at the path, or null. */
+    private OpenLog current;
+    /** Files rotated away from the path that the server may still be writing to, oldest first. */
+    private final List<OpenLog> rotated = new ArrayList<>();
+    private long seenSize = -1;
+    private FileTime seenModified;
     private String lastProblem;
 
-    public LogFollower(Path path, Optional<LogPosition> resumeAt, Consumer<String> warnings) {
+    public LogFollower(Path path, List<LogPosition> resumeAt, Duration rotateWait, Consumer<String> warnings) {
+        this(path, resumeAt, rotateWait, warnings, System::nanoTime);
+    }
+
+    LogFollower(Path path, List<LogPosition> resumeAt, Duration rotateWait, Consumer<String> warnings, LongSupplier nanoClock) {
         this.path = path;
-        this.resumeAt = resumeAt.orElse(null);
+        this.resumeAt = List.copyOf(resumeAt);
+        this.rotateWaitNanos = rotateWait.toNanos();
         this.warnings = warnings;
-        this.splitter = new LineSplitter(problem -> warn(problem));
+        this.nanoClock = nanoClock;
     }
 
     @Override
@@ -45,110 +66,219 @@ public final class LogFollower implements LogSource {
         return path.toString();
     }
 
+    /** The file at the path first, then the rotated files still open. */
     @Override
-    public Optional<LogPosition> position() {
-        return channel == null ? Optional.empty() : Optional.of(new LogPosition(inode, firstLineHash, offset));
+    public List<LogPosition> positions() {
+        var out = new ArrayList<LogPosition>();
+        if (current != null) {
+            out.add(current.position());
+        }
+        for (int i = rotated.size() - 1; i >= 0; i--) {
+            out.add(rotated.get(i).position());
+        }
+        return out;
     }
 
     @Override
     public int poll(Consumer<String> lines) {
+        long now = nanoClock.getAsLong();
+        int n = 0;
         try {
-            if (channel == null && !open()) {
-                return 0;
+            var at = Stat.of(path);
+            if (current != null && (at == null || at.inode() != current.inode)) {
+                // Rotated or deleted: read what is there and keep reading it beside the new file.
+                n += current.drain(lines, now);
+                current.lastActivity = now;
+                keepRotated(current);
+                current = null;
             }
-            int n = drain(lines);
-            var current = identity();
-            if (current == null || current[0] != inode) {
-                // Rotated or deleted: the old file is read to its end; follow the path's new file from its start.
-                n += drain(lines);
-                closeChannel();
-                resumeAt = null;
-                if (current != null && open()) {
-                    n += drain(lines);
+            if (current == null && at == null) {
+                if (rotated.isEmpty()) {
+                    warn("does not exist (yet); waiting for it");
                 }
-            } else if (current[1] < offset) {
-                warn("truncated (copytruncate?), reading again from the start");
-                offset = 0;
-                splitter.reset();
-                n += drain(lines);
+                return n + readRotated(lines, now);
             }
-            if (firstLineHash == 0) {
-                firstLineHash = firstLineHash();
+            if (current == null) {
+                n += openAtPath(at, lines, now);
+            } else if (current != null && (at.size() != seenSize || !at.modified().equals(seenModified))) {
+                n += readCurrent(lines, now);
             }
-            lastProblem = null;
-            return n;
+            if (at != null) {
+                seenSize = at.size();
+                seenModified = at.modified();
+            }
+            if (current != null) {
+                lastProblem = null;
+            }
         } catch (IOException e) {
             warn("read error: " + e.getMessage());
-            closeChannel();
+            closeCurrent();
+        }
+        return n + readRotated(lines, now);
+    }
+
+    /** The path's file changed: check that what we read is still there before reading on. */
+    private int readCurrent(Consumer<String> lines, long now) throws IOException {
+        int n = 0;
+        if (!current.intact()) {
+            var before = current.position();
+            var copy = findRotated(before, false);
+            if (copy != null) {
+                warn("truncated (copytruncate?); reading the rest of " + copy.getFileName() + ", then again from the start");
+                n += adoptRotated(copy, before, lines, now);
+            } else {
+                warn("truncated (copytruncate?), reading again from the start");
+            }
+            current.restart();
+        }
+        return n + current.drain(lines, now);
+    }
+
+    /** Opens the file now at the path; on the first open, resumes where the saved positions say. */
+    private int openAtPath(Stat at, Consumer<String> lines, long now) throws IOException {
+        if (Files.isDirectory(path)) {
+            warn("is a directory, not a log file");
             return 0;
         }
-    }
-
-    private boolean open() throws IOException {
-        long[] id;
+        int n = 0;
+        for (var it = rotated.iterator(); it.hasNext(); ) {
+            var r = it.next();
+            if (r.inode == at.inode()) { // moved back
+                it.remove();
+                current = r;
+                return current.drain(lines, now);
+            }
+        }
         try {
-            if (Files.isDirectory(path)) {
-                warn("is a directory, not a log file");
-                return false;
-            }
-            id = identity();
-            if (id == null) {
-                warn("does not exist (yet); waiting for it");
-                return false;
-            }
-            channel = FileChannel.open(path, StandardOpenOption.READ);
+            current = OpenLog.open(path, at.inode(), this::warn, buffer, now);
         } catch (NoSuchFileException e) {
-            return false;
+            return 0;
         } catch (IOException e) {
             warn("cannot open: " + e.getMessage());
+            return 0;
+        }
+        var saved = resumeAt;
+        resumeAt = List.of();
+        for (var p : saved) {
+            if (p.inode() == at.inode()) {
+                if (current.continues(p)) {
+                    current.resumeAt(p);
+                } else {
+                    // Truncated while we were stopped: the copy, if it is still beside, holds the rest.
+                    var copy = findRotated(p, false);
+                    if (copy != null) {
+                        n += adoptRotated(copy, p, lines, now);
+                    }
+                }
+            } else {
+                // Rotated while we were stopped: its rest comes first.
+                var old = findRotated(p, true);
+                if (old != null) {
+                    n += adoptRotated(old, p, lines, now);
+                }
+            }
+        }
+        return n + current.drain(lines, now);
+    }
+
+    /** Opens {@code file} as a rotated file at {@code p}'s offset and reads its rest. */
+    private int adoptRotated(Path file, LogPosition p, Consumer<String> lines, long now) throws IOException {
+        var at = Stat.of(file);
+        if (at == null) {
+            return 0;
+        }
+        var old = OpenLog.open(file, at.inode(), this::warn, buffer, now);
+        if (!old.continues(p)) {
+            old.close();
+            return 0;
+        }
+        old.resumeAt(p);
+        int n = old.drain(lines, now);
+        keepRotated(old);
+        return n;
+    }
+
+    /**
+     * The rotated file beside the path that {@code p} was read from: by inode ({@code sameInode},
+     * a renamed file) or by content alone (a copy, as copytruncate makes).
+     */
+    private Path findRotated(LogPosition p, boolean sameInode) throws IOException {
+        if (!sameInode && p.tailHash() == 0) {
+            return null; // nothing to tell the copy by
+        }
+        var dir = path.toAbsolutePath().getParent();
+        var base = path.getFileName().toString();
+        List<Path> candidates;
+        try (var files = Files.list(dir)) {
+            candidates = files.filter(f -> isRotatedName(base, f.getFileName().toString())).sorted().toList();
+        }
+        for (var f : candidates) {
+            var at = Stat.of(f);
+            if (at == null || !Files.isRegularFile(f) || (sameInode != (at.inode() == p.inode()))) {
+                continue;
+            }
+            if (rotated.stream().anyMatch(r -> r.inode == at.inode())) {
+                continue;
+            }
+            try (var probe = OpenLog.open(f, at.inode(), problem -> { }, ByteBuffer.allocate(1), 0)) {
+                if (probe.continues(p)) {
+                    return f;
+                }
+            } catch (IOException e) {
+                // unreadable or gone: not the one
+            }
+        }
+        return null;
+    }
+
+    private static boolean isRotatedName(String base, String name) {
+        if (name.length() <= base.length() + 1 || !name.startsWith(base)) {
             return false;
         }
-        inode = id[0];
-        firstLineHash = firstLineHash();
-        offset = 0;
-        if (resumeAt != null && resumeAt.inode() == inode && resumeAt.offset() <= id[1]
-                && (resumeAt.firstLineHash() == 0 || resumeAt.firstLineHash() == firstLineHash)) {
-            offset = resumeAt.offset();
+        char c = name.charAt(base.length());
+        if (c != '.' && c != '-' && c != '_') {
+            return false;
         }
-        resumeAt = null;
-        splitter.reset();
-        return true;
+        int dot = name.lastIndexOf('.');
+        return dot < 0 || !COMPRESSED.contains(name.substring(dot));
     }
 
-    private int drain(Consumer<String> lines) throws IOException {
+    private void keepRotated(OpenLog old) {
+        rotated.add(old);
+        while (rotated.size() > MAX_ROTATED) {
+            rotated.remove(0).close();
+        }
+    }
+
+    /** Reads the rotated files; lets go of those quiet for the rotate wait. */
+    private int readRotated(Consumer<String> lines, long now) {
         int n = 0;
-        while (true) {
-            buffer.clear();
-            int read = channel.read(buffer, offset);
-            if (read <= 0) {
-                return n;
-            }
-            n += splitter.feed(buffer.array(), read, lines);
-            offset += read;
-        }
-    }
-
-    /** CRC-32 of the file's first line, or 0 while it has none complete. */
-    private long firstLineHash() throws IOException {
-        var head = ByteBuffer.allocate(FIRST_LINE_BYTES);
-        int read = channel.read(head, 0);
-        for (int i = 0; i < read; i++) {
-            if (head.get(i) == '\n') {
-                var crc = new CRC32();
-                crc.update(head.array(), 0, i);
-                return crc.getValue() | 1L << 32; // never 0
+        for (var it = rotated.iterator(); it.hasNext(); ) {
+            var r = it.next();
+            try {
+                n += r.drain(lines, now);
+                if (now - r.lastActivity >= rotateWaitNanos) {
+                    r.close();
+                    it.remove();
+                }
+            } catch (IOException e) {
+                warn("read error on a rotated file: " + e.getMessage());
+                r.close();
+                it.remove();
             }
         }
-        return read == FIRST_LINE_BYTES ? 1L << 33 : 0; // a first line longer than we look at
+        return n;
     }
 
-    /** inode and size of what is at the path now, or null if nothing is. */
-    private long[] identity() throws IOException {
-        try {
-            var attrs = Files.readAttributes(path, "unix:ino,size");
-            return new long[] {(Long) attrs.get("ino"), (Long) attrs.get("size")};
-        } catch (NoSuchFileException e) {
-            return null;
+    /** inode, size and modification time of what is at a path now, or null if nothing is. */
+    private record Stat(long inode, long size, FileTime modified) {
+        static Stat of(Path p) throws IOException {
+            try {
+                var attrs = Files.readAttributes(p, "unix:ino,size,lastModifiedTime");
+                return new Stat((Long) attrs.get("ino"), (Long) attrs.get("size"), (FileTime) attrs.get("lastModifiedTime"));
+            } catch (NoSuchFileException e) {
+                return null;
+            }
         }
     }
 
@@ -160,19 +290,17 @@ public final class LogFollower implements LogSource {
         }
     }
 
-    private void closeChannel() {
-        if (channel != null) {
-            try {
-                channel.close();
-            } catch (IOException ignored) {
-                // nothing left to lose on a file we only read
-            }
-            channel = null;
+    private void closeCurrent() {
+        if (current != null) {
+            current.close();
+            current = null;
         }
     }
 
     @Override
     public void close() {
-        closeChannel();
+        closeCurrent();
+        rotated.forEach(OpenLog::close);
+        rotated.clear();
     }
 }

@@ -1,6 +1,6 @@
 package org.poplock.readlog.source;
 
-import java.util.Optional;
+import java.util.List;
 import java.util.function.Consumer;
 
 /** Where log lines come from: a followed file, standard input, or a syslog FIFO. */
@@ -12,9 +12,9 @@ public interface LogSource extends AutoCloseable {
     /** Hands every complete line available now to {@code lines}; never blocks; returns how many. */
     int poll(Consumer<String> lines);
 
-    /** How far a file has been read, to be saved with the state; empty for a stream. */
-    default Optional<LogPosition> position() {
-        return Optional.empty();
+    /** How far each file has been read (the file at the path first, then rotated ones still open), to be saved with the state; empty for a stream. */
+    default List<LogPosition> positions() {
+        return List.of();
     }
 
     /** Whether this source has ended for good (standard input at end of file). */

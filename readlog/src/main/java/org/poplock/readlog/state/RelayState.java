@@ -23,6 +23,7 @@ import org.mapdb.DBException;
 import org.mapdb.DBMaker;
 import org.mapdb.HTreeMap;
 import org.mapdb.Serializer;
+import org.poplock.common.address.IpAddress;
 import org.poplock.common.store.RelayEntry;
 import org.poplock.readlog.parse.Login;
 import org.poplock.readlog.source.LogPosition;
@@ -167,7 +168,7 @@ public final class RelayState implements AutoCloseable {
         // A stamp ahead of our clock must not stretch the grant beyond the timeout.
         var time = login.time().isAfter(now) ? now : login.time();
         var entry = RelayEntry.of(login.ip(), login.user(), time, timeout);
-        if (!entry.isLiveAt(now)) {
+        if (!entry.isLiveAt(now) || IpAddress.notAClient(login.ip()) != null) {
             return false;
         }
         var previous = entries.get(login.ip());
@@ -186,6 +187,9 @@ public final class RelayState implements AutoCloseable {
 
     /** An admin's grant: {@code ip} may relay for {@code duration} from now, whatever it had. */
     public void grant(String ip, String user, Instant now, Duration duration) {
+        if (IpAddress.notAClient(ip) != null) {
+            throw new IllegalArgumentException(ip + " can be no client's address: " + IpAddress.notAClient(ip));
+        }
         var entry = RelayEntry.of(ip, user, now, duration);
         var value = entry.encodeValue();
         entries.put(ip, entry);
@@ -312,13 +316,16 @@ public final class RelayState implements AutoCloseable {
         nextExpiry = entries.values().stream().map(RelayEntry::expiry).min(Instant::compareTo).orElse(null);
     }
 
-    public Optional<LogPosition> position(String log) {
-        var p = positions.get(log);
-        return p == null || p.length != 3 ? Optional.empty() : Optional.of(new LogPosition(p[0], p[1], p[2]));
+    /** Where each file of a log was when last saved: the file at its path first, then rotated ones. */
+    public List<LogPosition> positions(String log) {
+        return LogPosition.decode(positions.get(log));
     }
 
-    public void savePosition(String log, LogPosition position) {
-        var p = new long[] {position.inode(), position.firstLineHash(), position.offset()};
+    public void savePositions(String log, List<LogPosition> filePositions) {
+        var p = LogPosition.encode(filePositions);
+        if (java.util.Arrays.equals(p, positions.get(log))) {
+            return;
+        }
         positions.put(log, p);
         pending.add(store -> store.positions().put(log, p));
     }

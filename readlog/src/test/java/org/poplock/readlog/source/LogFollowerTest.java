@@ -10,7 +10,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -21,6 +21,11 @@ class LogFollowerTest {
     Path dir;
 
     private final List<String> warnings = new ArrayList<>();
+    private long nanos;
+
+    private LogFollower follower(Path log, List<LogPosition> saved) {
+        return new LogFollower(log, saved, Duration.ofSeconds(60), warnings::add, () -> nanos);
+    }
 
     private List<String> poll(LogFollower f) {
         var lines = new ArrayList<String>();
@@ -36,7 +41,7 @@ class LogFollowerTest {
     void partialLastLineWaitsForItsNewline() throws IOException {
         var log = dir.resolve("log");
         append(log, "one\ntw");
-        var f = new LogFollower(log, Optional.empty(), warnings::add);
+        var f = follower(log, List.of());
         assertEquals(List.of("one"), poll(f));
         assertEquals(List.of(), poll(f));
         append(log, "o\r\nthree\n");
@@ -47,7 +52,7 @@ class LogFollowerTest {
     void renameRotationFinishesTheOldFileFirst() throws IOException {
         var log = dir.resolve("log");
         append(log, "a\n");
-        var f = new LogFollower(log, Optional.empty(), warnings::add);
+        var f = follower(log, List.of());
         assertEquals(List.of("a"), poll(f));
         append(log, "b\n");
         Files.move(log, dir.resolve("log.1"));
@@ -61,7 +66,7 @@ class LogFollowerTest {
     void copytruncateStartsAgainAtZero() throws IOException {
         var log = dir.resolve("log");
         append(log, "first line that is long\n");
-        var f = new LogFollower(log, Optional.empty(), warnings::add);
+        var f = follower(log, List.of());
         assertEquals(List.of("first line that is long"), poll(f));
         Files.copy(log, dir.resolve("log.1"));
         Files.writeString(log, "x\n"); // truncated and written again, shorter than our position
@@ -72,7 +77,7 @@ class LogFollowerTest {
     @Test
     void fileThatAppearsLaterAndIsDeletedAndRecreated() throws IOException {
         var log = dir.resolve("log");
-        var f = new LogFollower(log, Optional.empty(), warnings::add);
+        var f = follower(log, List.of());
         assertEquals(List.of(), poll(f));
         assertEquals(List.of(), poll(f));
         assertEquals(1, warnings.size(), "said once: " + warnings);
@@ -88,16 +93,19 @@ class LogFollowerTest {
     void resumesAtASavedPositionOnlyInTheSameFile() throws IOException {
         var log = dir.resolve("log");
         append(log, "old\n");
-        var f = new LogFollower(log, Optional.empty(), warnings::add);
+        var f = follower(log, List.of());
         poll(f);
-        var saved = f.position().orElseThrow();
+        var saved = f.positions().get(0);
         append(log, "new\n");
-        assertEquals(List.of("new"), poll(new LogFollower(log, Optional.of(saved), warnings::add)));
-        var otherFile = new LogPosition(saved.inode() + 1, saved.firstLineHash(), saved.offset());
-        assertEquals(List.of("old", "new"), poll(new LogFollower(log, Optional.of(otherFile), warnings::add)));
+        assertEquals(List.of("new"), poll(follower(log, List.of(saved))));
+        var otherFile = new LogPosition(saved.inode() + 1, saved.firstLineHash(), saved.offset(), saved.tailHash());
+        assertEquals(List.of("old", "new"), poll(follower(log, List.of(otherFile))));
         // The same inode with another first line: the old file was deleted and its inode reused.
-        var reused = new LogPosition(saved.inode(), saved.firstLineHash() + 1, saved.offset());
-        assertEquals(List.of("old", "new"), poll(new LogFollower(log, Optional.of(reused), warnings::add)));
+        var reused = new LogPosition(saved.inode(), saved.firstLineHash() + 1, saved.offset(), saved.tailHash());
+        assertEquals(List.of("old", "new"), poll(follower(log, List.of(reused))));
+        // The same inode and first line, other bytes before the offset: rewritten meanwhile.
+        var rewritten = new LogPosition(saved.inode(), saved.firstLineHash(), saved.offset(), saved.tailHash() + 1);
+        assertEquals(List.of("old", "new"), poll(follower(log, List.of(rewritten))));
     }
 
     @Test
@@ -105,17 +113,137 @@ class LogFollowerTest {
         var log = dir.resolve("log");
         var huge = "x".repeat(LineSplitter.MAX_LINE + 10);
         Files.write(log, ("before\n" + huge + "\nnul\0byte\n").getBytes(StandardCharsets.UTF_8));
-        append(log, "");
         Files.write(log, new byte[] {(byte) 0xff, (byte) 0xfe, 'z', '\n'}, StandardOpenOption.APPEND);
-        var f = new LogFollower(log, Optional.empty(), warnings::add);
+        var f = follower(log, List.of());
         assertEquals(List.of("before", "nul\0byte", "\ufffd\ufffdz"), poll(f));
         assertTrue(warnings.stream().anyMatch(w -> w.contains("longer than")), warnings.toString());
     }
 
     @Test
     void directoryIsReportedNotFollowed() throws IOException {
-        var f = new LogFollower(dir, Optional.empty(), warnings::add);
+        var f = follower(dir, List.of());
         assertEquals(List.of(), poll(f));
         assertTrue(warnings.get(0).contains("is a directory"), warnings.toString());
+    }
+
+    @Test
+    void aRenamedFileIsStillReadUntilItHasBeenQuietForTheRotateWait() throws IOException {
+        var log = dir.resolve("log");
+        var old = dir.resolve("log.1");
+        append(log, "a\n");
+        var f = follower(log, List.of());
+        assertEquals(List.of("a"), poll(f));
+        Files.move(log, old);
+        append(log, "new file\n");
+        assertEquals(List.of("new file"), poll(f));
+        // The server has not reopened its log yet: its lines still go to the renamed file.
+        nanos += Duration.ofSeconds(2).toNanos();
+        append(old, "late login\n");
+        assertEquals(List.of("late login"), poll(f));
+        nanos += Duration.ofSeconds(59).toNanos();
+        append(old, "later still\n");
+        assertEquals(List.of("later still"), poll(f), "each line written to it restarts the wait");
+        nanos += Duration.ofSeconds(60).toNanos();
+        assertEquals(List.of(), poll(f));
+        append(old, "after a minute of quiet\n");
+        append(log, "b\n");
+        assertEquals(List.of("b"), poll(f), "let go after the rotate wait");
+    }
+
+    @Test
+    void aDeletedFileIsStillReadWhileTheServerHoldsIt() throws IOException {
+        var log = dir.resolve("log");
+        append(log, "a\n");
+        var f = follower(log, List.of());
+        try (var server = Files.newBufferedWriter(log, StandardOpenOption.APPEND)) {
+            assertEquals(List.of("a"), poll(f));
+            Files.delete(log);
+            assertEquals(List.of(), poll(f));
+            server.write("written after the delete\n");
+            server.flush();
+            assertEquals(List.of("written after the delete"), poll(f));
+        }
+    }
+
+    @Test
+    void copytruncateIsSeenWhenTheNewContentHasReachedTheOldSize() throws IOException {
+        var log = dir.resolve("log");
+        append(log, "line one of the old file\n");
+        var f = follower(log, List.of());
+        assertEquals(List.of("line one of the old file"), poll(f));
+        Files.copy(log, dir.resolve("log.1"));
+        // Truncated and written again to exactly the old size, then past it: by size alone nothing happened.
+        Files.writeString(log, "new login, same length!!\n");
+        assertEquals(List.of("new login, same length!!"), poll(f));
+        Files.copy(log, dir.resolve("log.2"));
+        Files.writeString(log, "a longer line than the one before it\nand one more\n");
+        assertEquals(List.of("a longer line than the one before it", "and one more"), poll(f),
+                "read from the start, never from the middle of a line");
+    }
+
+    @Test
+    void copytruncateReadsWhatTheCopyHoldsBeyondOurOffsetFirst() throws IOException {
+        var log = dir.resolve("log");
+        append(log, "a\n");
+        var f = follower(log, List.of());
+        assertEquals(List.of("a"), poll(f));
+        append(log, "written before the copy\n");
+        Files.copy(log, dir.resolve("log.1"));
+        Files.writeString(log, "after the truncation\n");
+        assertEquals(List.of("written before the copy", "after the truncation"), poll(f));
+    }
+
+    @Test
+    void aFileRotatedWhileStoppedIsFoundBesideThePathAndItsRestReadFirst() throws IOException {
+        for (var rotatedName : List.of("log.1", "log-20261201")) {
+            var log = dir.resolve("log");
+            append(log, "a\n");
+            var f = follower(log, List.of());
+            assertEquals(List.of("a"), poll(f));
+            var saved = f.positions();
+            f.close();
+            append(log, "b, after the stop\n");
+            Files.move(log, dir.resolve(rotatedName));
+            append(log, "c, in the new file\n");
+            var resumed = follower(log, saved);
+            assertEquals(List.of("b, after the stop", "c, in the new file"), poll(resumed), rotatedName);
+            append(dir.resolve(rotatedName), "d, late\n");
+            assertEquals(List.of("d, late"), poll(resumed), "the rotated file stays open after a restart too");
+            var bothSaved = resumed.positions();
+            assertEquals(2, bothSaved.size(), bothSaved.toString());
+            resumed.close();
+            append(dir.resolve(rotatedName), "e, late while stopped\n");
+            assertEquals(List.of("e, late while stopped"), poll(follower(log, bothSaved)));
+            Files.delete(log);
+            Files.delete(dir.resolve(rotatedName));
+        }
+    }
+
+    @Test
+    void aCompressedRotatedFileIsNotLookedInto() throws IOException {
+        var log = dir.resolve("log");
+        append(log, "a\n");
+        var f = follower(log, List.of());
+        poll(f);
+        var saved = f.positions();
+        f.close();
+        append(log, "b\n");
+        Files.move(log, dir.resolve("log.1.gz"));
+        append(log, "c\n");
+        assertEquals(List.of("c"), poll(follower(log, saved)));
+    }
+
+    @Test
+    void aCopyTruncatedWhileStoppedIsReadFromTheCopyThenFromTheStart() throws IOException {
+        var log = dir.resolve("log");
+        append(log, "a\n");
+        var f = follower(log, List.of());
+        poll(f);
+        var saved = f.positions();
+        f.close();
+        append(log, "b, before the copy\n");
+        Files.copy(log, dir.resolve("log.1"));
+        Files.writeString(log, "c, after truncation, longer than before\n");
+        assertEquals(List.of("b, before the copy", "c, after truncation, longer than before"), poll(follower(log, saved)));
     }
 }

@@ -73,12 +73,12 @@ class RelayStateTest {
         var file = dir.resolve("s");
         try (var state = RelayState.open(file)) {
             state.record(login("2001:db8::1", "bob", now), timeout, now);
-            state.savePosition("/var/log/mail.log", new LogPosition(42, 7, 1234));
+            state.savePositions("/var/log/mail.log", List.of(new LogPosition(42, 7, 1234, 99), new LogPosition(41, 6, 999, 98)));
             state.commit();
         }
         try (var state = RelayState.open(file)) {
             assertEquals("bob", state.live(now).get(0).user());
-            assertEquals(new LogPosition(42, 7, 1234), state.position("/var/log/mail.log").orElseThrow());
+            assertEquals(List.of(new LogPosition(42, 7, 1234, 99), new LogPosition(41, 6, 999, 98)), state.positions("/var/log/mail.log"));
         }
     }
 
