@@ -1,5 +1,6 @@
 /* The PROGRAM the end-to-end tests hand to relaylock: reports what it inherited. */
 #include <dirent.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,18 @@ int main(int argc, char **argv) {
     printf(" %s", e->d_name);
   }
   printf("\n");
+  if (d) rewinddir(d);
+  while (d && (e = readdir(d))) {
+    int fd = atoi(e->d_name);
+    if (e->d_name[0] == '.' || fd == dirfd(d) || fd <= 2) continue;
+    char path[64], info[256];
+    snprintf(path, sizeof path, "/proc/self/fdinfo/%d", fd);
+    FILE *fi = fopen(path, "r");
+    while (fi && fgets(info, sizeof info, fi)) {
+      if (!strncmp(info, "flags:", 6)) printf("FDFLAGS %d %s", fd, info + 6 + strspn(info + 6, " \t"));
+    }
+    if (fi) fclose(fi);
+  }
   if (d) closedir(d);
   FILE *st = fopen("/proc/self/status", "r");
   char line[256];

@@ -331,6 +331,54 @@ class RelaylockTest {
         }
     }
 
+    /**
+     * A parent, as sslserver -n is, holding 3, 5 and 6 open for PROGRAM and 7 close-on-exec;
+     * PROGRAM must see 3, 5 and 6 with the flags the parent gave them, and not 7, nor any
+     * descriptor the JVM opened (jars, the class archive). The same through the launcher's
+     * no-Java fallback.
+     */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"java", "no java"})
+    void descriptorsTheChainPassesReachTheProgramAsInherited(String how) throws Exception {
+        var parentFlags = dir.resolve("parent-flags");
+        var perl = String.join("\n",
+                "use POSIX; use Fcntl;",
+                // 3 to 9 taken first, so that the files below open above them and dup2 puts each where it belongs.
+                "POSIX::dup2(2, $_) for 3 .. 9;",
+                "sysopen(my $r, '/etc/hostname', O_RDONLY) or die; POSIX::dup2(fileno($r), 3) or die;",
+                "sysopen(my $rw, '" + dir.resolve("rw") + "', O_RDWR|O_CREAT) or die; POSIX::dup2(fileno($rw), 5) or die;",
+                "sysopen(my $w, '" + dir.resolve("w") + "', O_WRONLY|O_CREAT|O_APPEND) or die; POSIX::dup2(fileno($w), 6) or die;",
+                "POSIX::dup2(fileno($r), 7) or die; open(my $seven, '<&=', 7) or die; fcntl($seven, F_SETFD, FD_CLOEXEC) or die;",
+                "POSIX::close($_) for 4, 8, 9;",
+                "open(my $o, '>', '" + parentFlags + "') or die;",
+                "for my $fd (3, 5, 6) { open(my $i, '<', \"/proc/self/fdinfo/$fd\"); while (<$i>) { print $o \"FDFLAGS $fd $1\\n\" if /^flags:\\s+(\\d+)/ } }",
+                "close $o; close $r; close $rw; close $w;",
+                "exec @ARGV or die;");
+        var env = new java.util.HashMap<>(Map.of("TCPREMOTEIP", "192.0.2.10", "SSLCTLFD", "5", "SSLREADFD", "3", "SSLWRITEFD", "6"));
+        if (how.equals("no java")) {
+            env.put("JAVA", dir.resolve("no-such-java").toString());
+        }
+        var cmd = new java.util.ArrayList<>(List.of("perl", "-e", perl, Launchers.BIN.resolve("relaylock").toString(), "--db", db.toString(),
+                report.toString()));
+        var pb = new ProcessBuilder(cmd);
+        pb.environment().remove("RELAYCLIENT");
+        pb.environment().putAll(env);
+        var p = pb.start();
+        p.getOutputStream().close();
+        var out = new Launchers.StreamText(p.getInputStream());
+        var err = new Launchers.StreamText(p.getErrorStream());
+        assertTrue(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS));
+        assertEquals(0, p.exitValue(), err.text());
+        var seen = out.text();
+        assertTrue(seen.contains(how.equals("java") ? "RELAYCLIENT=[]\n" : "RELAYCLIENT unset\n"), seen);
+        assertTrue(seen.contains("FDS 0 1 2 3 5 6\n"), "3, 5 and 6 reach PROGRAM, 7 (close-on-exec) and the JVM's do not: " + seen);
+        // The same descriptors, opened as the parent opened them (the flags less close-on-exec).
+        var expected = Files.readAllLines(parentFlags).stream().map(l -> l.replaceFirst(" 0*(\\d+)$", " $1")).sorted().toList();
+        var actual = seen.lines().filter(l -> l.startsWith("FDFLAGS ")).map(l -> l.replaceFirst(" 0*(\\d+)$", " $1")).sorted().toList();
+        assertEquals(3, expected.size(), expected.toString());
+        assertEquals(expected, actual, seen);
+    }
+
     @Test
     void withoutItsNativeLibraryTheProgramStillRunsAsAChild() throws Exception {
         // A lib directory with the jars but no native/: jffi cannot load, relaylock must not stop mail.

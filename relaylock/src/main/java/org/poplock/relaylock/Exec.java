@@ -20,9 +20,10 @@ import java.util.List;
 
 /**
  * Replaces this process with PROGRAM through {@code execve}, so that PROGRAM inherits the TCP
- * connection on descriptors 0, 1 and 2 and tcpserver sees PROGRAM's exit status. Every other
- * descriptor the JVM holds (jars, its own sockets) is marked close-on-exec first, and the signal
- * mask is cleared: neither is PROGRAM's business.
+ * connection on descriptors 0, 1 and 2 (and every other descriptor relaylock inherited) and
+ * tcpserver sees PROGRAM's exit status. Every descriptor the JVM opened itself (jars, its own
+ * sockets) is marked close-on-exec first, and the signal mask is cleared: neither is PROGRAM's
+ * business.
  *
  * <p>PROGRAM's arguments and environment are the bytes relaylock was given, from /proc, not
  * Java's decoding of them: under tcpserver there is rarely a UTF-8 locale, and an ident reply in
@@ -60,9 +61,25 @@ final class Exec {
             return;
         }
         libc.clearSignalMask();
-        libc.closeOnExec();
+        libc.closeOnExec(inheritedDescriptors(System.getProperty("poplock.inherited", "")));
         int errno = pathExec(libc, argv, envp.toArray(new byte[0][]), path(envp));
         Relaylock.fail("cannot run " + program[0] + ": " + libc.strerror(errno));
+    }
+
+    /** The launcher's list of the descriptors it was given ({@code 3,5,6}); anything else in it is ignored. */
+    static java.util.Set<Integer> inheritedDescriptors(String list) {
+        var out = new java.util.HashSet<Integer>();
+        for (var part : list.split(",")) {
+            try {
+                int fd = Integer.parseInt(part.trim());
+                if (fd > 2) {
+                    out.add(fd);
+                }
+            } catch (NumberFormatException e) {
+                // not a descriptor number: not one of ours to keep
+            }
+        }
+        return out;
     }
 
     /**
@@ -228,15 +245,21 @@ final class Exec {
             invoker.invokeN3(intPointerPointer, sigprocmask, SIG_SETMASK, memory.allocateMemory(SIGSET_BYTES, true), 0);
         }
 
-        /** Marks every descriptor above 2 close-on-exec; one that closed meanwhile only fails with EBADF. */
-        void closeOnExec() {
+        /**
+         * Marks every descriptor above 2 that the JVM opened itself (jars, the class archive, its
+         * own sockets) close-on-exec. Descriptors this process inherited are PROGRAM's, untouched:
+         * ucspi tools pass some on purpose (sslserver's UCSPI-TLS control descriptors). The
+         * launcher lists them before the JVM starts ({@code -Dpoplock.inherited}); without that
+         * list every descriptor above 2 is marked, as no inherited one can be told from the JVM's.
+         */
+        void closeOnExec(java.util.Set<Integer> inherited) {
             var fds = new File("/proc/self/fd").list();
             if (fds == null) {
                 return;
             }
             for (var name : fds) {
                 int fd = Integer.parseInt(name);
-                if (fd > 2) {
+                if (fd > 2 && !inherited.contains(fd)) {
                     invoker.invokeI3(fcntlCall, fcntl, fd, F_SETFD, FD_CLOEXEC);
                 }
             }
