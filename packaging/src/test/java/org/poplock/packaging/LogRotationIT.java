@@ -64,7 +64,7 @@ class LogRotationIT {
 
     @Test
     void dateextWithDelaycompress() throws Exception {
-        rotateUnderLoad("create\n  dateext\n  dateformat -%Y%m%d-%s\n  compress\n  delaycompress", "", 0);
+        rotateUnderLoad("create\n  dateext\n  dateformat -%Y%m%d-%s\n  compress\n  delaycompress", "sleep 0.3; ", 0);
     }
 
     @Test
@@ -101,6 +101,7 @@ class LogRotationIT {
         try (var toLogger = new OutputStreamWriter(logger.getOutputStream(), StandardCharsets.UTF_8)) {
             long start = System.nanoTime();
             int rotations = 0;
+            int rotateWhileStoppedAt = -1;
             for (int i = 0; i < LOGINS; i++) {
                 var ip = "10.7." + (i / 250) + "." + (i % 250 + 1);
                 toLogger.write("pop3-login: Login: user=<u" + i + ">, method=PLAIN, rip=" + ip + ", lip=192.0.2.1, mpid=" + (1000 + i)
@@ -111,14 +112,18 @@ class LogRotationIT {
                 if (rotations < ROTATIONS && i == (rotations + 1) * LOGINS / (ROTATIONS + 1)) {
                     rotations++;
                     if (rotations == restartAt) {
+                        // Stopped a second before the rotation: those lines are only in the file rotated away.
                         Launchers.signal(readlog, "TERM");
                         assertTrue(readlog.waitFor(30, TimeUnit.SECONDS), "readlog stops on SIGTERM");
                         assertEquals(0, readlog.exitValue());
+                        rotateWhileStoppedAt = i + PER_SECOND;
+                    } else {
+                        logrotate(rotateConf);
                     }
+                }
+                if (i == rotateWhileStoppedAt) {
                     logrotate(rotateConf);
-                    if (rotations == restartAt) {
-                        readlog = startReadlog(log, db);
-                    }
+                    readlog = startReadlog(log, db);
                 }
                 long due = start + (i + 1) * 1_000_000_000L / PER_SECOND;
                 long wait = due - System.nanoTime();

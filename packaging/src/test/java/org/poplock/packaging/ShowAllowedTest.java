@@ -43,7 +43,8 @@ class ShowAllowedTest {
         var add = Launchers.run("showallowed", Map.of(), "--db", db.toString(), "--add", "::ffff:192.0.2.77", "--user", "bob", "--for", "2h");
         assertEquals(0, add.exit(), add.err());
         var e = RelayLookup.find(db, "192.0.2.77").orElseThrow();
-        assertEquals("bob", e.user());
+        assertEquals("", e.user(), "relaylock's database holds no user name");
+        assertEquals("bob", org.poplock.common.store.RelayDatabase.open(db).find("192.0.2.77").orElseThrow().user());
         assertEquals(Duration.ofHours(2), Duration.between(e.login(), e.expiry()));
         var listed = Launchers.run("showallowed", Map.of(), args);
         assertTrue(listed.out().lines().anyMatch(l -> l.startsWith("192.0.2.77 ") && l.contains(" bob ") && l.matches(".* (2h|1h59m5\\ds)")), listed.out());

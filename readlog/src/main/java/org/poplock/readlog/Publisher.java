@@ -5,23 +5,29 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.function.Consumer;
 import org.poplock.common.store.RelayDatabase;
+import org.poplock.common.store.Spool;
 import org.poplock.readlog.state.RelayState;
 
 /**
- * Writes the live entries of the state to the published database that relaylock reads. A failed
+ * Writes the live entries of the state to the published database that relaylock reads (addresses
+ * and times, readable by everyone), then the same with user names beside it (readable by root and
+ * readlog's group, or --db-group). A failed
  * publish (full disk, directory gone) is reported and retried on the next round; the file readers
  * see meanwhile is the last complete one.
  */
 final class Publisher {
 
     private final Path db;
+    /** The group that may read the user names (--db-group), or null for readlog's own. */
+    private final String group;
     private final TcpRules tcpRules;
     private final Consumer<String> log;
     private Instant lastPublish;
     private boolean failing;
 
-    Publisher(Path db, TcpRules tcpRules, Consumer<String> log) {
+    Publisher(Path db, String group, TcpRules tcpRules, Consumer<String> log) {
         this.db = db;
+        this.group = group;
         this.tcpRules = tcpRules;
         this.log = log;
     }
@@ -30,6 +36,7 @@ final class Publisher {
     boolean publish(RelayState state, Instant now) {
         try {
             RelayDatabase.publishEncoded(db, state.publishable(now));
+            RelayDatabase.publishEncoded(Spool.usersBeside(db), state.publishableWithUsers(now), "rw-r-----", group);
             if (tcpRules != null) {
                 tcpRules.write(state.live(now));
             }

@@ -13,7 +13,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.poplock.common.address.Cidr;
 import org.poplock.common.address.Printable;
 import org.poplock.common.config.ConfigFile;
+import org.poplock.common.config.DurationConverter;
 import org.poplock.common.config.Timeouts;
+import org.poplock.common.store.DatabaseDirectory;
 import org.poplock.common.store.Spool;
 import org.poplock.readlog.parse.Login;
 import org.poplock.readlog.parse.LoginParser;
@@ -51,6 +53,10 @@ public final class Readlog implements Callable<Integer> {
     @Option(names = "--db", paramLabel = "PATH", defaultValue = ConfigFile.DEFAULT_DB,
             description = "published relay database (default: ${DEFAULT-VALUE})")
     Path db;
+
+    @Option(names = "--db-group", paramLabel = "GROUP",
+            description = "the group that may read the user names published beside the database (DB.users, mode 0640; default: readlog's group)")
+    String dbGroup;
 
     @Option(names = "--state", paramLabel = "PATH",
             description = "readlog's own state file (default: readlog.state beside --db)")
@@ -179,7 +185,18 @@ public final class Readlog implements Callable<Integer> {
             err.println("readlog: no log to follow: give --log PATH, --log - or --fifo PATH (or log = PATH in the configuration file)");
             return 2;
         }
+        var badPath = DatabaseDirectory.problem("--db", db, true);
+        if (badPath == null && state != null) {
+            badPath = DatabaseDirectory.problem("--state", state, true);
+        }
+        if (badPath != null && !dryRun) {
+            err.println("readlog: " + badPath);
+            return 2;
+        }
         var parser = new LoginParser(definitions, clock);
+        if (!dryRun) {
+            restrictNewFiles();
+        }
         installSignalHandlers();
         if (dryRun) {
             return dryRun(parser, policy);
@@ -235,7 +252,7 @@ public final class Readlog implements Callable<Integer> {
     }
 
     private int follow(LoginParser parser, LoginPolicy policy, RelayState relayState) {
-        var publisher = new Publisher(db, tcpRules == null ? null : new TcpRules(tcpRules, tcpRulesBase), this::say);
+        var publisher = new Publisher(db, dbGroup, tcpRules == null ? null : new TcpRules(tcpRules, tcpRulesBase), this::say);
         AdminCommands admin;
         try {
             admin = new AdminCommands(Spool.beside(db), this::say);
@@ -422,6 +439,18 @@ public final class Readlog implements Callable<Integer> {
         return out;
     }
 
+    /**
+     * Nothing readlog creates (state, its write-ahead logs, the lock, the spool) is readable by
+     * other accounts: they hold who logged in from where. The published files set their own modes.
+     */
+    private void restrictNewFiles() {
+        try {
+            jnr.posix.POSIXFactory.getNativePOSIX().umask(027);
+        } catch (RuntimeException | LinkageError e) {
+            say("cannot set umask 027 (" + e.getMessage() + "); the state may be readable by other accounts");
+        }
+    }
+
     private boolean pause() {
         try {
             Thread.sleep(pollMillis);
@@ -442,16 +471,5 @@ public final class Readlog implements Callable<Integer> {
 
     private void say(String message) {
         err.println("readlog: " + message);
-    }
-
-    static final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
-        @Override
-        public Duration convert(String value) {
-            try {
-                return Timeouts.parse(value);
-            } catch (IllegalArgumentException e) {
-                throw new CommandLine.TypeConversionException(e.getMessage());
-            }
-        }
     }
 }

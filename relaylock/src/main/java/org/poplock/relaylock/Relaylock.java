@@ -34,6 +34,7 @@ public final class Relaylock {
         String db = null;
         String timeout = null;
         String value = null;
+        boolean badOption = false;
         for (; i < args.length && args[i].startsWith("-"); i++) {
             var arg = args[i];
             if (arg.equals("--")) {
@@ -47,7 +48,13 @@ public final class Relaylock {
             int eq = arg.indexOf('=');
             var name = eq > 0 ? arg.substring(0, eq) : arg;
             if (!name.equals("--db") && !name.equals("--config") && !name.equals("--timeout") && !name.equals("--relayclient-value")) {
-                fail("unknown option " + Printable.of(arg) + "\n" + USAGE);
+                // A typo in a run script must not stop mail: say so, skip it, no RELAYCLIENT.
+                warn("unknown option " + Printable.of(arg) + " (relaylock --help lists them)");
+                badOption = true;
+                if (eq < 0 && i + 2 < args.length && !isProgram(args[i + 1]) && isProgram(args[i + 2])) {
+                    i++; // its value: what follows it is no program, the next one is
+                }
+                continue;
             }
             String optionValue;
             if (eq > 0) {
@@ -66,11 +73,11 @@ public final class Relaylock {
             }
         }
         if (i >= args.length) {
-            fail("no PROGRAM to run\n" + USAGE);
+            fail("no PROGRAM to run; " + USAGE);
         }
         var program = Arrays.copyOfRange(args, i, args.length);
         // An existing RELAYCLIENT (tcprules said so) is PROGRAM's already.
-        var relay = env.containsKey("RELAYCLIENT") ? null : relayValue(Arrays.copyOfRange(args, 0, i), env, db, timeout, value);
+        var relay = env.containsKey("RELAYCLIENT") || badOption ? null : relayValue(Arrays.copyOfRange(args, 0, i), env, db, timeout, value);
         Exec.replaceWith(program, relay);
     }
 
@@ -88,6 +95,9 @@ public final class Relaylock {
                 return null;
             }
             var config = ConfigFile.locate(options, env);
+            for (var unknown : config.unknownKeys()) {
+                System.err.println("relaylock: " + unknown + "; ignored");
+            }
             var dbPath = Path.of(setting(db, "db", env, config, ConfigFile.DEFAULT_DB));
             var timeoutText = setting(timeout, "timeout", env, config, null);
             var relay = setting(value, "relayclient-value", env, config, "");
@@ -121,6 +131,24 @@ public final class Relaylock {
         }
         var fromEnv = env.get(ConfigFile.variable(key));
         return fromEnv != null && !fromEnv.isEmpty() ? fromEnv : config.get(key, fallback);
+    }
+
+    /** Whether {@code name} names a program exec could run: a path to an executable file, or one on PATH. */
+    private static boolean isProgram(String name) {
+        if (name.indexOf('\0') >= 0) {
+            return false;
+        }
+        if (name.indexOf('/') >= 0) {
+            return java.nio.file.Files.isExecutable(Path.of(name)) && !java.nio.file.Files.isDirectory(Path.of(name));
+        }
+        var path = System.getenv().getOrDefault("PATH", "/usr/local/bin:/bin:/usr/bin");
+        for (var dir : path.split(":", -1)) {
+            var candidate = Path.of(dir.isEmpty() ? "." : dir, name);
+            if (java.nio.file.Files.isExecutable(candidate) && !java.nio.file.Files.isDirectory(candidate)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static void warn(String problem) {

@@ -5,6 +5,7 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
@@ -13,7 +14,9 @@ import java.util.concurrent.Callable;
 import org.poplock.common.address.IpAddress;
 import org.poplock.common.address.Printable;
 import org.poplock.common.config.ConfigFile;
+import org.poplock.common.config.DurationConverter;
 import org.poplock.common.config.Timeouts;
+import org.poplock.common.store.DatabaseDirectory;
 import org.poplock.common.store.RelayDatabase;
 import org.poplock.common.store.RelayEntry;
 import picocli.CommandLine;
@@ -49,12 +52,13 @@ public final class ShowAllowed implements Callable<Integer> {
     @Option(names = "--user", paramLabel = "NAME", defaultValue = "(admin)", description = "with --add: the user to show for it")
     String user;
 
-    @Option(names = "--for", paramLabel = "DURATION", description = "with --add: how long (e.g. 2h; default: --timeout)")
-    String duration;
+    @Option(names = "--for", paramLabel = "DURATION", converter = DurationConverter.class,
+            description = "with --add: how long (e.g. 2h; default: --timeout)")
+    Duration duration;
 
     @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = ConfigFile.DEFAULT_TIMEOUT, hidden = true,
-            description = "the configured timeout, the default of --for")
-    String timeout;
+            converter = DurationConverter.class, description = "the configured timeout, the default of --for")
+    Duration timeout;
 
     @Option(names = "--remove", paramLabel = "IP", description = "withdraw IP's grant, through readlog")
     String remove;
@@ -91,6 +95,11 @@ public final class ShowAllowed implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        var badPath = DatabaseDirectory.problem("--db", db, false);
+        if (badPath != null) {
+            err.println("showallowed: " + badPath);
+            return 2;
+        }
         if (add != null || remove != null || flush) {
             return change();
         }
@@ -104,6 +113,10 @@ public final class ShowAllowed implements Callable<Integer> {
         } catch (IOException e) {
             err.println("showallowed: cannot read " + db + ": " + e.getMessage());
             return 111;
+        }
+        if (!RelayDatabase.usersReadable(db) && Files.exists(org.poplock.common.store.Spool.usersBeside(db))) {
+            err.println("showallowed: user names are in " + org.poplock.common.store.Spool.usersBeside(db)
+                    + ", readable by root and readlog's group only; listing addresses without them");
         }
         var now = clock.instant();
         var zone = clock.getZone();
@@ -130,7 +143,7 @@ public final class ShowAllowed implements Callable<Integer> {
                 throw new IllegalArgumentException("give one of --add, --remove, --flush");
             }
             if (add != null) {
-                var seconds = Timeouts.parse(duration != null ? duration : timeout).toSeconds();
+                var seconds = (duration != null ? duration : timeout).toSeconds();
                 if (user.chars().anyMatch(c -> c < ' ' || c == 0x7f)) {
                     throw new IllegalArgumentException("--user must be one line of printable text");
                 }
@@ -193,11 +206,11 @@ public final class ShowAllowed implements Callable<Integer> {
     private static String row(RelayEntry e, Instant now, ZoneId zone) {
         var left = e.isLiveAt(now) ? Timeouts.format(e.timeLeftAt(now)) : "expired";
         var login = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss").format(e.login().atZone(zone));
-        return String.format("%-39s %-24s %-19s %s", e.ip(), Printable.word(e.user()), login, left);
+        return String.format("%-39s %-24s %-19s %s", e.ip(), e.user().isEmpty() ? "?" : Printable.word(e.user()), login, left);
     }
 
     private static String json(RelayEntry e, Instant now) {
-        return "{\"ip\":" + jsonString(e.ip()) + ",\"user\":" + jsonString(e.user())
+        return "{\"ip\":" + jsonString(e.ip()) + ",\"user\":" + (e.user().isEmpty() ? "null" : jsonString(e.user()))
                 + ",\"login\":" + jsonString(e.login().toString()) + ",\"expiry\":" + jsonString(e.expiry().toString())
                 + ",\"seconds_left\":" + e.timeLeftAt(now).toSeconds() + ",\"live\":" + e.isLiveAt(now) + "}";
     }

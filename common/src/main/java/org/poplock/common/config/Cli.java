@@ -26,7 +26,13 @@ public final class Cli {
         var cmd = new CommandLine(command);
         Defaults defaults;
         try {
-            defaults = new Defaults(ConfigFile.locate(args, env), env);
+            var config = ConfigFile.locate(args, env);
+            var unknown = config.unknownKeys();
+            if (!unknown.isEmpty()) {
+                unknown.forEach(u -> err.println(name + ": " + u));
+                return 2;
+            }
+            defaults = new Defaults(config, env);
         } catch (IOException e) {
             err.println(name + ": " + e.getMessage());
             return 2;
@@ -35,11 +41,10 @@ public final class Cli {
         cmd.setErr(new PrintWriter(err, true));
         cmd.setOut(new PrintWriter(out, true));
         cmd.setParameterExceptionHandler((ex, badArgs) -> {
+            // One line, for multilog: where the bad value came from, or where to look for the right one.
             var source = ex.getArgSpec() == null ? null : defaults.sourceOf(ex.getArgSpec(), badArgs);
-            err.println(name + ": " + (source == null ? "" : "in " + source + ": ") + ex.getMessage());
-            if (source == null) {
-                err.println("Try '" + name + " --help' for more information.");
-            }
+            var message = String.valueOf(ex.getMessage()).strip().replaceAll("\\s*\n\\s*", "; ");
+            err.println(name + ": " + (source == null ? message + " (" + name + " --help lists the options)" : "in " + source + ": " + message));
             return 2;
         });
         return cmd.execute(args);

@@ -9,7 +9,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 
 /**
  * The one configuration file all three programs read, so that the daemon and the SMTP run script
@@ -22,7 +21,7 @@ import java.util.Properties;
  * <p>Which file: {@code --config FILE}, else {@code $POPLOCK_CONFIG}, else {@value #DEFAULT_PATH}.
  * The default file may be missing; a file the admin named must exist.
  */
-public record ConfigFile(Path path, Map<String, List<String>> entries) {
+public record ConfigFile(Path path, Map<String, List<String>> entries, Map<String, Integer> lines) {
 
     public static final String DEFAULT_PATH = "/etc/poplock/poplock.conf";
     public static final String ENV = "POPLOCK_CONFIG";
@@ -51,6 +50,7 @@ public record ConfigFile(Path path, Map<String, List<String>> entries) {
 
     public static ConfigFile load(Path path, boolean required) throws IOException {
         var entries = new LinkedHashMap<String, List<String>>();
+        var firstLines = new LinkedHashMap<String, Integer>();
         List<String> lines;
         try {
             lines = Files.readAllLines(path, StandardCharsets.UTF_8);
@@ -58,7 +58,7 @@ public record ConfigFile(Path path, Map<String, List<String>> entries) {
             if (required) {
                 throw new NoSuchFileException(path.toString(), null, "configuration file not found");
             }
-            return new ConfigFile(path, entries);
+            return new ConfigFile(path, entries, firstLines);
         } catch (IOException e) {
             throw new IOException("cannot read configuration " + path + ": " + e.getMessage(), e);
         }
@@ -71,9 +71,11 @@ public record ConfigFile(Path path, Map<String, List<String>> entries) {
             if (eq <= 0) {
                 throw new IOException(path + " line " + (i + 1) + ": expected key = value");
             }
-            entries.computeIfAbsent(line.substring(0, eq).strip(), k -> new ArrayList<>()).add(line.substring(eq + 1).strip());
+            var key = line.substring(0, eq).strip();
+            entries.computeIfAbsent(key, k -> new ArrayList<>()).add(line.substring(eq + 1).strip());
+            firstLines.putIfAbsent(key, i + 1);
         }
-        return new ConfigFile(path, entries);
+        return new ConfigFile(path, entries, firstLines);
     }
 
     /** The environment variable for a key: POPLOCK_ and the key in capitals, dashes as underscores. */
@@ -92,10 +94,18 @@ public record ConfigFile(Path path, Map<String, List<String>> entries) {
         return entries.getOrDefault(key, List.of());
     }
 
-    /** Defaults for picocli: repeated keys joined by commas, which the repeatable options split on. */
-    public Properties values() {
-        var p = new Properties();
-        entries.forEach((k, v) -> p.setProperty(k, String.join(",", v)));
-        return p;
+    /**
+     * Every key of the file that no program of poplock reads (a typo such as {@code timout} would
+     * otherwise leave the default in force unnoticed), as one line each: file, line, key, and the
+     * nearest known key. {@code custom.NAME} keys are server definitions, always known.
+     */
+    public List<String> unknownKeys() {
+        var out = new ArrayList<String>();
+        entries.keySet().forEach(key -> {
+            if (!Settings.KEYS.contains(key) && !(key.startsWith("custom.") && key.length() > "custom.".length())) {
+                out.add(path + " line " + lines.get(key) + ": unknown key '" + key + "'" + Settings.nearest(key).map(k -> " (did you mean '" + k + "'?)").orElse(""));
+            }
+        });
+        return out;
     }
 }

@@ -5,6 +5,12 @@ import java.time.Duration;
 /** Parses the durations an admin writes: {@code 900}, {@code 900s}, {@code 15m}, {@code 1h30m}, {@code 2d}. */
 public final class Timeouts {
 
+    /**
+     * The longest duration accepted anywhere: a year. Longer is a typo, and could overflow the
+     * clock's arithmetic later (at most nine digits a term keeps the sum itself far from overflow).
+     */
+    public static final java.time.Duration MAX = java.time.Duration.ofDays(365);
+
     private Timeouts() {
     }
 
@@ -35,6 +41,9 @@ public final class Timeouts {
         }
         if (seconds <= 0) {
             throw new IllegalArgumentException("duration must be positive: '" + text + "'");
+        }
+        if (seconds > MAX.toSeconds()) {
+            throw new IllegalArgumentException("duration '" + text + "' is longer than the most allowed, " + MAX.toDays() + "d");
         }
         return Duration.ofSeconds(seconds);
     }

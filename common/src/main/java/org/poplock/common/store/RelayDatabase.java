@@ -49,6 +49,26 @@ public final class RelayDatabase {
      * mapped or open: a file replaced or truncated under us cannot fault a later read.
      */
     public static RelayDatabase open(Path live) throws IOException {
+        var users = Spool.usersBeside(live);
+        if (Files.isReadable(users)) {
+            try {
+                return read(users);
+            } catch (IOException e) {
+                // being replaced, or damaged: the addresses alone still answer
+            }
+        }
+        return read(live);
+    }
+
+    /**
+     * Whether {@link #open} gives user names: readlog publishes them beside the database, readable
+     * by root and readlog's group only, while the database relaylock reads holds none.
+     */
+    public static boolean usersReadable(Path live) {
+        return Files.isReadable(Spool.usersBeside(live));
+    }
+
+    private static RelayDatabase read(Path live) throws IOException {
         byte[] data;
         try {
             data = Files.readAllBytes(live);
@@ -108,6 +128,14 @@ public final class RelayDatabase {
 
     /** {@link #publish}, for entries already encoded ({@link RelayEntry#encodeValue}) and sorted by address. */
     public static void publishEncoded(Path live, SortedMap<String, byte[]> sorted) throws IOException {
+        publishEncoded(live, sorted, "rw-r--r--", null);
+    }
+
+    /**
+     * {@link #publishEncoded(Path, SortedMap)} with the file's mode and, when not null, its group
+     * (the name of one): the table of user names is {@code rw-r-----}, for readlog's group.
+     */
+    public static void publishEncoded(Path live, SortedMap<String, byte[]> sorted, String mode, String group) throws IOException {
         var volume = new ByteArrayVol(16, 0); // 64 KiB slices, as the pages
         SortedTableMap.create(volume, Serializer.STRING, Serializer.BYTE_ARRAY).pageSize(PAGE_SIZE).createFrom(sorted);
 
@@ -121,7 +149,11 @@ public final class RelayDatabase {
                 out.flush();
                 channel.force(true);
             }
-            Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-r--r--"));
+            if (group != null) {
+                var view = Files.getFileAttributeView(tmp, java.nio.file.attribute.PosixFileAttributeView.class);
+                view.setGroup(tmp.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByGroupName(group));
+            }
+            Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString(mode));
             Files.move(tmp, live, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException | IOError | RuntimeException e) {
             // A full disk, say: the half-written copy goes, the live file stays as it was.

@@ -27,6 +27,15 @@ public final class Spool {
         return db.toAbsolutePath().resolveSibling("spool");
     }
 
+    /**
+     * The table of user names that goes with a database: its name and {@code .users}. The database
+     * relaylock reads (as the SMTP service's user) holds addresses and times only; who logged in
+     * from where is in this one, readable by root and readlog's group.
+     */
+    public static Path usersBeside(Path db) {
+        return db.toAbsolutePath().resolveSibling(db.getFileName() + ".users");
+    }
+
     /** readlog's state that goes with a database: {@code readlog.state} beside it. */
     public static Path stateBeside(Path db) {
         return db.toAbsolutePath().resolveSibling("readlog.state");

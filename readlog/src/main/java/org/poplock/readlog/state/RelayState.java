@@ -71,6 +71,8 @@ public final class RelayState implements AutoCloseable {
     private final Map<String, RelayEntry> entries = new HashMap<>();
     /** The same entries in their published form and order, so a publish neither encodes nor sorts. */
     private final TreeMap<String, byte[]> published = new TreeMap<>();
+    /** The same without user names: what relaylock, running as the SMTP service's user, reads. */
+    private final TreeMap<String, byte[]> addresses = new TreeMap<>();
     /** How far each log has been read, as last handed to the writer. */
     private final Map<String, long[]> positions = new HashMap<>();
 
@@ -94,8 +96,10 @@ public final class RelayState implements AutoCloseable {
         this.store = store;
         this.lock = lock;
         store.entries().forEach((ip, value) -> {
-            entries.put(ip, RelayEntry.decode(ip, value));
+            var entry = RelayEntry.decode(ip, value);
+            entries.put(ip, entry);
             published.put(ip, value);
+            addresses.put(ip, new RelayEntry(ip, "", entry.login(), entry.expiry()).encodeValue());
         });
         positions.putAll(store.positions());
         recomputeNextExpiry();
@@ -175,14 +179,28 @@ public final class RelayState implements AutoCloseable {
         if (previous != null && !previous.expiry().isBefore(entry.expiry())) {
             return false;
         }
-        entries.put(login.ip(), entry);
+        put(entry);
+        return true;
+    }
+
+    /** The one way an entry enters the state: the decoded map, both published forms, MapDB's next batch, the next expiry. */
+    private void put(RelayEntry entry) {
+        var ip = entry.ip();
         var value = entry.encodeValue();
-        published.put(login.ip(), value);
-        pending.add(store -> store.entries().put(login.ip(), value));
+        entries.put(ip, entry);
+        published.put(ip, value);
+        addresses.put(ip, new RelayEntry(ip, "", entry.login(), entry.expiry()).encodeValue());
+        pending.add(store -> store.entries().put(ip, value));
         if (nextExpiry == null || entry.expiry().isBefore(nextExpiry)) {
             nextExpiry = entry.expiry();
         }
-        return true;
+    }
+
+    /** The one way an entry leaves the state (its decoded form is removed by the caller, who may be iterating). */
+    private void drop(String ip) {
+        published.remove(ip);
+        addresses.remove(ip);
+        pending.add(store -> store.entries().remove(ip));
     }
 
     /** An admin's grant: {@code ip} may relay for {@code duration} from now, whatever it had. */
@@ -190,14 +208,7 @@ public final class RelayState implements AutoCloseable {
         if (IpAddress.notAClient(ip) != null) {
             throw new IllegalArgumentException(ip + " can be no client's address: " + IpAddress.notAClient(ip));
         }
-        var entry = RelayEntry.of(ip, user, now, duration);
-        var value = entry.encodeValue();
-        entries.put(ip, entry);
-        published.put(ip, value);
-        pending.add(store -> store.entries().put(ip, value));
-        if (nextExpiry == null || entry.expiry().isBefore(nextExpiry)) {
-            nextExpiry = entry.expiry();
-        }
+        put(RelayEntry.of(ip, user, now, duration));
     }
 
     /** Sessions opened by a login and not yet closed: session → address, and when each began. */
@@ -231,11 +242,7 @@ public final class RelayState implements AutoCloseable {
             }
             var e = entries.get(openSessions.get(session.getKey()));
             if (e != null && e.expiry().isBefore(now.plus(timeout.dividedBy(2)))) {
-                var longer = new RelayEntry(e.ip(), e.user(), e.login(), now.plus(timeout));
-                var value = longer.encodeValue();
-                entries.put(e.ip(), longer);
-                published.put(e.ip(), value);
-                pending.add(store -> store.entries().put(e.ip(), value));
+                put(new RelayEntry(e.ip(), e.user(), e.login(), now.plus(timeout)));
                 extended++;
             }
         }
@@ -250,8 +257,7 @@ public final class RelayState implements AutoCloseable {
         if (entries.remove(ip) == null) {
             return false;
         }
-        published.remove(ip);
-        pending.add(store -> store.entries().remove(ip));
+        drop(ip);
         return true;
     }
 
@@ -271,8 +277,7 @@ public final class RelayState implements AutoCloseable {
             var e = it.next();
             if (!e.isLiveAt(now)) {
                 it.remove();
-                published.remove(e.ip());
-                pending.add(store -> store.entries().remove(e.ip()));
+                drop(e.ip());
                 removed++;
             }
         }
@@ -291,17 +296,27 @@ public final class RelayState implements AutoCloseable {
     }
 
     /**
-     * The live entries as the published database stores them (address → encoded entry, sorted).
-     * Between sweeps every entry is live, and this is the state's own map, not a copy.
+     * The live entries as the database relaylock reads stores them: address → encoded entry with
+     * no user name, sorted. Between sweeps every entry is live, and this is the state's own map,
+     * not a copy.
      */
     public SortedMap<String, byte[]> publishable(Instant now) {
+        return liveOf(addresses, now);
+    }
+
+    /** The live entries with their users, for the table only root and readlog's group may read. */
+    public SortedMap<String, byte[]> publishableWithUsers(Instant now) {
+        return liveOf(published, now);
+    }
+
+    private SortedMap<String, byte[]> liveOf(TreeMap<String, byte[]> encoded, Instant now) {
         if (nextExpiry == null || nextExpiry.isAfter(now)) {
-            return Collections.unmodifiableSortedMap(published);
+            return Collections.unmodifiableSortedMap(encoded);
         }
         var live = new TreeMap<String, byte[]>();
         for (var e : entries.values()) {
             if (e.isLiveAt(now)) {
-                live.put(e.ip(), published.get(e.ip()));
+                live.put(e.ip(), encoded.get(e.ip()));
             }
         }
         return live;

@@ -1,0 +1,61 @@
+package org.poplock.common.config;
+
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Every key the one configuration file may hold: the long option names of readlog, relaylock and
+ * showallowed without their dashes. One list, because the three programs share the file and each
+ * must tell a typo from another program's setting. Each program's tests check that its options
+ * are all here.
+ */
+public final class Settings {
+
+    public static final Set<String> KEYS = Set.of(
+            // shared
+            "db", "timeout",
+            // readlog
+            "log", "state", "once", "dry-run", "parser", "list-parsers", "never-relay", "deny-user", "keep-while-connected",
+            "keep-at-most", "tcprules", "tcprules-base", "rotate-wait", "fifo", "fifo-queue", "summary-every", "poll-ms", "db-group",
+            // relaylock
+            "relayclient-value",
+            // showallowed
+            "json", "all", "add", "user", "for", "remove", "flush", "wait");
+
+    private Settings() {
+    }
+
+    /** The known key closest to a misspelt one, if any is close (at most a third of its letters off). */
+    public static Optional<String> nearest(String key) {
+        String best = null;
+        int bestDistance = Integer.MAX_VALUE;
+        for (var k : KEYS) {
+            int d = distance(key, k);
+            if (d < bestDistance || d == bestDistance && k.compareTo(best) < 0) {
+                best = k;
+                bestDistance = d;
+            }
+        }
+        return bestDistance <= Math.max(1, key.length() / 3) ? Optional.of(best) : Optional.empty();
+    }
+
+    /** Levenshtein distance: insertions, deletions and substitutions. */
+    static int distance(String a, String b) {
+        var previous = new int[b.length() + 1];
+        var current = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) {
+            previous[j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            current[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+                current[j] = Math.min(Math.min(current[j - 1] + 1, previous[j] + 1), previous[j - 1] + cost);
+            }
+            var swap = previous;
+            previous = current;
+            current = swap;
+        }
+        return previous[b.length()];
+    }
+}

@@ -1,0 +1,21 @@
+package org.poplock.relaylock;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.poplock.common.config.Settings;
+import picocli.CommandLine;
+
+/** Every option is a key the shared configuration file may hold, or the file would call it a typo. */
+class RelaylockCommandSettingsTest {
+
+    @Test
+    void everyOptionIsAKnownConfigurationKey() {
+        var unknown = new CommandLine(new RelaylockCommand()).getCommandSpec().options().stream()
+                .map(o -> o.longestName().replaceFirst("^-+", ""))
+                .filter(k -> !List.of("config", "help", "version").contains(k) && !Settings.KEYS.contains(k))
+                .toList();
+        assertEquals(List.of(), unknown, "options missing from Settings.KEYS");
+    }
+}
