@@ -32,6 +32,11 @@ final class DovecotServer implements AutoCloseable {
 
     /** Starts Dovecot for {@code users} ("name:password") and waits until both ports answer. */
     static DovecotServer start(Path parent, List<String> users) throws Exception {
+        return start(parent, users, "");
+    }
+
+    /** As {@link #start(Path, List)}, with {@code extra} appended to the configuration. */
+    static DovecotServer start(Path parent, List<String> users, String extra) throws Exception {
         var dir = Files.createDirectories(parent.resolve("dovecot"));
         // Dovecot's login processes run as dovenull and must reach base_dir.
         // Only the test's own directories: never the shared /tmp above them.
@@ -83,7 +88,7 @@ final class DovecotServer implements AutoCloseable {
                     mode = 0600
                   }
                 }
-                """.formatted(dir, server.pop3Port, server.imapPort));
+                """.formatted(dir, server.pop3Port, server.imapPort) + extra);
         runIn(dir, sbin("dovecot"), "-c", server.conf.toString());
         Launchers.await(Duration.ofSeconds(30), "Dovecot to listen on " + server.pop3Port + " and " + server.imapPort,
                 () -> TcpserverTest.canConnect(server.pop3Port) && TcpserverTest.canConnect(server.imapPort));

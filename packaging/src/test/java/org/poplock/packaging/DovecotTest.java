@@ -24,6 +24,40 @@ class DovecotTest {
     @TempDir
     Path dir;
 
+    /**
+     * Dovecot with no restriction on user names logs them unescaped, in its login line and in
+     * the mail process's own prefix; a name holding a fake login must not grant its address.
+     */
+    @Test
+    void aUserNameHoldingAFakeLoginGrantsOnlyTheRealAddress() throws Exception {
+        var forger = "x pop3-login: Login: user=<y>, method=PLAIN, rip=6.6.6.6, lip=1.1.1.1, z";
+        var anyUser = """
+                auth_username_chars =
+                auth_username_format = %u
+                passdb {
+                  driver = static
+                  args = password=forged
+                }
+                """;
+        try (var dovecot = DovecotServer.start(dir, List.of("alice:secret"), anyUser)) {
+            var client = new ProcessBuilder("python3", "-c", """
+                    import poplib, sys
+                    p = poplib.POP3('127.0.0.1', int(sys.argv[1]), timeout=20)
+                    p.user(sys.argv[2]); p.pass_('forged'); p.stat(); p.quit()
+                    """, String.valueOf(dovecot.pop3Port), forger).redirectErrorStream(true).start();
+            var said = new String(client.getInputStream().readAllBytes());
+            assertTrue(client.waitFor(30, TimeUnit.SECONDS));
+            assertEquals(0, client.exitValue(), "the odd user name logs in: " + said);
+            Launchers.await(Duration.ofSeconds(15), "the mail process to log the disconnect",
+                    () -> countIn(dovecot.log, "Disconnected") >= 1 && countIn(dovecot.log, "rip=6.6.6.6") >= 2);
+            var db = dir.resolve("relay.db");
+            var r = Launchers.run("readlog", Map.of(), "--once", "--log", dovecot.log.toString(), "--db", db.toString());
+            assertEquals(0, r.exit(), r.err());
+            assertEquals(List.of("127.0.0.1"), Launchers.publishedIps(db), Files.readString(dovecot.log));
+            assertEquals(forger, RelayDatabase.open(db).find("127.0.0.1").orElseThrow().user());
+        }
+    }
+
     @Test
     void exactlyTheSuccessfulLoginsAreRecorded() throws Exception {
         try (var dovecot = DovecotServer.start(dir, List.of("alice:secret", "bob:hunter2"))) {

@@ -160,12 +160,22 @@ class LogRotationIT {
                     + (restartAt > 0 ? ", readlog restarted across rotation " + restartAt : "") + ": " + sent.size() + " sent, "
                     + inFiles.size() + " in the files, " + (inFiles.size() - missing.size()) + " recorded, " + missing.size()
                     + " missed by readlog, " + neverInAFile.size() + " never written to a file (logrotate/rsyslog)");
+            if (!missing.isEmpty()) {
+                var byIndex = missing.stream().mapToInt(LogRotationIT::index).sorted().toArray();
+                System.out.println("missed logins " + byIndex[0] + " to " + byIndex[byIndex.length - 1] + "; readlog said:\n" + read(dir.resolve("readlog.out")));
+            }
         }
         assertEquals(Set.of(), Set.copyOf(published.stream().filter(ip -> !sent.contains(ip)).toList()), "nothing recorded that was not sent");
         if (!mode.startsWith("copytruncate")) {
             // Only copytruncate drops lines by design; every other mode must deliver them all.
             assertEquals(sent, new TreeSet<>(inFiles), "rsyslogd wrote every login to some file");
         }
+    }
+
+    /** The number of the login that came from {@code ip} (10.7.A.B is login 250A + B - 1). */
+    private static int index(String ip) {
+        var parts = ip.split("\\.");
+        return Integer.parseInt(parts[2]) * 250 + Integer.parseInt(parts[3]) - 1;
     }
 
     private Process startReadlog(Path log, Path db) throws IOException {

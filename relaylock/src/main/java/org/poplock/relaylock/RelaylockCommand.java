@@ -7,7 +7,7 @@ import picocli.CommandLine.Parameters;
 
 /**
  * relaylock's command line as picocli sees it: for {@code --help}, the man page and shell
- * completion only. The per-connection path in {@link Relaylock} parses these same options by hand,
+ * completion only. The per-connection path parses these same names ({@link RelaylockOptions}) by hand,
  * because loading picocli would cost every SMTP connection 40-240 ms.
  */
 @Command(header = "set RELAYCLIENT for SMTP clients that logged in over POP3/IMAP, then run qmail-smtpd",
@@ -25,16 +25,16 @@ import picocli.CommandLine.Parameters;
             "POPLOCK_DB, POPLOCK_TIMEOUT, POPLOCK_RELAYCLIENT_VALUE, POPLOCK_CONFIG  as the options; a flag wins"})
 public final class RelaylockCommand {
 
-    @Option(names = "--db", paramLabel = "PATH", description = "published relay database (default: /var/lib/poplock/relay.db)")
+    @Option(names = RelaylockOptions.DB, paramLabel = "PATH", description = "published relay database (default: /var/lib/poplock/relay.db)")
     String db;
 
-    @Option(names = "--config", paramLabel = "FILE", description = "configuration file (default: $POPLOCK_CONFIG, else /etc/poplock/poplock.conf)")
+    @Option(names = RelaylockOptions.CONFIG, paramLabel = "FILE", description = "configuration file (default: $POPLOCK_CONFIG, else /etc/poplock/poplock.conf)")
     String config;
 
-    @Option(names = "--timeout", paramLabel = "DURATION", description = "also refuse entries whose login is older than this (e.g. 15m); can only shorten a grant")
+    @Option(names = RelaylockOptions.TIMEOUT, paramLabel = "DURATION", description = "also refuse entries whose login is older than this (e.g. 15m); can only shorten a grant")
     String timeout;
 
-    @Option(names = "--relayclient-value", paramLabel = "VALUE",
+    @Option(names = RelaylockOptions.RELAYCLIENT_VALUE, paramLabel = "VALUE",
             description = "the value RELAYCLIENT gets (default: empty, as qmail-smtpd needs: it appends the value to every recipient)")
     String relayClientValue;
 

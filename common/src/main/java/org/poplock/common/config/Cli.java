@@ -67,17 +67,12 @@ public final class Cli {
                 return null;
             }
             var key = option.longestName().replaceFirst("^-+", "");
-            var fromEnv = env.get(ConfigFile.variable(key));
-            if (fromEnv != null && !fromEnv.isEmpty()) {
-                sources.put(key, "$" + ConfigFile.variable(key));
-                return fromEnv;
+            var found = Settings.find(key, env, config);
+            if (found.isEmpty()) {
+                return option.defaultValue();
             }
-            var values = config.all(key);
-            if (!values.isEmpty()) {
-                sources.put(key, config.path().toString());
-                return String.join(",", values);
-            }
-            return option.defaultValue();
+            sources.put(key, found.get().origin());
+            return found.get().value();
         }
 
         /** Where a bad value came from, when it was not the command line. */

@@ -25,6 +25,25 @@ public final class Settings {
     private Settings() {
     }
 
+    /** A setting's value and where it came from ({@code $POPLOCK_DB}, or the configuration file's path). */
+    public record Found(String value, String origin) {
+    }
+
+    /**
+     * The one precedence below the command line, for all three programs: {@code $POPLOCK_KEY}
+     * (when not empty), then the configuration file (repeated keys joined by commas, which the
+     * repeatable options split on); empty when neither has the key, and the default applies.
+     */
+    public static Optional<Found> find(String key, java.util.Map<String, String> env, ConfigFile config) {
+        var variable = ConfigFile.variable(key);
+        var fromEnv = env.get(variable);
+        if (fromEnv != null && !fromEnv.isEmpty()) {
+            return Optional.of(new Found(fromEnv, "$" + variable));
+        }
+        var values = config.all(key);
+        return values.isEmpty() ? Optional.empty() : Optional.of(new Found(String.join(",", values), config.path().toString()));
+    }
+
     /** The known key closest to a misspelt one, if any is close (at most a third of its letters off). */
     public static Optional<String> nearest(String key) {
         String best = null;

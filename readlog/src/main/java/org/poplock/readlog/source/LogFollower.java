@@ -159,6 +159,7 @@ public final class LogFollower implements LogSource {
         }
         var saved = resumeAt;
         resumeAt = List.of();
+        FileTime rotatedWhileStopped = null;
         for (var p : saved) {
             if (p.inode() == at.inode()) {
                 if (current.continues(p)) {
@@ -175,10 +176,52 @@ public final class LogFollower implements LogSource {
                 var old = findRotated(p, true);
                 if (old != null) {
                     n += adoptRotated(old, p, lines, now);
+                    var modified = Files.getLastModifiedTime(old);
+                    if (rotatedWhileStopped == null || modified.compareTo(rotatedWhileStopped) < 0) {
+                        rotatedWhileStopped = modified;
+                    }
                 }
             }
         }
+        if (rotatedWhileStopped != null) {
+            n += readLaterRotations(rotatedWhileStopped, at.inode(), lines, now);
+        }
         return n + current.drain(lines, now);
+    }
+
+    /**
+     * Rotated more than once while we were stopped: the files rotated after the one we had open
+     * were never seen, and are read whole, oldest first (a login in them that has expired by its
+     * own time grants nothing).
+     */
+    private int readLaterRotations(FileTime after, long currentInode, Consumer<String> lines, long now) throws IOException {
+        var dir = path.toAbsolutePath().getParent();
+        var base = path.getFileName().toString();
+        var later = new ArrayList<Path>();
+        try (var files = Files.list(dir)) {
+            for (var f : files.filter(f -> isRotatedName(base, f.getFileName().toString()) && Files.isRegularFile(f)).toList()) {
+                var at = Stat.of(f);
+                if (at != null && at.inode() != currentInode && at.modified().compareTo(after) > 0
+                        && rotated.stream().noneMatch(r -> r.inode == at.inode())) {
+                    later.add(f);
+                }
+            }
+        }
+        later.sort(java.util.Comparator.comparing(f -> {
+            try {
+                return Files.getLastModifiedTime(f);
+            } catch (IOException e) {
+                return FileTime.fromMillis(0);
+            }
+        }));
+        int n = 0;
+        for (var f : later) {
+            var at = Stat.of(f);
+            if (at != null) {
+                n += adoptRotated(f, new LogPosition(at.inode(), 0, 0, 0), lines, now);
+            }
+        }
+        return n;
     }
 
     /** Opens {@code file} as a rotated file at {@code p}'s offset and reads its rest. */

@@ -246,4 +246,22 @@ class LogFollowerTest {
         Files.writeString(log, "c, after truncation, longer than before\n");
         assertEquals(List.of("b, before the copy", "c, after truncation, longer than before"), poll(follower(log, saved)));
     }
+
+    @Test
+    void rotatedTwiceWhileStoppedTheFileInBetweenIsReadWholeToo() throws Exception {
+        var log = dir.resolve("log");
+        append(log, "a\n");
+        var f = follower(log, List.of());
+        assertEquals(List.of("a"), poll(f));
+        var saved = f.positions();
+        f.close();
+        append(log, "b, after the stop\n");
+        Files.move(log, dir.resolve("log.1"));
+        append(log, "c, in a file never seen\n");
+        Files.setLastModifiedTime(log, java.nio.file.attribute.FileTime.fromMillis(Files.getLastModifiedTime(dir.resolve("log.1")).toMillis() + 1000));
+        Files.move(dir.resolve("log.1"), dir.resolve("log.2"));
+        Files.move(log, dir.resolve("log.1"));
+        append(log, "d, in the newest file\n");
+        assertEquals(List.of("b, after the stop", "c, in a file never seen", "d, in the newest file"), poll(follower(log, saved)));
+    }
 }

@@ -1,0 +1,77 @@
+package org.poplock.relaylock;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.poplock.common.store.RelayDatabase;
+import org.poplock.common.store.RelayEntry;
+
+class RelayDecisionTest {
+
+    @TempDir
+    Path dir;
+    Path db;
+    final Instant now = Instant.parse("2026-12-01T12:00:00Z");
+    final List<String> warnings = new ArrayList<>();
+
+    @BeforeEach
+    void publish() throws Exception {
+        db = dir.resolve("relay.db");
+        RelayDatabase.publish(db, List.of(
+                new RelayEntry("192.0.2.1", "", now.minusSeconds(600), now.plusSeconds(300)),
+                new RelayEntry("192.0.2.2", "", now.minusSeconds(900), now)));
+    }
+
+    private String decide(Map<String, String> env, String... args) {
+        var all = new ArrayList<>(List.of("--db", db.toString()));
+        all.addAll(List.of(args));
+        all.add("/bin/true");
+        return RelayDecision.relayClient(RelaylockOptions.parse(all.toArray(new String[0])), env, now, warnings::add);
+    }
+
+    @Test
+    void aLiveEntryRelaysAnExpiredOneDoesNot() {
+        assertEquals("", decide(Map.of("TCPREMOTEIP", "192.0.2.1")));
+        assertEquals("", decide(Map.of("TCPREMOTEIP", "::ffff:192.0.2.1")), "canonical form");
+        assertNull(decide(Map.of("TCPREMOTEIP", "192.0.2.2")), "expiring at this instant is expired");
+        assertNull(decide(Map.of("TCPREMOTEIP", "192.0.2.3")));
+        assertEquals(List.of(), warnings);
+    }
+
+    @Test
+    void timeoutCanOnlyShortenAGrant() {
+        assertNull(decide(Map.of("TCPREMOTEIP", "192.0.2.1"), "--timeout", "5m"), "login 10 min ago, 5 min allowed");
+        assertEquals("", decide(Map.of("TCPREMOTEIP", "192.0.2.1"), "--timeout", "1h"));
+        assertNull(decide(Map.of("TCPREMOTEIP", "192.0.2.1", "POPLOCK_TIMEOUT", "5m")), "from the environment too");
+    }
+
+    @Test
+    void theValueComesFromTheFlagTheEnvironmentOrTheFile() throws Exception {
+        var conf = Files.writeString(dir.resolve("conf"), "relayclient-value = file\n");
+        var ip = Map.of("TCPREMOTEIP", "192.0.2.1", "POPLOCK_CONFIG", conf.toString());
+        assertEquals("file", decide(ip));
+        assertEquals("env", decide(Map.of("TCPREMOTEIP", "192.0.2.1", "POPLOCK_CONFIG", conf.toString(), "POPLOCK_RELAYCLIENT_VALUE", "env")));
+        assertEquals("flag", decide(Map.of("TCPREMOTEIP", "192.0.2.1", "POPLOCK_CONFIG", conf.toString(), "POPLOCK_RELAYCLIENT_VALUE", "env"),
+                "--relayclient-value", "flag"));
+    }
+
+    @Test
+    void everyProblemIsOneWarningAndNoRelay() throws Exception {
+        assertNull(decide(Map.of()));
+        assertNull(decide(Map.of("TCPREMOTEIP", "not-an-ip")));
+        Files.writeString(db, "garbage");
+        assertNull(decide(Map.of("TCPREMOTEIP", "192.0.2.1")));
+        assertEquals(3, warnings.size(), warnings.toString());
+        assertTrue(warnings.get(2).contains("relay.db"), warnings.toString());
+    }
+}
