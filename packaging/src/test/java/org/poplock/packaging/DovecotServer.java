@@ -43,7 +43,7 @@ final class DovecotServer implements AutoCloseable {
         for (var p = dir; p != null && p.startsWith(parent); p = p.getParent()) {
             Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwxr-xr-x"));
         }
-        var server = new DovecotServer(dir, TcpserverTest.freePort(), TcpserverTest.freePort());
+        var server = new DovecotServer(dir, TcpserverIT.freePort(), TcpserverIT.freePort());
         var home = Files.createDirectories(dir.resolve("home"));
         runIn(dir, "chown", "vmail:vmail", home.toString());
         Files.write(dir.resolve("passwd"), users.stream().map(u -> u.replaceFirst(":", ":{PLAIN}")).toList());
@@ -91,7 +91,7 @@ final class DovecotServer implements AutoCloseable {
                 """.formatted(dir, server.pop3Port, server.imapPort) + extra);
         runIn(dir, sbin("dovecot"), "-c", server.conf.toString());
         Launchers.await(Duration.ofSeconds(30), "Dovecot to listen on " + server.pop3Port + " and " + server.imapPort,
-                () -> TcpserverTest.canConnect(server.pop3Port) && TcpserverTest.canConnect(server.imapPort));
+                () -> TcpserverIT.canConnect(server.pop3Port) && TcpserverIT.canConnect(server.imapPort));
         return server;
     }
 

@@ -7,7 +7,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.function.Consumer;
-import org.poplock.common.address.IpAddress;
+import org.poplock.common.store.SpoolCommand;
 import org.poplock.common.address.Printable;
 import org.poplock.common.store.Spool;
 import org.poplock.readlog.state.RelayState;
@@ -45,31 +45,20 @@ final class AdminCommands {
         return changed;
     }
 
-    private boolean apply(String command, RelayState state, Instant now) {
-        var words = command.split(" ", 4);
-        switch (words[0]) {
-            case "add" -> {
-                var ip = IpAddress.canonical(words[1]);
-                var notAClient = IpAddress.notAClient(ip);
-                if (notAClient != null) {
-                    throw new IllegalArgumentException(ip + " can be no client's address: " + notAClient);
-                }
-                var user = words.length > 3 ? words[3] : "(admin)";
-                state.grant(ip, user, now, Duration.ofSeconds(Long.parseLong(words[2])));
-                log.accept("admin: " + ip + " may relay for " + words[2] + "s (" + Printable.of(user) + ")");
-                return true;
-            }
-            case "remove" -> {
-                var ip = IpAddress.canonical(words[1]);
-                boolean had = state.revoke(ip);
-                log.accept("admin: removed " + ip + (had ? "" : " (it had no entry)"));
-                return had;
-            }
-            case "flush" -> {
-                log.accept("admin: flushed " + state.revokeAll() + " entries");
-                return true;
-            }
-            default -> throw new IllegalArgumentException("unknown command");
+    private boolean apply(String line, RelayState state, Instant now) {
+        var grants = state.grants();
+        var command = SpoolCommand.parse(line);
+        if (command instanceof SpoolCommand.Add add) {
+            grants.grant(add.ip(), add.user(), now, Duration.ofSeconds(add.seconds()));
+            log.accept("admin: " + add.ip() + " may relay for " + add.seconds() + "s (" + Printable.of(add.user()) + ")");
+            return true;
         }
+        if (command instanceof SpoolCommand.Remove remove) {
+            boolean had = grants.revoke(remove.ip());
+            log.accept("admin: removed " + remove.ip() + (had ? "" : " (it had no entry)"));
+            return had;
+        }
+        log.accept("admin: flushed " + grants.revokeAll() + " entries");
+        return true;
     }
 }

@@ -4,8 +4,8 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.function.Consumer;
+import org.poplock.common.store.DatabaseLayout;
 import org.poplock.common.store.RelayDatabase;
-import org.poplock.common.store.Spool;
 import org.poplock.readlog.state.RelayState;
 
 /**
@@ -36,7 +36,7 @@ final class Publisher {
     boolean publish(RelayState state, Instant now) {
         try {
             RelayDatabase.publishEncoded(db, state.publishable(now));
-            RelayDatabase.publishEncoded(Spool.usersBeside(db), state.publishableWithUsers(now), "rw-r-----", group);
+            RelayDatabase.publishEncoded(new DatabaseLayout(db).users(), state.publishableWithUsers(now), "rw-r-----", group);
             if (tcpRules != null) {
                 tcpRules.write(state.live(now));
             }

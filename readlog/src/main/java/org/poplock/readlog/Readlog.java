@@ -2,36 +2,27 @@ package org.poplock.readlog;
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.atomic.AtomicBoolean;
-import org.poplock.common.address.Cidr;
-import org.poplock.common.address.Printable;
 import org.poplock.common.config.ConfigFile;
 import org.poplock.common.config.DurationConverter;
-import org.poplock.common.config.Timeouts;
-import org.poplock.common.store.DatabaseDirectory;
-import org.poplock.common.store.Spool;
-import org.poplock.readlog.parse.Login;
 import org.poplock.readlog.parse.LoginParser;
-import org.poplock.readlog.parse.ServerDefinition;
-import org.poplock.readlog.source.LogFollower;
-import org.poplock.readlog.source.LogSource;
 import org.poplock.readlog.source.PipeReader;
 import org.poplock.readlog.state.RelayState;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * The daemon: follows the POP3/IMAP server's logs, records successful logins, and publishes the
- * live ones for relaylock. Data path: {@link LogFollower} line → {@link LoginParser} →
- * {@link Login} → {@link RelayState} → {@link Publisher}.
+ * readlog's command line: the options, and nothing else. {@link #call} turns them into a checked
+ * {@link ReadlogConfig} and hands it to the {@link Daemon} (or, for {@code --dry-run}, to a
+ * {@link FollowLoop} that prints). Data path: {@link org.poplock.readlog.source.LogFollower} line →
+ * {@link LoginParser} → {@link org.poplock.readlog.parse.Login} → {@link RelayState} →
+ * {@link Publisher}.
  */
 @Command(header = "record the addresses of successful POP3/IMAP logins from the mail log",
         name = "readlog", mixinStandardHelpOptions = true, version = "readlog (poplock) 0.1",
@@ -113,7 +104,7 @@ public final class Readlog implements Callable<Integer> {
             description = "a FIFO syslogd writes to (created if missing); read without ever blocking the writer")
     List<Path> fifos = new ArrayList<>();
 
-    @Option(names = "--fifo-queue", paramLabel = "LINES", defaultValue = "100000", hidden = true,
+    @Option(names = "--fifo-queue", paramLabel = "LINES", defaultValue = "" + PipeReader.QUEUE_LINES, hidden = true,
             description = "lines a FIFO's queue holds before the oldest are dropped")
     int fifoQueue;
 
@@ -128,11 +119,9 @@ public final class Readlog implements Callable<Integer> {
     private final Clock clock;
     private final PrintStream out;
     private final PrintStream err;
-    private final AtomicBoolean stopping = new AtomicBoolean();
-    private final AtomicBoolean reload = new AtomicBoolean();
     private ConfigFile configFile;
     private String[] args;
-    private java.util.Map<String, String> env;
+    private Map<String, String> env;
 
     /** For picocli's tools (man page, completion), which make the command themselves. */
     Readlog() {
@@ -150,7 +139,7 @@ public final class Readlog implements Callable<Integer> {
         System.exit(readlog.run(args, System.getenv()));
     }
 
-    int run(String[] args, java.util.Map<String, String> env) {
+    int run(String[] args, Map<String, String> env) {
         this.args = args;
         this.env = env;
         try {
@@ -164,312 +153,42 @@ public final class Readlog implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        List<ServerDefinition> definitions;
-        LoginPolicy policy;
+        ReadlogConfig config;
         try {
-            definitions = definitions();
-            policy = new LoginPolicy(neverRelay.stream().map(Cidr::parse).toList(), java.util.Set.copyOf(denyUsers));
+            config = ReadlogConfig.of(this, configFile);
         } catch (IllegalArgumentException e) {
             err.println("readlog: " + e.getMessage());
             return 2;
         }
         if (listParsers) {
-            definitions.forEach(d -> out.println(d.name() + " " + (d.anyTag() ? "(custom, every line)" : String.join(",", new java.util.TreeSet<>(d.tags())))));
+            config.definitions().forEach(d -> out.println(d.name() + " "
+                    + (d.anyTag() ? "(custom, every line)" : String.join(",", new java.util.TreeSet<>(d.tags())))));
             return 0;
         }
-        if (tcpRulesBase != null && tcpRules == null) {
-            err.println("readlog: --tcprules-base needs --tcprules CDB");
-            return 2;
-        }
-        if (logs.isEmpty() && fifos.isEmpty()) {
-            err.println("readlog: no log to follow: give --log PATH, --log - or --fifo PATH (or log = PATH in the configuration file)");
-            return 2;
-        }
-        var badPath = DatabaseDirectory.problem("--db", db, true);
-        if (badPath == null && state != null) {
-            badPath = DatabaseDirectory.problem("--state", state, true);
-        }
-        if (badPath != null && !dryRun) {
-            err.println("readlog: " + badPath);
-            return 2;
-        }
-        var parser = new LoginParser(definitions, clock);
-        if (!dryRun) {
-            restrictNewFiles();
-        }
-        installSignalHandlers();
+        var signals = Signals.install();
+        var log = new Messages(err);
         if (dryRun) {
-            return dryRun(parser, policy);
+            return DryRun.run(config, clock, out, log, signals);
         }
-        var statePath = state != null ? state : Spool.stateBeside(db);
-        try (var relayState = RelayState.open(statePath, this::say)) {
-            return follow(parser, policy, relayState);
+        restrictNewFiles(log);
+        try (var relayState = RelayState.open(config.state(), log::say)) {
+            var reloader = new Reloader(args, env, clock);
+            return new Daemon(config, relayState, clock, log, signals, reloader).run();
         } catch (IOException e) {
             err.println("readlog: " + e.getMessage());
             return 111;
         }
-    }
-
-    /**
-     * The built-in definitions and the admin's {@code custom.NAME = expression} ones, narrowed by
-     * {@code --parser}.
-     */
-    private List<ServerDefinition> definitions() {
-        var all = new ArrayList<>(ServerDefinition.builtIn());
-        configFile.entries().forEach((key, values) -> {
-            if (key.startsWith("custom.")) {
-                all.add(ServerDefinition.custom(key.substring("custom.".length()), values));
-            }
-        });
-        if (parsers.isEmpty()) {
-            return all;
-        }
-        var names = all.stream().map(ServerDefinition::name).toList();
-        for (var p : parsers) {
-            if (!names.contains(p)) {
-                throw new IllegalArgumentException("unknown parser '" + p + "' (known: " + String.join(", ", names) + ")");
-            }
-        }
-        return all.stream().filter(d -> parsers.contains(d.name())).toList();
-    }
-
-    private int dryRun(LoginParser parser, LoginPolicy policy) {
-        var sources = sources(null);
-        if (sources == null) {
-            return 111;
-        }
-        do {
-            for (var f : sources) {
-                f.poll(line -> parser.parse(line).ifPresent(l -> out.println(l.ip() + " " + Printable.word(l.user()) + " " + l.server()
-                        + policy.refusal(l).map(why -> " (not recorded: " + why + ")").orElse(""))));
-            }
-            if (sources.stream().anyMatch(LogSource::ended)) {
-                break;
-            }
-        } while (!once && !stopping.get() && pause());
-        sources.forEach(LogSource::close);
-        return 0;
-    }
-
-    private int follow(LoginParser parser, LoginPolicy policy, RelayState relayState) {
-        var publisher = new Publisher(db, dbGroup, tcpRules == null ? null : new TcpRules(tcpRules, tcpRulesBase), this::say);
-        AdminCommands admin;
-        try {
-            admin = new AdminCommands(Spool.beside(db), this::say);
-        } catch (IOException e) {
-            say("cannot create the spool for showallowed's changes: " + e.getMessage());
-            return 111;
-        }
-        var sources = sources(relayState);
-        if (sources == null) {
-            return 111;
-        }
-        say("following " + sources.stream().map(LogSource::name).toList()
-                + ", publishing " + db + ", timeout " + Timeouts.format(timeout));
-        var now = clock.instant();
-        relayState.sweep(now);
-        relayState.commit();
-        boolean dirty = !publisher.publish(relayState, now);
-        var counts = new long[2]; // lines read, logins recorded
-        var round = new int[1];
-        long nextSummary = System.nanoTime() + summaryEvery.toNanos();
-        int status = 0;
-        long lastCommit = 0;
-        boolean writeFailing = false;
-        while (true) {
-            round[0] = 0;
-            int lines = 0;
-            var roundParser = parser;
-            var roundPolicy = policy;
-            for (var f : sources) {
-                lines += f.poll(line -> {
-                    var login = roundParser.parse(line).filter(l -> roundPolicy.refusal(l).isEmpty());
-                    if (login.isPresent()) {
-                        if (relayState.record(login.get(), timeout, clock.instant())) {
-                            round[0]++;
-                        }
-                        if (keepWhileConnected && login.get().session() != null) {
-                            relayState.sessionOpened(login.get().session(), login.get().ip(), login.get().time());
-                        }
-                    } else if (keepWhileConnected) {
-                        roundParser.logout(line).ifPresent(relayState::sessionClosed);
-                    }
-                });
-            }
-            counts[0] += lines;
-            counts[1] += round[0];
-            now = clock.instant();
-            round[0] += admin.apply(relayState, now);
-            if (keepWhileConnected) {
-                round[0] += relayState.keepOpen(now, timeout, keepAtMost);
-            }
-            var next = relayState.nextExpiry();
-            boolean expired = next.isPresent() && !next.get().isAfter(now) && relayState.sweep(now) > 0;
-            // Publish first: relaylock waits on it; the state commit that follows only guards
-            // against a crash, and a crash before it just makes readlog read those lines again.
-            if (round[0] > 0 || expired || dirty) {
-                dirty = !publisher.publish(relayState, now);
-            }
-            // Commit at most a few times a second: the writer thread's fsyncs then cost the publish
-            // path nothing, and a crash costs only reading those lines again.
-            // A failed state (full disk) is retried on a quiet log too: RelayState paces the retries.
-            boolean changed = lines > 0 || expired || round[0] > 0 || relayState.writeFailure() != null;
-            if (changed && (System.nanoTime() - lastCommit >= COMMIT_EVERY_NANOS || once || stopping.get())) {
-                savePositions(sources, relayState);
-                relayState.commit();
-                lastCommit = System.nanoTime();
-            }
-            if (relayState.writeFailure() != null && !writeFailing) {
-                say("cannot save state: " + relayState.writeFailure() + "; serving from memory, writing it anew every few seconds until there is room");
-            } else if (relayState.writeFailure() == null && writeFailing) {
-                say("state saved again");
-            }
-            writeFailing = relayState.writeFailure() != null;
-            if (System.nanoTime() - nextSummary >= 0 || stopping.get() || once) {
-                nextSummary = System.nanoTime() + summaryEvery.toNanos();
-                say(summary(counts, sources, relayState, publisher));
-            }
-            var ended = sources.stream().filter(LogSource::ended).findFirst();
-            if (ended.isPresent()) {
-                say(ended.get().name().equals("-") ? "standard input ended; stopping" : ended.get().name() + " ended; stopping");
-                status = 1;
-                break;
-            }
-            if (once || stopping.get() || !pause()) {
-                break;
-            }
-            if (reload.getAndSet(false)) {
-                var reloaded = reload(relayState, sources);
-                if (reloaded != null) {
-                    parser = reloaded.parser();
-                    policy = reloaded.policy();
-                    sources = reloaded.sources();
-                    dirty = true;
-                }
-            }
-        }
-        savePositions(sources, relayState);
-        sources.forEach(LogSource::close);
-        say(once ? "read to the end, published " + db : "stopped; last publish " + publisher.lastPublish());
-        return status;
-    }
-
-    private static final long COMMIT_EVERY_NANOS = 250_000_000L;
-
-    /** How far each log has been read goes into the state with the entries those lines made. */
-    private static void savePositions(List<LogSource> sources, RelayState relayState) {
-        for (var f : sources) {
-            var p = f.positions();
-            if (!p.isEmpty()) {
-                relayState.savePositions(f.name(), p);
-            }
-        }
-    }
-
-    private String summary(long[] counts, List<LogSource> sources, RelayState relayState, Publisher publisher) {
-        long dropped = sources.stream().mapToLong(LogSource::dropped).sum();
-        return "summary: " + counts[0] + " lines read, " + counts[1] + " logins recorded, " + dropped + " lines dropped, "
-                + relayState.size() + " live entries, last publish " + publisher.lastPublish();
-    }
-
-    record Reloaded(LoginParser parser, LoginPolicy policy, List<LogSource> sources) {
-    }
-
-    /**
-     * SIGHUP: read the configuration file again and reopen the log files (where they stand; a
-     * FIFO and standard input stay as they are). A bad configuration keeps the running one.
-     */
-    private Reloaded reload(RelayState relayState, List<LogSource> sources) {
-        var fresh = new Readlog(clock, out, err);
-        try {
-            fresh.configFile = ConfigFile.locate(args, env);
-            new CommandLine(fresh).setDefaultValueProvider(new org.poplock.common.config.Cli.Defaults(fresh.configFile, env)).parseArgs(args);
-            var definitions = fresh.definitions();
-            var policy = new LoginPolicy(fresh.neverRelay.stream().map(Cidr::parse).toList(), java.util.Set.copyOf(fresh.denyUsers));
-            savePositions(sources, relayState);
-            relayState.commit();
-            timeout = fresh.timeout;
-            var reopened = new ArrayList<LogSource>();
-            for (var f : sources) {
-                if (f instanceof LogFollower) {
-                    f.close();
-                } else {
-                    reopened.add(f);
-                }
-            }
-            logs = fresh.logs;
-            for (var path : logs) {
-                if (!path.toString().equals("-")) {
-                    reopened.add(follower(path, relayState));
-                }
-            }
-            say("reloaded " + fresh.configFile.path() + "; " + definitions.size() + " definitions, timeout " + Timeouts.format(timeout));
-            return new Reloaded(new LoginParser(definitions, clock), policy, reopened);
-        } catch (IOException | RuntimeException e) {
-            say("reload failed, keeping the running configuration: " + e.getMessage());
-            return null;
-        }
-    }
-
-    /** A follower for a log file, resuming at its saved position when there is a state (a dry run has none). */
-    private LogFollower follower(Path path, RelayState relayState) {
-        var absolute = path.toAbsolutePath();
-        return new LogFollower(absolute, relayState == null ? List.of() : relayState.positions(absolute.toString()), rotateWait, this::say);
-    }
-
-    /** The files to follow, standard input for {@code -}, and the FIFOs; null (after saying why) if a FIFO cannot be opened. */
-    private List<LogSource> sources(RelayState relayState) {
-        var out = new ArrayList<LogSource>();
-        for (var path : logs) {
-            if (path.toString().equals("-")) {
-                out.add(PipeReader.stdin(System.in, this::say));
-                continue;
-            }
-            out.add(follower(path, relayState));
-        }
-        for (var fifo : fifos) {
-            try {
-                out.add(PipeReader.fifo(fifo, fifoQueue, this::say));
-            } catch (IOException e) {
-                say("cannot read FIFO " + fifo + ": " + e.getMessage());
-                out.forEach(LogSource::close);
-                return null;
-            }
-        }
-        return out;
     }
 
     /**
      * Nothing readlog creates (state, its write-ahead logs, the lock, the spool) is readable by
      * other accounts: they hold who logged in from where. The published files set their own modes.
      */
-    private void restrictNewFiles() {
+    private static void restrictNewFiles(Messages log) {
         try {
             jnr.posix.POSIXFactory.getNativePOSIX().umask(027);
         } catch (RuntimeException | LinkageError e) {
-            say("cannot set umask 027 (" + e.getMessage() + "); the state may be readable by other accounts");
+            log.say("cannot set umask 027 (" + e.getMessage() + "); the state may be readable by other accounts");
         }
-    }
-
-    private boolean pause() {
-        try {
-            Thread.sleep(pollMillis);
-            return true;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        }
-    }
-
-    private void installSignalHandlers() {
-        // Finish the round, publish and close the state cleanly, then exit 0 (a shutdown hook would exit 143).
-        for (var name : List.of("TERM", "INT")) {
-            sun.misc.Signal.handle(new sun.misc.Signal(name), sig -> stopping.set(true));
-        }
-        sun.misc.Signal.handle(new sun.misc.Signal("HUP"), sig -> reload.set(true));
-    }
-
-    private void say(String message) {
-        err.println("readlog: " + message);
     }
 }

@@ -11,6 +11,9 @@ import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.poplock.common.store.StateOwner;
+import org.poplock.common.store.SpoolCommand;
+import org.poplock.common.store.DatabaseLayout;
 import org.poplock.common.address.IpAddress;
 import org.poplock.common.address.Printable;
 import org.poplock.common.config.ConfigFile;
@@ -114,8 +117,8 @@ public final class ShowAllowed implements Callable<Integer> {
             err.println("showallowed: cannot read " + db + ": " + e.getMessage());
             return 111;
         }
-        if (!RelayDatabase.usersReadable(db) && Files.exists(org.poplock.common.store.Spool.usersBeside(db))) {
-            err.println("showallowed: user names are in " + org.poplock.common.store.Spool.usersBeside(db)
+        if (!RelayDatabase.usersReadable(db) && Files.exists(new DatabaseLayout(db).users())) {
+            err.println("showallowed: user names are in " + new DatabaseLayout(db).users()
                     + ", readable by root and readlog's group only; listing addresses without them");
         }
         var now = clock.instant();
@@ -137,26 +140,17 @@ public final class ShowAllowed implements Callable<Integer> {
      * showallowed never opens the state, which is readlog's alone.
      */
     private int change() {
-        String command;
+        SpoolCommand command;
         try {
             if ((add != null ? 1 : 0) + (remove != null ? 1 : 0) + (flush ? 1 : 0) != 1) {
                 throw new IllegalArgumentException("give one of --add, --remove, --flush");
             }
             if (add != null) {
-                var seconds = (duration != null ? duration : timeout).toSeconds();
-                if (user.chars().anyMatch(c -> c < ' ' || c == 0x7f)) {
-                    throw new IllegalArgumentException("--user must be one line of printable text");
-                }
-                var ip = IpAddress.canonical(add);
-                var notAClient = IpAddress.notAClient(ip);
-                if (notAClient != null) {
-                    throw new IllegalArgumentException("--add " + ip + ": no client can have this address (" + notAClient + ")");
-                }
-                command = "add " + ip + " " + seconds + " " + user;
+                command = new SpoolCommand.Add(add, (duration != null ? duration : timeout).toSeconds(), user);
             } else if (remove != null) {
-                command = "remove " + IpAddress.canonical(remove);
+                command = new SpoolCommand.Remove(remove);
             } else {
-                command = "flush";
+                command = new SpoolCommand.Flush();
             }
         } catch (IllegalArgumentException e) {
             err.println("showallowed: " + e.getMessage());
@@ -168,7 +162,7 @@ public final class ShowAllowed implements Callable<Integer> {
             return 111;
         }
         try {
-            var spool = org.poplock.common.store.Spool.beside(db);
+            var spool = new DatabaseLayout(db).spool();
             var queued = org.poplock.common.store.Spool.submit(spool, command);
             long deadline = System.nanoTime() + Timeouts.parse(waitFor).toNanos();
             while (Files.exists(queued)) {
@@ -178,7 +172,7 @@ public final class ShowAllowed implements Callable<Integer> {
                 }
                 Thread.sleep(20);
             }
-            out.println("showallowed: done: " + command);
+            out.println("showallowed: done: " + command.encode());
             return 0;
         } catch (IOException e) {
             err.println("showallowed: cannot queue the change: " + e.getMessage());
@@ -190,17 +184,12 @@ public final class ShowAllowed implements Callable<Integer> {
     }
 
     private Path lockFile() {
-        return org.poplock.common.store.Spool.lockOf(org.poplock.common.store.Spool.stateBeside(db));
+        return DatabaseLayout.lockOf(new DatabaseLayout(db).state());
     }
 
     /** The pid of the readlog that holds the state's lock, if that process is alive. */
     private Long readlogPid() {
-        try {
-            var pid = Long.parseLong(Files.readString(lockFile()).trim());
-            return ProcessHandle.of(pid).filter(ProcessHandle::isAlive).isPresent() ? pid : null;
-        } catch (IOException | NumberFormatException e) {
-            return null;
-        }
+        return StateOwner.alive(lockFile()).orElse(null);
     }
 
     private static String row(RelayEntry e, Instant now, ZoneId zone) {

@@ -62,18 +62,13 @@ public record ConfigFile(Path path, Map<String, List<String>> entries, Map<Strin
         } catch (IOException e) {
             throw new IOException("cannot read configuration " + path + ": " + e.getMessage(), e);
         }
-        for (int i = 0; i < lines.size(); i++) {
-            var line = lines.get(i).strip();
-            if (line.isEmpty() || line.startsWith("#")) {
-                continue;
+        try {
+            for (var kv : KeyValue.parse(String.join("\n", lines), path.toString())) {
+                entries.computeIfAbsent(kv.key(), k -> new ArrayList<>()).add(kv.value());
+                firstLines.putIfAbsent(kv.key(), kv.line());
             }
-            int eq = line.indexOf('=');
-            if (eq <= 0) {
-                throw new IOException(path + " line " + (i + 1) + ": expected key = value");
-            }
-            var key = line.substring(0, eq).strip();
-            entries.computeIfAbsent(key, k -> new ArrayList<>()).add(line.substring(eq + 1).strip());
-            firstLines.putIfAbsent(key, i + 1);
+        } catch (IllegalArgumentException e) {
+            throw new IOException(e.getMessage(), e);
         }
         return new ConfigFile(path, entries, firstLines);
     }

@@ -49,7 +49,7 @@ public final class RelayDatabase {
      * mapped or open: a file replaced or truncated under us cannot fault a later read.
      */
     public static RelayDatabase open(Path live) throws IOException {
-        var users = Spool.usersBeside(live);
+        var users = new DatabaseLayout(live).users();
         if (Files.isReadable(users)) {
             try {
                 return read(users);
@@ -65,19 +65,15 @@ public final class RelayDatabase {
      * by root and readlog's group only, while the database relaylock reads holds none.
      */
     public static boolean usersReadable(Path live) {
-        return Files.isReadable(Spool.usersBeside(live));
+        return Files.isReadable(new DatabaseLayout(live).users());
     }
 
     private static RelayDatabase read(Path live) throws IOException {
         byte[] data;
         try {
             data = Files.readAllBytes(live);
-        } catch (java.nio.file.NoSuchFileException e) {
-            throw new IOException("no relay database at " + live + " (has readlog published yet?)", e);
-        } catch (java.nio.file.AccessDeniedException e) {
-            throw new IOException("cannot read " + live + ": permission denied", e);
         } catch (IOException e) {
-            throw new IOException("cannot read " + live + ": " + e.getMessage(), e);
+            throw Problems.unreadable(live, e);
         }
         if (data.length == 0) {
             throw new IOException(live + " is empty");
@@ -162,8 +158,7 @@ public final class RelayDatabase {
                 throw io;
             }
             // MapDB reports a failed write as java.io.IOError; its cause says what failed.
-            var cause = e.getCause() != null ? e.getCause() : e;
-            throw new IOException(cause.getMessage() != null ? cause.getMessage() : cause.toString(), e);
+            throw new IOException(Problems.rootMessage(e), e);
         }
         try (var dirChannel = FileChannel.open(dir, StandardOpenOption.READ)) {
             dirChannel.force(true);

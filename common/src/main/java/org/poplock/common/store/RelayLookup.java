@@ -1,9 +1,7 @@
 package org.poplock.common.store;
 
 import java.io.IOException;
-import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Optional;
 
@@ -39,12 +37,8 @@ public final class RelayLookup {
         byte[] data;
         try {
             data = Files.readAllBytes(db);
-        } catch (NoSuchFileException e) {
-            throw new IOException("no relay database at " + db + " (has readlog published yet?)", e);
-        } catch (AccessDeniedException e) {
-            throw new IOException("cannot read " + db + ": permission denied", e);
         } catch (IOException e) {
-            throw new IOException("cannot read " + db + ": " + e.getMessage(), e);
+            throw Problems.unreadable(db, e);
         }
         try {
             var value = new RelayLookup(data).value(canonicalIp);

@@ -12,8 +12,7 @@ import java.util.List;
  * How an admin's change ({@code showallowed --add/--remove/--flush}) reaches readlog without
  * breaking the single-writer rule: one command per file in a spool directory beside the database,
  * written under a temporary name and renamed, so readlog never reads half a command. readlog
- * applies them in order, publishes, and deletes them. Lines: {@code add IP SECONDS USER},
- * {@code remove IP}, {@code flush}.
+ * applies them in order, publishes, and deletes them. The commands are {@link SpoolCommand}s.
  */
 public final class Spool {
 
@@ -22,36 +21,12 @@ public final class Spool {
     private Spool() {
     }
 
-    /** The spool directory that goes with a database: {@code spool} beside it. */
-    public static Path beside(Path db) {
-        return db.toAbsolutePath().resolveSibling("spool");
-    }
-
-    /**
-     * The table of user names that goes with a database: its name and {@code .users}. The database
-     * relaylock reads (as the SMTP service's user) holds addresses and times only; who logged in
-     * from where is in this one, readable by root and readlog's group.
-     */
-    public static Path usersBeside(Path db) {
-        return db.toAbsolutePath().resolveSibling(db.getFileName() + ".users");
-    }
-
-    /** readlog's state that goes with a database: {@code readlog.state} beside it. */
-    public static Path stateBeside(Path db) {
-        return db.toAbsolutePath().resolveSibling("readlog.state");
-    }
-
-    /** The lock file of a readlog state, holding the pid of the readlog that has it open. */
-    public static Path lockOf(Path state) {
-        return state.resolveSibling(state.getFileName() + ".lock");
-    }
-
     /** Queues one command; returns its file, which disappears once readlog has applied it. */
-    public static Path submit(Path spool, String command) throws IOException {
+    public static Path submit(Path spool, SpoolCommand command) throws IOException {
         var name = String.format("%019d-%d", System.currentTimeMillis() * 1_000_000 + System.nanoTime() % 1_000_000,
                 ProcessHandle.current().pid());
         var tmp = spool.resolve("." + name + ".tmp");
-        Files.writeString(tmp, command + "\n", StandardCharsets.UTF_8);
+        Files.writeString(tmp, command.encode() + "\n", StandardCharsets.UTF_8);
         return Files.move(tmp, spool.resolve(name + SUFFIX), StandardCopyOption.ATOMIC_MOVE);
     }
 

@@ -103,6 +103,14 @@ class ConcurrentReadersTest {
                     if (probe.isEmpty() || !probe.get().user().equals(gen)) {
                         throw new IllegalStateException(gen + ": lookup of 10.0.0.99 gave " + probe);
                     }
+                    // relaylock's own reader, on whatever generation the name holds now: always one whole.
+                    var looked = RelayLookup.find(db, "10.0.0.99");
+                    if (looked.isEmpty() || !looked.get().user().matches("gen-\\d+")) {
+                        throw new IllegalStateException("RelayLookup of 10.0.0.99 gave " + looked);
+                    }
+                    if (RelayLookup.find(db, SENTINEL).isEmpty() || RelayLookup.find(db, "10.250.0.1").isPresent()) {
+                        throw new IllegalStateException("RelayLookup lost the sentinel or found an address never published");
+                    }
                     seen.add(gen);
                     snapshots++;
                 }

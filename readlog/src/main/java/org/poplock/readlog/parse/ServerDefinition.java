@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.poplock.common.config.KeyValue;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 
@@ -33,17 +34,47 @@ import java.util.regex.PatternSyntaxException;
  * end at the end of the line where the server puts the address last, so that text a client got
  * into the log (a user name, a host name, an SMTP command) cannot pose as a login.
  *
- * <p>Shorthands: {@code {host}} an optional syslog host name (host-name characters only, so that it cannot
- * take a program's structure such as {@code pop3(user}), {@code {pid}} an optional {@code [1234]},
- * {@code {addr}} the characters of an address (the captured text must still parse as one).
+ * <p>Shorthands ({@code {host}}, {@code {pid}}, {@code {addr}}) are data too, with examples:
+ * {@code servers/shorthands}.
  */
 public record ServerDefinition(String name, Set<String> tags, String require, List<Pattern> logins, List<Pattern> sessions,
         List<Pattern> logouts) {
 
-    private static final Map<String, String> SHORTHANDS = Map.of(
-            "{host}", "(?:[A-Za-z0-9][A-Za-z0-9._-]* )?",
-            "{pid}", "(?:\\[\\d+\\])?",
-            "{addr}", "[0-9A-Fa-f:.]+");
+    /** {@code {host}} → its expression, from the data file {@code servers/shorthands}. */
+    private static final Map<String, String> SHORTHANDS = shorthands().entrySet().stream()
+            .collect(java.util.stream.Collectors.toMap(Map.Entry::getKey, e -> e.getValue().expression()));
+
+    /** A shorthand's expression and the examples it must match whole, and must not. */
+    public record Shorthand(String expression, List<String> examples, List<String> counterExamples) {
+    }
+
+    /** The shorthands the definitions may use, as the data file defines them. */
+    public static Map<String, Shorthand> shorthands() {
+        var expressions = new java.util.LinkedHashMap<String, String>();
+        var examples = new java.util.HashMap<String, List<String>>();
+        var counter = new java.util.HashMap<String, List<String>>();
+        // Examples keep their trailing space ({host} ends in one): read the raw lines, not KeyValue's stripped ones.
+        for (var raw : readResource("servers/shorthands").split("\n")) {
+            if (raw.isBlank() || raw.startsWith("#")) {
+                continue;
+            }
+            int eq = raw.indexOf(" = ") >= 0 ? raw.indexOf(" = ") : raw.indexOf(" =");
+            var key = raw.substring(0, eq).strip();
+            var value = raw.length() > eq + 3 ? raw.substring(eq + 3) : "";
+            var name = key.split(" ")[0];
+            if (key.endsWith(" example")) {
+                examples.computeIfAbsent(name, k -> new ArrayList<>()).add(value);
+            } else if (key.endsWith(" not")) {
+                counter.computeIfAbsent(name, k -> new ArrayList<>()).add(value);
+            } else {
+                expressions.put(name, value.strip());
+            }
+        }
+        var out = new java.util.LinkedHashMap<String, Shorthand>();
+        expressions.forEach((name, expression) -> out.put(name,
+                new Shorthand(expression, examples.getOrDefault(name, List.of()), counter.getOrDefault(name, List.of()))));
+        return out;
+    }
 
     public ServerDefinition {
         if (name == null || name.isEmpty() || !name.matches("[A-Za-z0-9_-]+")) {
@@ -109,20 +140,10 @@ public record ServerDefinition(String name, Set<String> tags, String require, Li
         var logins = new ArrayList<Pattern>();
         var sessions = new ArrayList<Pattern>();
         var logouts = new ArrayList<Pattern>();
-        int lineNo = 0;
-        for (var raw : text.split("\n")) {
-            lineNo++;
-            var line = raw.strip();
-            if (line.isEmpty() || line.startsWith("#")) {
-                continue;
-            }
-            int eq = line.indexOf('=');
-            if (eq < 0) {
-                throw new IllegalArgumentException(origin + " line " + lineNo + ": expected key = value");
-            }
-            var key = line.substring(0, eq).strip();
-            var value = line.substring(eq + 1).strip();
-            var where = origin + " line " + lineNo;
+        for (var kv : KeyValue.parse(text, origin)) {
+            var key = kv.key();
+            var value = kv.value();
+            var where = origin + " line " + kv.line();
             switch (key) {
                 case "name" -> name = value;
                 case "tags" -> tags = Set.of(value.split("\\s+"));

@@ -12,7 +12,8 @@ import java.util.function.Consumer;
  */
 final class LineSplitter {
 
-    static final int MAX_LINE = 65536;
+    /** The parser's limit: a longer line can be no login, so it is not even kept. */
+    static final int MAX_LINE = org.poplock.readlog.parse.LoginParser.MAX_LINE;
 
     private final ByteArrayOutputStream partial = new ByteArrayOutputStream();
     private final Consumer<String> warnings;
@@ -46,10 +47,6 @@ final class LineSplitter {
     void reset() {
         partial.reset();
         overlong = false;
-    }
-
-    boolean hasPartial() {
-        return partial.size() > 0 || overlong;
     }
 
     private void append(byte[] bytes, int from, int to) {

@@ -1,11 +1,11 @@
 package org.poplock.readlog.state;
 
+import org.poplock.common.store.StateOwner;
+import org.poplock.common.store.DatabaseLayout;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
@@ -25,7 +25,7 @@ final class StateLock implements AutoCloseable {
     }
 
     static StateLock acquire(Path state) throws IOException {
-        var file = org.poplock.common.store.Spool.lockOf(state);
+        var file = DatabaseLayout.lockOf(state);
         var channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
         FileLock lock;
         try {
@@ -37,12 +37,12 @@ final class StateLock implements AutoCloseable {
             throw e;
         }
         if (lock == null) {
-            var owner = Files.readString(file, StandardCharsets.US_ASCII).trim();
+            var owner = StateOwner.writtenIn(file);
             channel.close();
-            throw new IOException("state " + state + " is in use by another readlog" + (owner.isEmpty() ? "" : " (pid " + owner + ")"));
+            throw new IOException("state " + state + " is in use by another readlog" + owner.map(pid -> " (pid " + pid + ")").orElse(""));
         }
         channel.truncate(0);
-        channel.write(ByteBuffer.wrap((ProcessHandle.current().pid() + "\n").getBytes(StandardCharsets.US_ASCII)), 0);
+        channel.write(ByteBuffer.wrap(StateOwner.content(ProcessHandle.current().pid())), 0);
         return new StateLock(channel, lock);
     }
 

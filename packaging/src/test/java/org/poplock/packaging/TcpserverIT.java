@@ -25,7 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
  * it, Debian's tcpserver running relaylock for each TCP connection, and the program relaylock
  * becomes reporting what it got over the socket.
  */
-class TcpserverTest {
+class TcpserverIT {
 
     @TempDir
     Path dir;

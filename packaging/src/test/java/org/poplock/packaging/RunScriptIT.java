@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The packaged daemontools run script for qmail-smtpd behind relaylock, run as it is under a real tcpserver. */
-class RunScriptTest {
+class RunScriptIT {
 
     @TempDir
     Path dir;
@@ -29,7 +29,7 @@ class RunScriptTest {
         assertTrue(tcprules.waitFor(10, TimeUnit.SECONDS));
         var smtpd = Files.writeString(dir.resolve("qmail-smtpd"), "#!/bin/sh\nprintf '220 stand-in RELAYCLIENT=%s\\r\\n' \"${RELAYCLIENT-unset}\"\n");
         smtpd.toFile().setExecutable(true);
-        int port = TcpserverTest.freePort();
+        int port = TcpserverIT.freePort();
         var id = new ProcessBuilder("id", "-u").start();
         var uid = new String(id.getInputStream().readAllBytes()).trim();
         var pb = new ProcessBuilder(Path.of("src/deb/service/smtpd/run").toAbsolutePath().toString())
@@ -40,11 +40,11 @@ class RunScriptTest {
                 "POPLOCK_DB", db.toString()));
         var run = pb.start();
         try {
-            Launchers.await(Duration.ofSeconds(10), "the run script's tcpserver", () -> TcpserverTest.canConnect(port));
-            Launchers.await(Duration.ofSeconds(10), "a session", () -> TcpserverTest.session("127.0.0.1", port).startsWith("220 "));
-            var logged = TcpserverTest.session("127.0.0.1", port);
+            Launchers.await(Duration.ofSeconds(10), "the run script's tcpserver", () -> TcpserverIT.canConnect(port));
+            Launchers.await(Duration.ofSeconds(10), "a session", () -> TcpserverIT.session("127.0.0.1", port).startsWith("220 "));
+            var logged = TcpserverIT.session("127.0.0.1", port);
             assertTrue(logged.contains("RELAYCLIENT=\r\n"), "relaylock set RELAYCLIENT for the logged-in address: " + logged);
-            var other = TcpserverTest.session("127.0.0.2", port);
+            var other = TcpserverIT.session("127.0.0.2", port);
             assertTrue(other.contains("RELAYCLIENT=unset"), other);
             assertTrue(Files.readString(dir.resolve("run.out")).contains("tcpserver: status:"), "tcpserver -v logs to the log service");
         } finally {

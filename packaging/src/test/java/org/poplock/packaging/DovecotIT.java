@@ -19,7 +19,7 @@ import org.poplock.common.store.RelayDatabase;
  * A real Dovecot, real POP3 and IMAP logins over IPv4 and IPv6, some failing, and readlog
  * following Dovecot's own log: exactly the successful logins' addresses are recorded.
  */
-class DovecotTest {
+class DovecotIT {
 
     @TempDir
     Path dir;

@@ -16,7 +16,12 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -25,9 +30,12 @@ import org.junit.jupiter.api.io.TempDir;
  * log, Debian's tcpserver (and ucspi-tcp-ipv6's, unpacked by .ci/run) running relaylock in front of
  * qpsmtpd, whose relay plugin decides by RELAYCLIENT, and swaks and a small SMTP client sending.
  * qpsmtpd treats an empty RELAYCLIENT as unset, so relaylock runs with --relayclient-value 1 here.
- * Each scenario prints a line.
+ * Each scenario is its own test (a failure hides none of the others) on one stack, started once,
+ * in the order below, and prints a line.
  */
-class MailStackTest {
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class MailStackIT {
 
     static final String TIMEOUT = "12s";
     static final Path TCPSERVER6 = Path.of(System.getenv().getOrDefault("POPLOCK_TCPSERVER6",
@@ -45,7 +53,7 @@ class MailStackTest {
     int smtp4;
     int smtp6;
 
-    @AfterEach
+    @AfterAll
     void stop() throws Exception {
         for (var p : processes) {
             p.destroy();
@@ -123,8 +131,8 @@ class MailStackTest {
         return code == 250;
     }
 
-    @Test
-    void everyScenarioOnARealMailStack() throws Exception {
+    @BeforeAll
+    void startTheStack() throws Exception {
         assertTrue(Files.isExecutable(TCPSERVER6), "ucspi-tcp-ipv6's tcpserver, unpacked by .ci/run: " + TCPSERVER6);
         assertTrue(java.net.NetworkInterface.getByInetAddress(java.net.InetAddress.getByName(IPV6_CLIENT)) != null,
                 IPV6_CLIENT + " is not on lo: .ci/run adds it (ip -6 addr add " + IPV6_CLIENT + "/128 dev lo)");
@@ -132,37 +140,52 @@ class MailStackTest {
         db = dir.resolve("relay.db");
         startReadlog();
         Launchers.await(Duration.ofSeconds(30), "readlog's first publish", () -> Files.exists(db));
-        smtp4 = TcpserverTest.freePort();
-        smtp6 = TcpserverTest.freePort();
+        smtp4 = TcpserverIT.freePort();
+        smtp6 = TcpserverIT.freePort();
         smtpServer("tcpserver", "127.0.0.1", smtp4);
         smtpServer(TCPSERVER6.toString(), "::1", smtp6);
+    }
 
-        // 1
+    @Test
+    @Order(1)
+    void beforeAnyLoginRelayingIsRefusedAndLocalMailAccepted() throws Exception {
         assertFalse(relays("127.0.0.1", "127.0.0.1", smtp4), "relay before any login");
         assertEquals(250, swaks("127.0.0.1", "127.0.0.1", smtp4, "postmaster@local.test"), "local mail");
         report("1 no login yet: relaying refused (550), mail for the local domain accepted (250)");
+    }
 
-        // 2
+    @Test
+    @Order(2)
+    void aPop3LoginOverIpv4OpensRelaying() throws Exception {
         assertTrue(dovecot.login("pop3", "127.0.0.1", "127.0.0.1", "alice", "secret"));
         long loggedIn = System.nanoTime();
         Launchers.await(Duration.ofSeconds(10), "relay after the POP3 login", () -> relaysQuietly("127.0.0.1", "127.0.0.1", smtp4));
         report("2 POP3 login over IPv4 (curl): relaying from 127.0.0.1 accepted "
                 + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - loggedIn) + " ms after the login, SMTP session included");
+    }
 
-        // 3: qpsmtpd's relay plugin lets ::1 relay whatever RELAYCLIENT says, so the IPv6 client
-        // comes from a second loopback address that .ci/run adds to lo.
+    /** qpsmtpd's relay plugin lets ::1 relay whatever RELAYCLIENT says: the client comes from a second loopback address. */
+    @Test
+    @Order(3)
+    void anImapLoginOverIpv6OpensRelayingOverIpv6() throws Exception {
         assertFalse(relays(IPV6_CLIENT, "::1", smtp6), "IPv6 before its login");
         assertTrue(dovecot.login("imap", IPV6_CLIENT, "::1", "bob", "hunter2"));
         Launchers.await(Duration.ofSeconds(10), "relay over IPv6", () -> relaysQuietly(IPV6_CLIENT, "::1", smtp6));
         report("3 IMAP login over IPv6 (from " + IPV6_CLIENT + " to ::1): relaying over IPv6 accepted");
+    }
 
-        // 4
+    @Test
+    @Order(4)
+    void aFailedLoginOpensNothing() throws Exception {
         assertFalse(dovecot.login("pop3", "127.0.1.5", "127.0.0.1", "carol", "wrong"));
         Launchers.await(Duration.ofSeconds(10), "Dovecot to log the failure", () -> logHas("rip=127.0.1.5"));
         assertFalse(relays("127.0.1.5", "127.0.0.1", smtp4), "relay after a failed login");
         report("4 failed login from 127.0.1.5: relaying still refused");
+    }
 
-        // 6
+    @Test
+    @Order(5)
+    void aGrantSurvivesAReadlogRestart() throws Exception {
         assertTrue(dovecot.login("pop3", "127.0.1.6", "127.0.0.1", "carol", "pw"));
         Launchers.await(Duration.ofSeconds(10), "the login to be recorded", () -> relaysQuietly("127.0.1.6", "127.0.0.1", smtp4));
         Launchers.signal(readlog, "TERM");
@@ -170,8 +193,12 @@ class MailStackTest {
         startReadlog();
         assertTrue(relays("127.0.1.6", "127.0.0.1", smtp4), "the grant after readlog's restart");
         report("6 readlog restarted between the login and the SMTP session: the grant survives");
+    }
 
-        // 8
+    @Test
+    @Order(6)
+    void aDeletedDatabaseStopsRelayingButNotMailAndIsPublishedAgain() throws Exception {
+        Launchers.await(Duration.ofSeconds(30), "a published database", () -> Files.exists(db));
         Files.delete(db);
         assertFalse(relays("127.0.1.6", "127.0.0.1", smtp4), "no database, no relay");
         assertEquals(250, swaks("127.0.1.6", "127.0.0.1", smtp4, "postmaster@local.test"), "SMTP still answers");
@@ -179,12 +206,17 @@ class MailStackTest {
         Launchers.await(Duration.ofSeconds(10), "readlog to publish again", () -> Files.exists(db));
         assertTrue(relays("127.0.1.8", "127.0.0.1", smtp4));
         report("8 database deleted under the running system: SMTP answered and refused relaying; readlog recreated it at its next publish");
+    }
 
-        // 7
-        var burst = burst();
-        report("7 " + burst);
+    @Test
+    @Order(7)
+    void twoHundredConnectionsThroughTcpserverAllGetTheRightAnswer() throws Exception {
+        report("7 " + burst());
+    }
 
-        // 5
+    @Test
+    @Order(8)
+    void afterTheTimeoutRelayingIsRefusedAgain() throws Exception {
         assertTrue(dovecot.login("pop3", "127.0.1.9", "127.0.0.1", "alice", "secret"));
         Launchers.await(Duration.ofSeconds(10), "relay for 127.0.1.9", () -> relaysQuietly("127.0.1.9", "127.0.0.1", smtp4));
         Launchers.await(Duration.ofSeconds(40), "the " + TIMEOUT + " timeout to pass", () -> !relaysQuietly("127.0.1.9", "127.0.0.1", smtp4));

@@ -22,7 +22,7 @@ import org.poplock.common.store.RelayDatabase;
  * authdaemond and userdb: the user alice, password secret. readlog records exactly the successful
  * logins, over IPv4 and IPv6, and with --keep-while-connected follows a session to its LOGOUT.
  */
-class CourierTest {
+class CourierIT {
 
     static final Path COURIER = Path.of(System.getenv().getOrDefault("POPLOCK_COURIER",
             "/var/lib/poplock-test/courier-pop/usr/lib/courier/courier"));
@@ -35,15 +35,15 @@ class CourierTest {
     @Test
     void exactlyTheSuccessfulLoginsAreRecorded() throws Exception {
         var log = dir.resolve("courier.log");
-        int port4 = TcpserverTest.freePort();
-        int port6 = TcpserverTest.freePort();
+        int port4 = TcpserverIT.freePort();
+        int port6 = TcpserverIT.freePort();
         serve(Path.of("tcpserver"), "127.0.0.1", port4, log);
-        serve(MailStackTest.TCPSERVER6, "::1", port6, log);
+        serve(MailStackIT.TCPSERVER6, "::1", port6, log);
         var db = dir.resolve("relay.db");
         var readlog = Launchers.command("readlog", Map.of(), "--log", log.toString(), "--db", db.toString())
                 .redirectErrorStream(true).redirectOutput(dir.resolve("readlog.out").toFile()).start();
         try {
-            Launchers.await(Duration.ofSeconds(10), "Courier under tcpserver", () -> TcpserverTest.canConnect(port4));
+            Launchers.await(Duration.ofSeconds(10), "Courier under tcpserver", () -> TcpserverIT.canConnect(port4));
             Launchers.await(Duration.ofSeconds(30), "readlog's first publish", () -> Files.exists(db));
 
             assertTrue(Launchers.mailLogin("pop3", "127.0.0.1", "127.0.0.1", port4, "alice", "secret"),
@@ -72,7 +72,7 @@ class CourierTest {
     @Test
     void keepWhileConnectedHoldsTheGrantUntilCourierLogsTheLogout() throws Exception {
         var log = dir.resolve("courier.log");
-        int port = TcpserverTest.freePort();
+        int port = TcpserverIT.freePort();
         serve(Path.of("tcpserver"), "127.0.0.1", port, log);
         var db = dir.resolve("relay.db");
         var readlog = Launchers.command("readlog", Map.of(), "--log", log.toString(), "--db", db.toString(),
@@ -91,7 +91,7 @@ class CourierTest {
                 print('logged out', flush=True)
                 """, String.valueOf(port)).start();
         try {
-            Launchers.await(Duration.ofSeconds(10), "Courier under tcpserver", () -> TcpserverTest.canConnect(port));
+            Launchers.await(Duration.ofSeconds(10), "Courier under tcpserver", () -> TcpserverIT.canConnect(port));
             var out = new java.io.BufferedReader(new java.io.InputStreamReader(client.getInputStream()));
             assertEquals("logged in", out.readLine(), text(log));
             Launchers.await(Duration.ofSeconds(15), "the login to be published", () -> Launchers.publishedIps(db).contains("127.0.0.1"));

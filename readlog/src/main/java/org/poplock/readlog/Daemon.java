@@ -1,0 +1,227 @@
+package org.poplock.readlog;
+
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.Optional;
+import org.poplock.common.config.Timeouts;
+import org.poplock.common.store.DatabaseLayout;
+import org.poplock.readlog.parse.Login;
+import org.poplock.readlog.parse.LoginParser;
+import org.poplock.readlog.source.LogSource;
+import org.poplock.readlog.state.RelayState;
+
+/**
+ * readlog's daemon loop: rounds of reading every source, recording logins, applying admin
+ * changes, extending open sessions and sweeping expired entries; then publishing when anything
+ * changed (first: relaylock waits on it) and committing the state at a bounded pace.
+ */
+final class Daemon implements FollowLoop.Sink {
+
+    /** The state is committed at most this often: its fsyncs then cost the publish path nothing. */
+    private static final long COMMIT_EVERY_NANOS = 250_000_000L;
+
+    private ReadlogConfig config;
+    private final RelayState state;
+    private final Clock clock;
+    private final Messages log;
+    private final Signals signals;
+    private final Reloader reloader;
+    private final Publisher publisher;
+    private final AdminCommands admin;
+    private FollowLoop loop;
+
+    private long linesRead;
+    private long loginsRecorded;
+    /** Entries changed in this round. */
+    private int changed;
+    /** The last publish failed: publish again in the next round. */
+    private boolean dirty;
+    private long lastCommit;
+    private boolean writeFailing;
+    private long nextSummary;
+
+    Daemon(ReadlogConfig config, RelayState state, Clock clock, Messages log, Signals signals, Reloader reloader) throws IOException {
+        this.config = config;
+        this.state = state;
+        this.clock = clock;
+        this.log = log;
+        this.signals = signals;
+        this.reloader = reloader;
+        this.publisher = new Publisher(config.db(), config.dbGroup(),
+                config.tcpRules() == null ? null : new TcpRules(config.tcpRules(), config.tcpRulesBase()), log::say);
+        try {
+            this.admin = new AdminCommands(new DatabaseLayout(config.db()).spool(), log::say);
+        } catch (IOException e) {
+            throw new IOException("cannot create the spool for showallowed's changes: " + e.getMessage(), e);
+        }
+    }
+
+    /** Runs until a signal, the end of --once, or the end of standard input; returns the exit status. */
+    int run() {
+        try {
+            loop = new FollowLoop(FollowLoop.open(config, state::positions, log::say), new LoginParser(config.definitions(), clock),
+                    config.policy(), this, config.keepWhileConnected());
+        } catch (IOException e) {
+            log.say(e.getMessage());
+            return 111;
+        }
+        log.say("following " + loop.sources().stream().map(LogSource::name).toList() + ", publishing " + config.db()
+                + ", timeout " + Timeouts.format(config.timeout()));
+        var now = clock.instant();
+        state.sweep(now);
+        state.commit();
+        dirty = !publisher.publish(state, now);
+        nextSummary = System.nanoTime() + config.summaryEvery().toNanos();
+        int status = 0;
+        while (true) {
+            round();
+            var ended = loop.ended();
+            if (ended.isPresent()) {
+                log.say(ended.get().name().equals("-") ? "standard input ended; stopping" : ended.get().name() + " ended; stopping");
+                status = 1;
+                break;
+            }
+            if (config.once() || signals.stopping() || !pause(config.pollMillis())) {
+                break;
+            }
+            if (signals.takeReload()) {
+                reload();
+            }
+        }
+        savePositions();
+        loop.close();
+        log.say(config.once() ? "read to the end, published " + config.db() : "stopped; last publish " + publisher.lastPublish());
+        return status;
+    }
+
+    /** Every source read, admin changes applied, sessions extended, expired entries swept; then publish, commit, report. */
+    private void round() {
+        changed = 0;
+        int lines = loop.poll();
+        linesRead += lines;
+        loginsRecorded += changed;
+        var now = clock.instant();
+        changed += admin.apply(state, now);
+        if (config.keepWhileConnected()) {
+            changed += state.keepOpen(now, config.timeout(), config.keepAtMost());
+        }
+        var next = state.nextExpiry();
+        boolean expired = next.isPresent() && !next.get().isAfter(now) && state.sweep(now) > 0;
+        // Publish first: relaylock waits on it; the state commit that follows only guards
+        // against a crash, and a crash before it just makes readlog read those lines again.
+        if (changed > 0 || expired || dirty) {
+            dirty = !publisher.publish(state, now);
+        }
+        commitIfDue(lines > 0 || expired || changed > 0);
+        reportStateFailure();
+        summaryIfDue();
+    }
+
+    @Override
+    public void login(Login login, Optional<String> refusal) {
+        if (refusal.isPresent()) {
+            return;
+        }
+        if (state.record(login, config.timeout(), clock.instant())) {
+            changed++;
+        }
+        if (config.keepWhileConnected() && login.session() != null) {
+            state.sessions().opened(login.session(), login.ip(), login.time());
+        }
+    }
+
+    @Override
+    public void logout(String session) {
+        state.sessions().closed(session);
+    }
+
+    /**
+     * Commits at most a few times a second: the writer thread's fsyncs then cost the publish path
+     * nothing, and a crash costs only reading those lines again. A failed state (full disk) is
+     * retried on a quiet log too: the state paces the retries.
+     */
+    private void commitIfDue(boolean anythingNew) {
+        boolean due = System.nanoTime() - lastCommit >= COMMIT_EVERY_NANOS || config.once() || signals.stopping();
+        if ((anythingNew || state.writeFailure() != null) && due) {
+            savePositions();
+            state.commit();
+            lastCommit = System.nanoTime();
+        }
+    }
+
+    /** One line when the state cannot be written, one when it can again. */
+    private void reportStateFailure() {
+        var failure = state.writeFailure();
+        if (failure != null && !writeFailing) {
+            log.say("cannot save state: " + failure + "; serving from memory, writing it anew every few seconds until there is room");
+        } else if (failure == null && writeFailing) {
+            log.say("state saved again");
+        }
+        writeFailing = failure != null;
+    }
+
+    private void summaryIfDue() {
+        if (System.nanoTime() - nextSummary >= 0 || signals.stopping() || config.once()) {
+            nextSummary = System.nanoTime() + config.summaryEvery().toNanos();
+            long dropped = loop.sources().stream().mapToLong(LogSource::dropped).sum();
+            log.say("summary: " + linesRead + " lines read, " + loginsRecorded + " logins recorded, " + dropped + " lines dropped, "
+                    + state.size() + " live entries, last publish " + publisher.lastPublish());
+        }
+    }
+
+    /** How far each log has been read goes into the state with the entries those lines made. */
+    private void savePositions() {
+        for (var source : loop.sources()) {
+            var p = source.positions();
+            if (!p.isEmpty()) {
+                state.savePositions(source.name(), p);
+            }
+        }
+    }
+
+    /**
+     * SIGHUP: the configuration file read again and the log files reopened where they stand (a
+     * FIFO and standard input stay as they are). A bad configuration keeps the running one; a
+     * setting only a restart can change is named.
+     */
+    private void reload() {
+        var result = reloader.reload(config);
+        if (result.error() != null) {
+            log.say("reload failed, keeping the running configuration: " + result.error());
+            return;
+        }
+        savePositions();
+        state.commit();
+        var fresh = result.config();
+        var reopened = new java.util.ArrayList<LogSource>();
+        for (var source : loop.sources()) {
+            if (source instanceof org.poplock.readlog.source.LogFollower) {
+                source.close();
+            } else {
+                reopened.add(source);
+            }
+        }
+        for (var path : fresh.logs()) {
+            if (!path.toString().equals("-")) {
+                reopened.add(FollowLoop.follower(path, fresh, state::positions, log::say));
+            }
+        }
+        loop.replace(new LoginParser(fresh.definitions(), clock), fresh.policy(), reopened);
+        var restart = fresh.needRestart(config);
+        config = fresh.keeping(config);
+        dirty = true;
+        log.say("reloaded " + fresh.configPath() + "; " + fresh.definitions().size() + " definitions, timeout "
+                + Timeouts.format(fresh.timeout()) + (restart.isEmpty() ? "" : "; a restart is needed to change " + String.join(", ", restart)));
+    }
+
+    static boolean pause(int millis) {
+        try {
+            Thread.sleep(millis);
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+}

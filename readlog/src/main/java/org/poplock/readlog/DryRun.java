@@ -1,0 +1,36 @@
+package org.poplock.readlog;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.time.Clock;
+import java.util.List;
+import org.poplock.common.address.Printable;
+import org.poplock.readlog.parse.LoginParser;
+
+/** {@code --dry-run}: the same loop, with a sink that prints each login and why it would not be recorded; writes nothing. */
+final class DryRun {
+
+    private DryRun() {
+    }
+
+    static int run(ReadlogConfig config, Clock clock, PrintStream out, Messages log, Signals signals) {
+        List<org.poplock.readlog.source.LogSource> sources;
+        try {
+            sources = FollowLoop.open(config, name -> List.of(), log::say);
+        } catch (IOException e) {
+            log.say(e.getMessage());
+            return 111;
+        }
+        FollowLoop.Sink printer = (login, refusal) -> out.println(login.ip() + " " + Printable.word(login.user()) + " " + login.server()
+                + refusal.map(why -> " (not recorded: " + why + ")").orElse(""));
+        var loop = new FollowLoop(sources, new LoginParser(config.definitions(), clock), config.policy(), printer, false);
+        do {
+            loop.poll();
+            if (loop.ended().isPresent()) {
+                break;
+            }
+        } while (!config.once() && !signals.stopping() && Daemon.pause(config.pollMillis()));
+        loop.close();
+        return 0;
+    }
+}

@@ -1,0 +1,102 @@
+package org.poplock.readlog;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import org.poplock.common.address.Cidr;
+import org.poplock.common.config.ConfigFile;
+import org.poplock.common.store.DatabaseDirectory;
+import org.poplock.common.store.DatabaseLayout;
+import org.poplock.readlog.parse.ServerDefinition;
+
+/** What readlog was told to do, checked: the options resolved into the values the daemon uses. */
+record ReadlogConfig(Path configPath, List<Path> logs, List<Path> fifos, Path db, String dbGroup, Path state, Duration timeout,
+        boolean once, boolean keepWhileConnected, Duration keepAtMost, Path tcpRules, Path tcpRulesBase, int fifoQueue,
+        Duration summaryEvery, int pollMillis, Duration rotateWait, List<ServerDefinition> definitions, LoginPolicy policy) {
+
+    /** Checks the options; throws IllegalArgumentException with a one-line reason. */
+    static ReadlogConfig of(Readlog o, ConfigFile file) {
+        var definitions = definitions(o.parsers, file);
+        var policy = new LoginPolicy(o.neverRelay.stream().map(Cidr::parse).toList(), Set.copyOf(o.denyUsers));
+        if (!o.listParsers) {
+            if (o.tcpRulesBase != null && o.tcpRules == null) {
+                throw new IllegalArgumentException("--tcprules-base needs --tcprules CDB");
+            }
+            if (o.logs.isEmpty() && o.fifos.isEmpty()) {
+                throw new IllegalArgumentException(
+                        "no log to follow: give --log PATH, --log - or --fifo PATH (or log = PATH in the configuration file)");
+            }
+            if (!o.dryRun) {
+                var bad = DatabaseDirectory.problem("--db", o.db, true);
+                if (bad == null && o.state != null) {
+                    bad = DatabaseDirectory.problem("--state", o.state, true);
+                }
+                if (bad != null) {
+                    throw new IllegalArgumentException(bad);
+                }
+            }
+        }
+        var db = o.db == null || o.db.toString().isEmpty() ? o.db : o.db.toAbsolutePath();
+        var state = o.state != null ? o.state.toAbsolutePath() : db == null || db.toString().isEmpty() ? null : new DatabaseLayout(db).state();
+        return new ReadlogConfig(file.path(), List.copyOf(o.logs), List.copyOf(o.fifos), db, o.dbGroup, state, o.timeout, o.once,
+                o.keepWhileConnected, o.keepAtMost, o.tcpRules, o.tcpRulesBase, o.fifoQueue, o.summaryEvery, o.pollMillis, o.rotateWait,
+                definitions, policy);
+    }
+
+    /** The built-in definitions and the admin's {@code custom.NAME = expression} ones, narrowed by {@code --parser}. */
+    private static List<ServerDefinition> definitions(List<String> parsers, ConfigFile file) {
+        var all = new ArrayList<>(ServerDefinition.builtIn());
+        file.entries().forEach((key, values) -> {
+            if (key.startsWith("custom.")) {
+                all.add(ServerDefinition.custom(key.substring("custom.".length()), values));
+            }
+        });
+        if (parsers.isEmpty()) {
+            return all;
+        }
+        var names = all.stream().map(ServerDefinition::name).toList();
+        for (var p : parsers) {
+            if (!names.contains(p)) {
+                throw new IllegalArgumentException("unknown parser '" + p + "' (known: " + String.join(", ", names) + ")");
+            }
+        }
+        return all.stream().filter(d -> parsers.contains(d.name())).toList();
+    }
+
+    /**
+     * The settings that differ from {@code running} and that a SIGHUP cannot apply, by option
+     * name: they are held open or shape the state (the database, the state, the FIFOs, ...).
+     */
+    List<String> needRestart(ReadlogConfig running) {
+        var out = new ArrayList<String>();
+        check(out, "db", db, running.db);
+        check(out, "db-group", dbGroup, running.dbGroup);
+        check(out, "state", state, running.state);
+        check(out, "fifo", fifos, running.fifos);
+        check(out, "fifo-queue", fifoQueue, running.fifoQueue);
+        check(out, "tcprules", tcpRules, running.tcpRules);
+        check(out, "tcprules-base", tcpRulesBase, running.tcpRulesBase);
+        check(out, "keep-while-connected", keepWhileConnected, running.keepWhileConnected);
+        check(out, "poll-ms", pollMillis, running.pollMillis);
+        return out;
+    }
+
+    /**
+     * This configuration with the settings a reload cannot change taken from {@code running}:
+     * what the daemon goes on with after a SIGHUP.
+     */
+    ReadlogConfig keeping(ReadlogConfig running) {
+        return new ReadlogConfig(configPath, logs, running.fifos, running.db, running.dbGroup, running.state, timeout, once,
+                running.keepWhileConnected, keepAtMost, running.tcpRules, running.tcpRulesBase, running.fifoQueue, summaryEvery,
+                running.pollMillis, rotateWait, definitions, policy);
+    }
+
+    private static void check(List<String> out, String name, Object mine, Object theirs) {
+        if (!Objects.equals(mine, theirs)) {
+            out.add(name);
+        }
+    }
+}

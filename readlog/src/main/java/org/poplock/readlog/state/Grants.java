@@ -1,0 +1,191 @@
+package org.poplock.readlog.state;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import org.poplock.common.address.IpAddress;
+import org.poplock.common.store.RelayEntry;
+
+/**
+ * Who may relay, in memory: the relay entries decoded, in both published forms (with user names,
+ * and without for relaylock), and the earliest expiry. Every change goes through {@link #put} or
+ * {@link #drop}, which also tell {@link Changes} (the state's store) what to write. No file here.
+ */
+public final class Grants {
+
+    /** What the store must write: an entry's encoded value, or its removal. */
+    public interface Changes {
+        void put(String ip, byte[] value);
+
+        void remove(String ip);
+    }
+
+    private final Changes changes;
+    private final Map<String, RelayEntry> entries = new HashMap<>();
+    /** The entries encoded with user names, sorted, so a publish neither encodes nor sorts. */
+    private final TreeMap<String, byte[]> withUsers = new TreeMap<>();
+    /** The same without user names: what relaylock, running as the SMTP service's user, reads. */
+    private final TreeMap<String, byte[]> addresses = new TreeMap<>();
+    /** No entry expires before this; may be earlier than the truth, never later. */
+    private Instant nextExpiry;
+
+    public Grants(Changes changes) {
+        this.changes = changes;
+    }
+
+    /** An entry as the store holds it, at start-up: nothing to write back. */
+    void load(String ip, byte[] value) {
+        var entry = RelayEntry.decode(ip, value);
+        index(entry, value);
+    }
+
+    /**
+     * Records a login. Returns whether the live set changed: a login already expired by its own
+     * timestamp, or from an address no client can have, changes nothing, and an older line never
+     * shortens a newer entry.
+     */
+    public boolean record(String ip, String user, Instant loginTime, Duration timeout, Instant now) {
+        // A stamp ahead of our clock must not stretch the grant beyond the timeout.
+        var time = loginTime.isAfter(now) ? now : loginTime;
+        var entry = RelayEntry.of(ip, user, time, timeout);
+        if (!entry.isLiveAt(now) || IpAddress.notAClient(ip) != null) {
+            return false;
+        }
+        var previous = entries.get(ip);
+        if (previous != null && !previous.expiry().isBefore(entry.expiry())) {
+            return false;
+        }
+        put(entry);
+        return true;
+    }
+
+    /** An admin's grant: {@code ip} may relay for {@code duration} from now, whatever it had. */
+    public void grant(String ip, String user, Instant now, Duration duration) {
+        if (IpAddress.notAClient(ip) != null) {
+            throw new IllegalArgumentException(ip + " can be no client's address: " + IpAddress.notAClient(ip));
+        }
+        put(RelayEntry.of(ip, user, now, duration));
+    }
+
+    /** Moves a live entry's expiry to {@code timeout} from now once half of that is left; returns whether it did. */
+    boolean extend(String ip, Instant now, Duration timeout) {
+        var e = entries.get(ip);
+        if (e == null || !e.expiry().isBefore(now.plus(timeout.dividedBy(2)))) {
+            return false;
+        }
+        put(new RelayEntry(e.ip(), e.user(), e.login(), now.plus(timeout)));
+        return true;
+    }
+
+    /** Withdraws an address's grant; returns whether it had one. */
+    public boolean revoke(String ip) {
+        if (entries.remove(ip) == null) {
+            return false;
+        }
+        drop(ip);
+        return true;
+    }
+
+    /** Withdraws every grant; returns how many there were. */
+    public int revokeAll() {
+        int n = entries.size();
+        for (var ip : new ArrayList<>(entries.keySet())) {
+            revoke(ip);
+        }
+        return n;
+    }
+
+    /** Removes expired entries; returns how many. */
+    public int sweep(Instant now) {
+        int removed = 0;
+        for (var it = entries.values().iterator(); it.hasNext(); ) {
+            var e = it.next();
+            if (!e.isLiveAt(now)) {
+                it.remove();
+                drop(e.ip());
+                removed++;
+            }
+        }
+        nextExpiry = entries.values().stream().map(RelayEntry::expiry).min(Instant::compareTo).orElse(null);
+        return removed;
+    }
+
+    public List<RelayEntry> live(Instant now) {
+        var out = new ArrayList<RelayEntry>(entries.size());
+        for (var e : entries.values()) {
+            if (e.isLiveAt(now)) {
+                out.add(e);
+            }
+        }
+        return out;
+    }
+
+    /** The live entries as relaylock's database stores them: no user names, sorted; the map itself between sweeps. */
+    public SortedMap<String, byte[]> publishable(Instant now) {
+        return liveOf(addresses, now);
+    }
+
+    /** The live entries with their users, for the table only root and readlog's group may read. */
+    public SortedMap<String, byte[]> publishableWithUsers(Instant now) {
+        return liveOf(withUsers, now);
+    }
+
+    /** Every entry with its user, as the store holds them (a copy). */
+    SortedMap<String, byte[]> snapshot() {
+        return new TreeMap<>(withUsers);
+    }
+
+    /** When the earliest stored entry expires, so the daemon can sweep and republish on a quiet log. */
+    public Optional<Instant> nextExpiry() {
+        return Optional.ofNullable(nextExpiry);
+    }
+
+    /** How many entries are stored, live or not yet swept. */
+    public int size() {
+        return entries.size();
+    }
+
+    /** The one way an entry enters: the decoded map, both published forms, the store's next batch, the next expiry. */
+    private void put(RelayEntry entry) {
+        var value = entry.encodeValue();
+        index(entry, value);
+        changes.put(entry.ip(), value);
+    }
+
+    /** The one way an entry leaves (its decoded form is removed by the caller, who may be iterating). */
+    private void drop(String ip) {
+        withUsers.remove(ip);
+        addresses.remove(ip);
+        changes.remove(ip);
+    }
+
+    private void index(RelayEntry entry, byte[] value) {
+        var ip = entry.ip();
+        entries.put(ip, entry);
+        withUsers.put(ip, value);
+        addresses.put(ip, new RelayEntry(ip, "", entry.login(), entry.expiry()).encodeValue());
+        if (nextExpiry == null || entry.expiry().isBefore(nextExpiry)) {
+            nextExpiry = entry.expiry();
+        }
+    }
+
+    private SortedMap<String, byte[]> liveOf(TreeMap<String, byte[]> encoded, Instant now) {
+        if (nextExpiry == null || nextExpiry.isAfter(now)) {
+            return Collections.unmodifiableSortedMap(encoded);
+        }
+        var live = new TreeMap<String, byte[]>();
+        for (var e : entries.values()) {
+            if (e.isLiveAt(now)) {
+                live.put(e.ip(), encoded.get(e.ip()));
+            }
+        }
+        return live;
+    }
+}

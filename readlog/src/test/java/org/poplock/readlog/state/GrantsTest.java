@@ -1,0 +1,100 @@
+package org.poplock.readlog.state;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.poplock.common.store.RelayEntry;
+
+/** The in-memory model alone, no file: every change reaches the store's batch, and both published forms agree. */
+class GrantsTest {
+
+    final Instant now = Instant.parse("2026-12-01T12:00:00Z");
+    final Duration timeout = Duration.ofMinutes(15);
+    final List<String> written = new ArrayList<>();
+    final Grants grants = new Grants(new Grants.Changes() {
+        @Override
+        public void put(String ip, byte[] value) {
+            written.add("put " + ip + " " + RelayEntry.decode(ip, value).user());
+        }
+
+        @Override
+        public void remove(String ip) {
+            written.add("remove " + ip);
+        }
+    });
+
+    @Test
+    void aLoginIsRecordedOnceAndAnOlderLineNeverShortensIt() {
+        assertTrue(grants.record("192.0.2.1", "alice", now.minusSeconds(60), timeout, now));
+        assertFalse(grants.record("192.0.2.1", "alice", now.minusSeconds(120), timeout, now), "older line");
+        assertTrue(grants.record("192.0.2.1", "bob", now, timeout, now), "a later login moves the expiry");
+        assertEquals(List.of("put 192.0.2.1 alice", "put 192.0.2.1 bob"), written);
+        assertEquals(now.plus(timeout), grants.live(now).get(0).expiry());
+    }
+
+    @Test
+    void nothingIsRecordedThatCouldNotGrant() {
+        assertFalse(grants.record("192.0.2.1", "a", now.minus(timeout), timeout, now), "expired by its own time");
+        assertFalse(grants.record("224.0.0.1", "a", now, timeout, now), "multicast");
+        assertFalse(grants.record("0.0.0.0", "a", now, timeout, now), "unspecified");
+        assertThrows(IllegalArgumentException.class, () -> grants.grant("255.255.255.255", "admin", now, timeout));
+        assertEquals(List.of(), written);
+        assertEquals(0, grants.size());
+    }
+
+    @Test
+    void aStampAheadOfTheClockDoesNotStretchTheGrant() {
+        grants.record("192.0.2.1", "a", now.plusSeconds(3600), timeout, now);
+        assertEquals(now.plus(timeout), grants.live(now).get(0).expiry());
+    }
+
+    @Test
+    void theDatabaseRelaylockReadsHoldsNoUserName() {
+        grants.record("192.0.2.1", "alice", now, timeout, now);
+        var plain = grants.publishable(now).get("192.0.2.1");
+        var withUsers = grants.publishableWithUsers(now).get("192.0.2.1");
+        assertEquals("", RelayEntry.decode("192.0.2.1", plain).user());
+        assertEquals("alice", RelayEntry.decode("192.0.2.1", withUsers).user());
+        assertEquals(RelayEntry.decode("192.0.2.1", plain).expiry(), RelayEntry.decode("192.0.2.1", withUsers).expiry());
+    }
+
+    @Test
+    void sweepRemovesExactlyTheExpiredEverywhere() {
+        grants.record("192.0.2.1", "a", now.minusSeconds(800), timeout, now);
+        grants.record("192.0.2.2", "b", now.minusSeconds(100), timeout, now);
+        var later = now.plusSeconds(200);
+        assertEquals(List.of("192.0.2.2"), List.copyOf(grants.publishable(later).keySet()), "an expired entry is not published before the sweep");
+        assertEquals(1, grants.sweep(later));
+        assertEquals(List.of("192.0.2.2"), List.copyOf(grants.publishable(later).keySet()));
+        assertEquals(List.of("192.0.2.2"), List.copyOf(grants.publishableWithUsers(later).keySet()));
+        assertEquals("remove 192.0.2.1", written.get(written.size() - 1));
+        assertEquals(now.minusSeconds(100).plus(timeout), grants.nextExpiry().orElseThrow());
+    }
+
+    @Test
+    void extendOnlyOnceHalfTheTimeoutIsLeft() {
+        grants.record("192.0.2.1", "a", now, timeout, now);
+        assertFalse(grants.extend("192.0.2.1", now.plusSeconds(60), timeout), "14 minutes left");
+        assertTrue(grants.extend("192.0.2.1", now.plusSeconds(600), timeout), "5 minutes left");
+        assertEquals(now.plusSeconds(600).plus(timeout), grants.live(now).get(0).expiry());
+        assertFalse(grants.extend("192.0.2.9", now, timeout), "no entry, nothing to extend");
+    }
+
+    @Test
+    void revokeAndFlush() {
+        grants.record("192.0.2.1", "a", now, timeout, now);
+        grants.grant("2001:db8::1", "admin", now, Duration.ofHours(2));
+        assertTrue(grants.revoke("192.0.2.1"));
+        assertFalse(grants.revoke("192.0.2.1"));
+        assertEquals(1, grants.revokeAll());
+        assertEquals(0, grants.size());
+        assertTrue(grants.publishable(now).isEmpty() && grants.publishableWithUsers(now).isEmpty());
+    }
+}
