@@ -94,6 +94,8 @@ class LogRotationIT {
 
         var db = dir.resolve("relay.db");
         var readlog = startReadlog(log, db);
+        // Running before the first login: a readlog started after a rotation, with no state, cannot know the file before it.
+        Launchers.await(Duration.ofSeconds(60), "readlog's first publish", () -> Files.exists(db));
         var logger = new ProcessBuilder("logger", "-u", socket.toString(), "-t", "dovecot")
                 .redirectErrorStream(true).redirectOutput(dir.resolve("logger.out").toFile()).start();
         processes.add(logger);

@@ -23,7 +23,6 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Proven on a real mail stack, loopback only: Dovecot serving POP3 and IMAP, readlog following its
@@ -44,7 +43,7 @@ class MailStackIT {
     /** An IPv6 address on lo besides ::1 (.ci/run: ip -6 addr add fd00:5eed::25/128 dev lo). */
     static final String IPV6_CLIENT = "fd00:5eed::25";
 
-    @TempDir
+    /** One directory for the whole stack (JUnit's @TempDir is per test method here). */
     Path dir;
     final List<Process> processes = new ArrayList<>();
     DovecotServer dovecot;
@@ -62,6 +61,11 @@ class MailStackIT {
         }
         if (dovecot != null) {
             dovecot.close();
+        }
+        if (dir != null) {
+            try (var files = Files.walk(dir)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            }
         }
     }
 
@@ -133,6 +137,7 @@ class MailStackIT {
 
     @BeforeAll
     void startTheStack() throws Exception {
+        dir = Files.createTempDirectory("poplock-mailstack-");
         assertTrue(Files.isExecutable(TCPSERVER6), "ucspi-tcp-ipv6's tcpserver, unpacked by .ci/run: " + TCPSERVER6);
         assertTrue(java.net.NetworkInterface.getByInetAddress(java.net.InetAddress.getByName(IPV6_CLIENT)) != null,
                 IPV6_CLIENT + " is not on lo: .ci/run adds it (ip -6 addr add " + IPV6_CLIENT + "/128 dev lo)");

@@ -6,6 +6,7 @@ import java.time.Instant;
 import java.util.function.Consumer;
 import org.poplock.common.store.DatabaseLayout;
 import org.poplock.common.store.RelayDatabase;
+import org.poplock.common.store.RelayEntry;
 import org.poplock.readlog.state.RelayState;
 
 /**
@@ -35,8 +36,9 @@ final class Publisher {
     /** Returns whether the database (and the tcprules CDB, if any) now hold the state's live entries. */
     boolean publish(RelayState state, Instant now) {
         try {
-            RelayDatabase.publishEncoded(db, state.publishable(now));
-            RelayDatabase.publishEncoded(new DatabaseLayout(db).users(), state.publishableWithUsers(now), "rw-r-----", group);
+            var live = state.publishable(now);
+            RelayDatabase.publishEncoded(db, live, "rw-r--r--", null, RelayEntry::withoutUser);
+            RelayDatabase.publishEncoded(new DatabaseLayout(db).users(), live, "rw-r-----", group);
             if (tcpRules != null) {
                 tcpRules.write(state.live(now));
             }

@@ -85,6 +85,16 @@ public final class RelayDatabase {
         }
     }
 
+    /** Every key and its value as stored, in key order, from the table at {@code file} (not the users table beside it). */
+    public static void forEachStored(Path file, java.util.function.BiConsumer<String, byte[]> action) throws IOException {
+        var table = read(file).table;
+        try {
+            table.forEach(action);
+        } catch (RuntimeException e) {
+            throw new IOException(file + " is damaged: " + e, e);
+        }
+    }
+
     /** The stored entry for a canonical address, live or not; the caller decides with {@link RelayEntry#isLiveAt}. */
     public Optional<RelayEntry> find(String canonicalIp) throws IOException {
         try {
@@ -132,8 +142,16 @@ public final class RelayDatabase {
      * (the name of one): the table of user names is {@code rw-r-----}, for readlog's group.
      */
     public static void publishEncoded(Path live, SortedMap<String, byte[]> sorted, String mode, String group) throws IOException {
+        publishEncoded(live, sorted, mode, group, java.util.function.UnaryOperator.identity());
+    }
+
+    /** As {@link #publishEncoded(Path, SortedMap, String, String)}, each value as {@code value} turns it (no copy of the table). */
+    public static void publishEncoded(Path live, SortedMap<String, byte[]> sorted, String mode, String group,
+            java.util.function.UnaryOperator<byte[]> value) throws IOException {
         var volume = new ByteArrayVol(16, 0); // 64 KiB slices, as the pages
-        SortedTableMap.create(volume, Serializer.STRING, Serializer.BYTE_ARRAY).pageSize(PAGE_SIZE).createFrom(sorted);
+        var sink = SortedTableMap.create(volume, Serializer.STRING, Serializer.BYTE_ARRAY).pageSize(PAGE_SIZE).createFromSink();
+        sorted.forEach((k, v) -> sink.put(k, value.apply(v)));
+        sink.create();
 
         var dir = live.toAbsolutePath().getParent();
         var tmp = dir.resolve("." + live.getFileName() + ".tmp");

@@ -47,6 +47,11 @@ public record RelayEntry(String ip, String user, Instant login, Instant expiry) 
                 .array();
     }
 
+    /** An encoded entry without its user name: what relaylock's database stores. */
+    public static byte[] withoutUser(byte[] encoded) {
+        return encoded.length <= HEADER ? encoded : java.util.Arrays.copyOf(encoded, HEADER);
+    }
+
     /** Decodes a stored value; throws IllegalArgumentException for anything this version did not write. */
     public static RelayEntry decode(String ip, byte[] value) {
         if (value == null || value.length < HEADER || value[0] != FORMAT) {

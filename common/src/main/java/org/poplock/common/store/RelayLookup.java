@@ -1,12 +1,16 @@
 package org.poplock.common.store;
 
 import java.io.IOException;
-import java.nio.file.Files;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.Path;
 import java.util.Optional;
 
 /**
- * relaylock's lookup: one key in the published relay database, read without loading MapDB.
+ * relaylock's lookup: one key in the published relay database, read without loading MapDB, and
+ * reading only the few blocks the search touches: the cost of a connection does not grow with the
+ * number of grants.
  *
  * <p>Opening a {@link org.mapdb.SortedTableMap} costs a JVM 50-70 ms of class loading (Kotlin, every
  * serializer, lz4), more than all the rest of relaylock, for a lookup that needs none of it. The
@@ -26,25 +30,76 @@ public final class RelayLookup {
     private static final int HEADER = 64;
     private static final long MAX_PAGE = 1 << 20;
 
-    private final byte[] file;
+    private final Blocks file;
 
-    private RelayLookup(byte[] file) {
+    private RelayLookup(Blocks file) {
         this.file = file;
     }
 
-    /** The stored entry for a canonical address, live or not, from the database at {@code db}. */
+    /**
+     * The stored entry for a canonical address, live or not, from the database at {@code db}.
+     * Reads only the blocks the search touches (a few per page probed), whatever the file's size:
+     * the descriptor stays on the file opened, so one replaced meanwhile is read whole as it was,
+     * and one truncated under us reads short, which is damage, never a wrong answer.
+     */
     public static Optional<RelayEntry> find(Path db, String canonicalIp) throws IOException {
-        byte[] data;
+        FileChannel channel;
         try {
-            data = Files.readAllBytes(db);
+            channel = FileChannel.open(db, StandardOpenOption.READ);
         } catch (IOException e) {
             throw Problems.unreadable(db, e);
         }
-        try {
-            var value = new RelayLookup(data).value(canonicalIp);
+        try (channel) {
+            var value = new RelayLookup(new Blocks(channel, channel.size())).value(canonicalIp);
             return value == null ? Optional.empty() : Optional.of(RelayEntry.decode(canonicalIp, value));
         } catch (Damaged | IllegalArgumentException e) {
             throw new IOException(db + " is not a relay database: " + e.getMessage(), e);
+        } catch (IOException e) {
+            throw Problems.unreadable(db, e);
+        }
+    }
+
+    /** The file in blocks of 4 KiB, each read once with a positioned read when first touched. */
+    static final class Blocks {
+        private static final int SHIFT = 12;
+        private final FileChannel channel;
+        final int length;
+        private final java.util.Map<Integer, byte[]> read = new java.util.HashMap<>();
+
+        Blocks(FileChannel channel, long size) throws Damaged {
+            if (size > Integer.MAX_VALUE) {
+                throw new Damaged("larger than 2 GiB");
+            }
+            this.channel = channel;
+            this.length = (int) size;
+        }
+
+        int get(int pos) throws Damaged {
+            return block(pos >>> SHIFT)[pos & ((1 << SHIFT) - 1)];
+        }
+
+        private byte[] block(int number) throws Damaged {
+            var block = read.get(number);
+            if (block == null) {
+                long start = (long) number << SHIFT;
+                int size = (int) Math.min(1 << SHIFT, length - start);
+                if (size <= 0) {
+                    throw new Damaged("offset past the end");
+                }
+                var buffer = ByteBuffer.allocate(size);
+                try {
+                    while (buffer.hasRemaining()) {
+                        if (channel.read(buffer, start + buffer.position()) < 0) {
+                            throw new Damaged("truncated while read");
+                        }
+                    }
+                } catch (IOException e) {
+                    throw new Damaged("read error: " + e.getMessage());
+                }
+                block = buffer.array();
+                read.put(number, block);
+            }
+            return block;
         }
     }
 
@@ -174,7 +229,9 @@ public final class RelayLookup {
             }
             if (i == index) {
                 var out = new byte[length];
-                System.arraycopy(file, in.pos, out, 0, length);
+                for (int b = 0; b < length; b++) {
+                    out[b] = (byte) file.get(in.pos + b);
+                }
                 return out;
             }
             in.pos += length;
@@ -200,7 +257,7 @@ public final class RelayLookup {
                 if (pos >= end) {
                     throw new Damaged("number past the end of its page");
                 }
-                int b = file[pos++];
+                int b = file.get(pos++);
                 value = (value << 7) | (b & 0x7f);
                 if ((b & 0x80) != 0) {
                     if (value < 0) {
@@ -217,7 +274,7 @@ public final class RelayLookup {
         if (pos < 0 || pos + 4 > end) {
             throw new Damaged("offset " + pos);
         }
-        return ((file[pos] & 0xff) << 24) | ((file[pos + 1] & 0xff) << 16) | ((file[pos + 2] & 0xff) << 8) | (file[pos + 3] & 0xff);
+        return ((file.get(pos) & 0xff) << 24) | ((file.get(pos + 1) & 0xff) << 16) | ((file.get(pos + 2) & 0xff) << 8) | (file.get(pos + 3) & 0xff);
     }
 
     private long getLong(int pos) throws Damaged {

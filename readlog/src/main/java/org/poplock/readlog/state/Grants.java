@@ -14,8 +14,8 @@ import org.poplock.common.address.IpAddress;
 import org.poplock.common.store.RelayEntry;
 
 /**
- * Who may relay, in memory: the relay entries decoded, in both published forms (with user names,
- * and without for relaylock), and the earliest expiry. Every change goes through {@link #put} or
+ * Who may relay, in memory: the relay entries decoded and encoded (sorted, as published and
+ * saved), and the earliest expiry. Every change goes through {@link #put} or
  * {@link #drop}, which also tell {@link Changes} (the state's store) what to write. No file here.
  */
 public final class Grants {
@@ -31,8 +31,6 @@ public final class Grants {
     private final Map<String, RelayEntry> entries = new HashMap<>();
     /** The entries encoded with user names, sorted, so a publish neither encodes nor sorts. */
     private final TreeMap<String, byte[]> withUsers = new TreeMap<>();
-    /** The same without user names: what relaylock, running as the SMTP service's user, reads. */
-    private final TreeMap<String, byte[]> addresses = new TreeMap<>();
     /** No entry expires before this; may be earlier than the truth, never later. */
     private Instant nextExpiry;
 
@@ -127,19 +125,17 @@ public final class Grants {
         return out;
     }
 
-    /** The live entries as relaylock's database stores them: no user names, sorted; the map itself between sweeps. */
+    /**
+     * The live entries encoded with their users, sorted: the map itself between sweeps. The
+     * database relaylock reads holds the same without users ({@link RelayEntry#withoutUser}).
+     */
     public SortedMap<String, byte[]> publishable(Instant now) {
-        return liveOf(addresses, now);
-    }
-
-    /** The live entries with their users, for the table only root and readlog's group may read. */
-    public SortedMap<String, byte[]> publishableWithUsers(Instant now) {
         return liveOf(withUsers, now);
     }
 
-    /** Every entry with its user, as the store holds them (a copy). */
-    SortedMap<String, byte[]> snapshot() {
-        return new TreeMap<>(withUsers);
+    /** Every entry as the store holds it, sorted (a read-only view). */
+    SortedMap<String, byte[]> stored() {
+        return Collections.unmodifiableSortedMap(withUsers);
     }
 
     /** When the earliest stored entry expires, so the daemon can sweep and republish on a quiet log. */
@@ -162,7 +158,6 @@ public final class Grants {
     /** The one way an entry leaves (its decoded form is removed by the caller, who may be iterating). */
     private void drop(String ip) {
         withUsers.remove(ip);
-        addresses.remove(ip);
         changes.remove(ip);
     }
 
@@ -170,7 +165,6 @@ public final class Grants {
         var ip = entry.ip();
         entries.put(ip, entry);
         withUsers.put(ip, value);
-        addresses.put(ip, new RelayEntry(ip, "", entry.login(), entry.expiry()).encodeValue());
         if (nextExpiry == null || entry.expiry().isBefore(nextExpiry)) {
             nextExpiry = entry.expiry();
         }

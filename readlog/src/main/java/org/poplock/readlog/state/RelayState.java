@@ -28,10 +28,15 @@ public final class RelayState implements AutoCloseable {
     /** How far each log has been read, as last handed to the store. */
     private final Map<String, long[]> positions = new HashMap<>();
 
-    private RelayState(StateStore store) {
+    private RelayState(StateStore store, Consumer<String> warnings) throws IOException {
         this.store = store;
         this.grants = new Grants(store);
-        store.load(grants::load, positions::put);
+        try {
+            store.load(grants::load, positions::put, warnings);
+        } catch (IOException | RuntimeException e) {
+            store.close();
+            throw e instanceof IOException io ? io : new IOException("cannot read state: " + e.getMessage(), e);
+        }
     }
 
     /** Opens or creates the state; a second readlog on the same file is refused, not allowed to corrupt it. */
@@ -41,7 +46,7 @@ public final class RelayState implements AutoCloseable {
 
     /** As {@link #open(Path)}, with what the store says about a state it had to move aside. */
     public static RelayState open(Path file, Consumer<String> warnings) throws IOException {
-        return new RelayState(StateStore.open(file, warnings));
+        return new RelayState(StateStore.open(file, warnings), warnings);
     }
 
     public Grants grants() {
@@ -84,10 +89,6 @@ public final class RelayState implements AutoCloseable {
         return grants.publishable(now);
     }
 
-    public SortedMap<String, byte[]> publishableWithUsers(Instant now) {
-        return grants.publishableWithUsers(now);
-    }
-
     public Optional<Instant> nextExpiry() {
         return grants.nextExpiry();
     }
@@ -107,12 +108,12 @@ public final class RelayState implements AutoCloseable {
             return;
         }
         positions.put(log, p);
-        store.putPositions(log, p);
+        store.positionsChanged();
     }
 
-    /** Hands the changes so far to the writer thread; returns at once. */
+    /** Hands a snapshot of the state to the writer thread when one is due; returns at once. */
     public void commit() {
-        store.commit(grants::snapshot, () -> positions);
+        store.commit(grants.stored(), positions);
     }
 
     /** The last commit's failure (a full disk, say), or null; the entries in memory are still served. */
@@ -123,7 +124,7 @@ public final class RelayState implements AutoCloseable {
     /** Commits what is pending, waits for the writer, and closes the file. */
     @Override
     public void close() {
-        commit();
+        store.commitNow(grants.stored(), positions);
         store.close();
     }
 }

@@ -2,252 +2,234 @@ package org.poplock.readlog.state;
 
 import java.io.IOError;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
+import java.util.TreeMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
-import org.mapdb.DB;
-import org.mapdb.DBException;
 import org.mapdb.DBMaker;
-import org.mapdb.HTreeMap;
 import org.mapdb.Serializer;
 import org.poplock.common.store.Problems;
+import org.poplock.common.store.RelayDatabase;
 
 /**
- * readlog's state on disk: a MapDB file only readlog opens, with the relay entries and how far
- * each log has been read, written with MapDB's write-ahead log, so a crash loses at most the
- * batches not yet committed; since log positions are committed together with the entries they
- * led to, the next start reads exactly those lines again.
+ * readlog's state on disk: one file only readlog writes, a complete snapshot of every relay entry
+ * and of how far each log had been read when those entries were made, written whole under a
+ * temporary name, fsynced and renamed over the last one (as the published database is). kill -9
+ * at any moment leaves the last complete snapshot; the next start reads the logs on from its
+ * positions, so what came after it is read again (a login recorded twice changes nothing).
  *
- * <p>{@link #commit()} hands the batch of changes to a writer thread, because a MapDB commit now
- * and then replays its log into the store (measured: 450 ms with 10,000 entries) and relaylock
- * must not wait for that. A failed write (a full disk) leaves MapDB unusable; what is in memory is
- * then written to a new file, every few seconds until that succeeds.
+ * <p>A snapshot is a copy of the entries taken on the daemon's thread (linear: the entries are
+ * kept sorted) and written by a writer thread, so the publish path never waits for the disk. Its
+ * cost grows with the table, so snapshots are paced: at most every quarter second, and no more
+ * often than ten times what the last one took. A failed write (a full disk) leaves the last
+ * snapshot in place; the next one is the retry.
+ *
+ * <p>Earlier versions kept the state in a MapDB file with a write-ahead log; such a file is read
+ * once and replaced by the first snapshot.
  */
 final class StateStore implements Grants.Changes, AutoCloseable {
 
-    /** The MapDB file and its two maps: replaced whole when a failed write leaves MapDB unusable. */
-    private record Store(DB db, HTreeMap<String, byte[]> entries, HTreeMap<String, long[]> positions) {
-        static Store open(Path file) {
-            var db = DBMaker.fileDB(file.toFile()).transactionEnable().make();
-            return new Store(db, db.hashMap("entries", Serializer.STRING, Serializer.BYTE_ARRAY).createOrOpen(),
-                    db.hashMap("positions", Serializer.STRING, Serializer.LONG_ARRAY).createOrOpen());
-        }
-
-        void closeQuietly() {
-            try {
-                db.close();
-            } catch (RuntimeException | IOError e) {
-                // it failed a write already; what it holds is rebuilt or read again from the logs
-            }
-        }
-    }
-
-    /** A failed state is rebuilt at most this often while the disk stays full. */
-    private static final long REBUILD_EVERY_NANOS = 5_000_000_000L;
+    /** Keys of the snapshot that are no address: a log's positions ({@code \0position PATH}). */
+    private static final String POSITION = "\0position ";
+    private static final long MIN_INTERVAL_NANOS = 250_000_000L;
+    private static final long RETRY_NANOS = 5_000_000_000L;
 
     private final Path file;
     private final StateLock lock;
-    /** Written by the writer thread only, once opened. */
-    private Store store;
-    /** Changes since the last commit, applied to MapDB in order by the writer thread. */
-    private List<Consumer<Store>> pending = new ArrayList<>();
     private final ExecutorService writer = Executors.newSingleThreadExecutor(r -> {
         var t = new Thread(r, "state-writer");
         t.setDaemon(true);
         return t;
     });
+    private final AtomicBoolean writing = new AtomicBoolean();
+    /** Something changed since the last snapshot was taken. */
+    private volatile boolean changed;
+    /** An earlier version's files, deleted once the first snapshot is written. */
+    private List<Path> legacy = List.of();
     private volatile String writeFailure;
-    private long nextRebuild = System.nanoTime();
+    private volatile long lastTookNanos;
+    private volatile long nextAllowed = System.nanoTime();
 
-    private StateStore(Path file, Store store, StateLock lock) {
+    private StateStore(Path file, StateLock lock) {
         this.file = file;
-        this.store = store;
         this.lock = lock;
     }
 
     /**
-     * Opens or creates the state; a second readlog on the same file is refused, not allowed to
-     * corrupt it. A state MapDB cannot open (kill -9 while it was being created, a disk error) is
-     * moved aside and a new one started, with a line to {@code warnings}: the logs are then read
-     * again, and every login still within the timeout by its own timestamp is recorded again.
+     * Opens the state, creating none until the first snapshot; a second readlog on the same file
+     * is refused. A file that is no state (a disk error, another program's) is moved aside with a
+     * line to {@code warnings}: the logs are then read again, and every login still within the
+     * timeout by its own timestamp is recorded again.
      */
     static StateStore open(Path file, Consumer<String> warnings) throws IOException {
         var lock = StateLock.acquire(file);
-        try {
-            try {
-                return new StateStore(file, Store.open(file), lock);
-            } catch (DBException.FileLocked e) {
-                throw new IOException("state " + file + " is in use by another readlog (" + e.getMessage() + ")");
-            } catch (DBException | IllegalArgumentException | IllegalStateException | IndexOutOfBoundsException e) {
-                var aside = moveAside(file, ".broken-" + Instant.now().getEpochSecond());
-                warnings.accept("state " + file + " cannot be opened (" + e.getMessage() + "); moved to " + aside
-                        + ", starting a new one and reading the logs again");
-                return new StateStore(file, Store.open(file), lock);
-            }
-        } catch (IOException | RuntimeException e) {
-            lock.close();
-            if (e instanceof IOException io) {
-                throw io;
-            }
-            throw new IOException("cannot open state " + file + ": " + e.getMessage(), e);
-        }
+        return new StateStore(file, lock);
     }
 
-    /** What the file holds, as loaded at start-up: every entry, and every log's positions. */
-    void load(BiConsumer<String, byte[]> entries, BiConsumer<String, long[]> positions) {
-        store.entries().forEach(entries);
-        store.positions().forEach(positions);
+    /** What the file holds: every entry, and every log's positions; a broken file is moved aside. */
+    void load(BiConsumer<String, byte[]> entries, BiConsumer<String, long[]> positions, Consumer<String> warnings) throws IOException {
+        if (!Files.exists(file)) {
+            return;
+        }
+        try {
+            RelayDatabase.forEachStored(file, (key, value) -> {
+                if (key.startsWith(POSITION)) {
+                    positions.accept(key.substring(POSITION.length()), longs(value));
+                } else {
+                    entries.accept(key, value);
+                }
+            });
+            return;
+        } catch (IOException | RuntimeException notASnapshot) {
+            // an earlier version's MapDB state, or damage
+        }
+        if (loadLegacy(entries, positions)) {
+            return;
+        }
+        var aside = file.resolveSibling(file.getFileName() + ".broken-" + Instant.now().getEpochSecond());
+        Files.move(file, aside);
+        warnings.accept("state " + file + " cannot be read; moved to " + aside + ", starting a new one and reading the logs again");
+    }
+
+    /** The MapDB state of earlier versions (a hash map file and its write-ahead log), read once. */
+    private boolean loadLegacy(BiConsumer<String, byte[]> entries, BiConsumer<String, long[]> positions) throws IOException {
+        List<Path> files;
+        try (var siblings = Files.list(file.toAbsolutePath().getParent())) {
+            var name = file.getFileName().toString();
+            files = siblings.filter(f -> f.getFileName().toString().equals(name) || f.getFileName().toString().startsWith(name + ".wal.")).toList();
+        }
+        try {
+            var db = DBMaker.fileDB(file.toFile()).transactionEnable().make();
+            try {
+                db.hashMap("entries", Serializer.STRING, Serializer.BYTE_ARRAY).createOrOpen().forEach(entries);
+                db.hashMap("positions", Serializer.STRING, Serializer.LONG_ARRAY).createOrOpen().forEach(positions);
+            } finally {
+                db.close();
+            }
+            legacy = files.stream().filter(f -> !f.equals(file)).toList();
+            changed = true; // written anew as a snapshot at the first commit
+            return true;
+        } catch (RuntimeException | IOError e) {
+            return false;
+        }
     }
 
     @Override
     public void put(String ip, byte[] value) {
-        pending.add(s -> s.entries().put(ip, value));
+        changed = true;
     }
 
     @Override
     public void remove(String ip) {
-        pending.add(s -> s.entries().remove(ip));
+        changed = true;
     }
 
-    void putPositions(String log, long[] positions) {
-        pending.add(s -> s.positions().put(log, positions));
+    void positionsChanged() {
+        changed = true;
     }
 
     /**
-     * Hands the changes so far to the writer thread; returns at once. After a failed write MapDB
-     * fails every later one, so the writer instead rebuilds the file from {@code entriesNow} and
-     * {@code positionsNow} (what is in memory), paced, until that succeeds.
+     * Takes a snapshot and hands it to the writer thread, when something changed, the writer is
+     * free and the pace allows; returns at once. {@code entries} are the entries as the state
+     * stores them, sorted (copied here), {@code positions} each log's positions.
      */
-    void commit(java.util.function.Supplier<SortedMap<String, byte[]>> entriesNow, java.util.function.Supplier<Map<String, long[]>> positionsNow) {
-        if (writeFailure != null) {
-            if (System.nanoTime() - nextRebuild < 0) {
-                return;
-            }
-            nextRebuild = System.nanoTime() + REBUILD_EVERY_NANOS;
-            pending = new ArrayList<>();
-            var entries = entriesNow.get();
-            var positions = new HashMap<>(positionsNow.get());
-            writer.execute(() -> rebuild(entries, positions));
+    void commit(SortedMap<String, byte[]> entries, Map<String, long[]> positions) {
+        if (!changed && writeFailure == null || writing.get() || System.nanoTime() - nextAllowed < 0) {
             return;
         }
-        if (pending.isEmpty()) {
-            return;
-        }
-        var batch = pending;
-        pending = new ArrayList<>();
-        writer.execute(() -> {
-            if (writeFailure != null) {
-                // MapDB fails every write after a failed one: the rebuild that follows holds these changes too.
-                return;
-            }
-            try {
-                for (var change : batch) {
-                    change.accept(store);
-                }
-                store.db().commit();
-            } catch (RuntimeException | IOError e) {
-                writeFailure = Problems.rootMessage(e);
-            }
-        });
+        var snapshot = snapshot(entries, positions);
+        changed = false;
+        writing.set(true);
+        writer.execute(() -> write(snapshot));
     }
 
-    /** The last commit's failure (a full disk, say), or null; the entries in memory are still served. */
+    /** Waits for a snapshot being written, then writes one of what is in memory now. */
+    void commitNow(SortedMap<String, byte[]> entries, Map<String, long[]> positions) {
+        awaitWriter();
+        if (changed || writeFailure != null) {
+            changed = false;
+            write(snapshot(entries, positions));
+        }
+    }
+
+    private static TreeMap<String, byte[]> snapshot(SortedMap<String, byte[]> entries, Map<String, long[]> positions) {
+        var snapshot = new TreeMap<>(entries); // from a sorted map: built in linear time
+        positions.forEach((log, p) -> snapshot.put(POSITION + log, bytes(p)));
+        return snapshot;
+    }
+
+    private void write(SortedMap<String, byte[]> snapshot) {
+        long start = System.nanoTime();
+        try {
+            RelayDatabase.publishEncoded(file, snapshot, "rw-r-----", null);
+            writeFailure = null;
+            for (var old : legacy) {
+                Files.deleteIfExists(old);
+            }
+            legacy = List.of();
+        } catch (IOException | RuntimeException | IOError e) {
+            writeFailure = Problems.rootMessage(e);
+            changed = true;
+        } finally {
+            lastTookNanos = System.nanoTime() - start;
+            // A full disk is tried again every few seconds; else no more than a tenth of the time goes to snapshots.
+            nextAllowed = System.nanoTime() + (writeFailure != null ? RETRY_NANOS : Math.max(MIN_INTERVAL_NANOS, 10 * lastTookNanos));
+            writing.set(false);
+        }
+    }
+
+    /** The last snapshot's failure (a full disk, say), or null; the entries in memory are still served. */
     String writeFailure() {
         return writeFailure;
     }
 
-    /**
-     * A new state file with exactly {@code entriesNow} and {@code positionsNow}, in place of the
-     * broken one, which is kept aside until the new one is committed and put back if it cannot be.
-     */
-    private void rebuild(SortedMap<String, byte[]> entriesNow, Map<String, long[]> positionsNow) {
-        store.closeQuietly();
-        Path aside;
-        try {
-            aside = moveAside(file, ".rebuilding");
-        } catch (IOException | RuntimeException e) {
-            writeFailure = Problems.rootMessage(e);
-            return;
-        }
-        try {
-            var fresh = Store.open(file);
+    private void awaitWriter() {
+        while (writing.get()) {
             try {
-                fresh.entries().putAll(entriesNow);
-                fresh.positions().putAll(positionsNow);
-                fresh.db().commit();
-            } catch (RuntimeException | IOError e) {
-                fresh.closeQuietly();
-                throw e;
-            }
-            store = fresh;
-            writeFailure = null;
-            for (var old : stateFiles(aside)) {
-                Files.deleteIfExists(old);
-            }
-        } catch (IOException | RuntimeException | IOError e) {
-            writeFailure = Problems.rootMessage(e);
-            try {
-                for (var partial : stateFiles(file)) {
-                    Files.deleteIfExists(partial);
-                }
-                moveState(aside, file);
-            } catch (IOException | RuntimeException again) {
-                // the next rebuild tries again; a restart reads the logs again if need be
-            }
-            try {
-                store = Store.open(file);
-            } catch (RuntimeException | IOError again) {
-                // stays broken until the next rebuild
+                Thread.sleep(1);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
             }
         }
     }
 
-    /** Waits for the writer (what was committed before is on disk then) and closes the file. */
     @Override
     public void close() {
+        awaitWriter();
         writer.shutdown();
         try {
             writer.awaitTermination(1, TimeUnit.MINUTES);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        store.closeQuietly();
         lock.close();
     }
 
-    /** Renames the state and its write-ahead log files to NAME+SUFFIX...; returns the new name. */
-    private static Path moveAside(Path file, String suffix) throws IOException {
-        var aside = file.resolveSibling(file.getFileName() + suffix);
-        moveState(file, aside);
-        return aside;
+    private static byte[] bytes(long[] longs) {
+        var b = ByteBuffer.allocate(8 * longs.length);
+        for (var l : longs) {
+            b.putLong(l);
+        }
+        return b.array();
     }
 
-    /** Renames the MapDB file {@code from} and its write-ahead log files to {@code to}, {@code to}.wal.N. */
-    private static void moveState(Path from, Path to) throws IOException {
-        var name = from.getFileName().toString();
-        for (var f : stateFiles(from)) {
-            Files.move(f, to.resolveSibling(to.getFileName() + f.getFileName().toString().substring(name.length())));
+    private static long[] longs(byte[] bytes) {
+        var b = ByteBuffer.wrap(bytes);
+        var out = new long[bytes.length / 8];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = b.getLong();
         }
-    }
-
-    /** The MapDB file {@code file} and its write-ahead log files. */
-    private static List<Path> stateFiles(Path file) throws IOException {
-        var name = file.getFileName().toString();
-        try (var siblings = Files.list(file.toAbsolutePath().getParent())) {
-            return siblings.filter(f -> {
-                var n = f.getFileName().toString();
-                return n.equals(name) || n.startsWith(name + ".wal.");
-            }).toList();
-        }
+        return out;
     }
 }
