@@ -89,7 +89,11 @@ public final class ShowAllowed implements Callable<Integer> {
     }
 
     public static void main(String[] args) {
-        System.exit(new ShowAllowed(Clock.systemDefaultZone(), System.out, System.err).run(args, System.getenv()));
+        // Buffered: a million lines, one write per 64 KiB rather than one per line.
+        var out = new PrintStream(new java.io.BufferedOutputStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), 65536), false);
+        int status = new ShowAllowed(Clock.systemDefaultZone(), out, System.err).run(args, System.getenv());
+        out.flush();
+        System.exit(status);
     }
 
     int run(String[] args, Map<String, String> env) {
@@ -110,9 +114,9 @@ public final class ShowAllowed implements Callable<Integer> {
             err.println("showallowed: no relay database at " + db + " (has readlog run yet?)");
             return 111;
         }
-        java.util.List<RelayEntry> entries;
+        RelayDatabase table;
         try {
-            entries = RelayDatabase.open(db).entries();
+            table = RelayDatabase.open(db);
         } catch (IOException e) {
             err.println("showallowed: cannot read " + db + ": " + e.getMessage());
             return 111;
@@ -126,11 +130,22 @@ public final class ShowAllowed implements Callable<Integer> {
         if (!json) {
             out.printf("%-39s %-24s %-19s %s%n", "ADDRESS", "USER", "LOGIN", "LEFT");
         }
-        for (var e : entries) {
-            if (!all && !e.isLiveAt(now)) {
-                continue;
-            }
-            out.println(json ? json(e, now) : row(e, now, zone));
+        // Streamed: each entry printed as it is decoded, the first one flushed at once.
+        var first = new boolean[] {true};
+        try {
+            table.forEach(e -> {
+                if (all || e.isLiveAt(now)) {
+                    out.println(json ? json(e, now) : row(e, now, zone));
+                    if (first[0]) {
+                        out.flush();
+                        first[0] = false;
+                    }
+                }
+            });
+        } catch (IOException e) {
+            out.flush();
+            err.println("showallowed: cannot read " + db + ": " + e.getMessage());
+            return 111;
         }
         return 0;
     }
@@ -192,15 +207,53 @@ public final class ShowAllowed implements Callable<Integer> {
         return StateOwner.alive(lockFile()).orElse(null);
     }
 
-    private static String row(RelayEntry e, Instant now, ZoneId zone) {
+    private static final DateTimeFormatter LOGIN = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss");
+    /** The last login second formatted, and its text: a busy site's logins share their seconds. */
+    private long formattedSecond = Long.MIN_VALUE;
+    private String formattedLogin;
+
+    private String row(RelayEntry e, Instant now, ZoneId zone) {
         var left = e.isLiveAt(now) ? Timeouts.format(e.timeLeftAt(now)) : "expired";
-        var login = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss").format(e.login().atZone(zone));
-        return String.format("%-39s %-24s %-19s %s", e.ip(), e.user().isEmpty() ? "?" : Printable.word(e.user()), login, left);
+        if (e.login().getEpochSecond() != formattedSecond) {
+            formattedSecond = e.login().getEpochSecond();
+            formattedLogin = LOGIN.format(e.login().atZone(zone));
+        }
+        var sb = new StringBuilder(100);
+        pad(sb, e.ip(), 39);
+        pad(sb, e.user().isEmpty() ? "?" : Printable.word(e.user()), 24);
+        pad(sb, formattedLogin, 19);
+        return sb.append(left).toString();
     }
 
-    private static String json(RelayEntry e, Instant now) {
+    /** {@code text} left-aligned in {@code width} columns and a space, as {@code %-Ns } would print it. */
+    private static void pad(StringBuilder sb, String text, int width) {
+        sb.append(text);
+        for (int i = text.length(); i < width; i++) {
+            sb.append(' ');
+        }
+        sb.append(' ');
+    }
+
+    /** An instant's ISO text, remembered for the next entry, which mostly has the same. */
+    private static final class Iso {
+        private Instant last;
+        private String text;
+
+        String of(Instant t) {
+            if (!t.equals(last)) {
+                last = t;
+                text = t.toString();
+            }
+            return text;
+        }
+    }
+
+    private final Iso loginIso = new Iso();
+    private final Iso expiryIso = new Iso();
+
+    private String json(RelayEntry e, Instant now) {
         return "{\"ip\":" + jsonString(e.ip()) + ",\"user\":" + (e.user().isEmpty() ? "null" : jsonString(e.user()))
-                + ",\"login\":" + jsonString(e.login().toString()) + ",\"expiry\":" + jsonString(e.expiry().toString())
+                + ",\"login\":\"" + loginIso.of(e.login()) + "\",\"expiry\":\"" + expiryIso.of(e.expiry()) + "\""
                 + ",\"seconds_left\":" + e.timeLeftAt(now).toSeconds() + ",\"live\":" + e.isLiveAt(now) + "}";
     }
 

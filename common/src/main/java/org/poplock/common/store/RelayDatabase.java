@@ -105,6 +105,15 @@ public final class RelayDatabase {
         }
     }
 
+    /** Hands every stored entry, in key order, to {@code action} as it is decoded: nothing is collected. */
+    public void forEach(java.util.function.Consumer<RelayEntry> action) throws IOException {
+        try {
+            table.forEach((ip, value) -> action.accept(RelayEntry.decode(ip, value)));
+        } catch (RuntimeException e) {
+            throw new IOException("relay database is damaged: " + e, e);
+        }
+    }
+
     /** Every stored entry, in key order. */
     public List<RelayEntry> entries() throws IOException {
         try {

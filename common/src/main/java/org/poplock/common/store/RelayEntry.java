@@ -47,6 +47,14 @@ public record RelayEntry(String ip, String user, Instant login, Instant expiry) 
                 .array();
     }
 
+    /** The expiry (ms since the epoch) of an encoded entry, read without decoding it. */
+    public static long expiryMillis(byte[] encoded) {
+        if (encoded.length < HEADER || encoded[0] != FORMAT) {
+            throw new IllegalArgumentException("relay entry is not in format " + FORMAT);
+        }
+        return ByteBuffer.wrap(encoded, 9, 8).getLong();
+    }
+
     /** An encoded entry without its user name: what relaylock's database stores. */
     public static byte[] withoutUser(byte[] encoded) {
         return encoded.length <= HEADER ? encoded : java.util.Arrays.copyOf(encoded, HEADER);

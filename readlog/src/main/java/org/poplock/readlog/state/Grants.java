@@ -4,9 +4,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.SortedMap;
 import java.util.TreeMap;
@@ -14,8 +12,8 @@ import org.poplock.common.address.IpAddress;
 import org.poplock.common.store.RelayEntry;
 
 /**
- * Who may relay, in memory: the relay entries decoded and encoded (sorted, as published and
- * saved), and the earliest expiry. Every change goes through {@link #put} or
+ * Who may relay, in memory: the relay entries encoded (sorted, as published and saved), and the
+ * earliest expiry. Every change goes through {@link #put} or
  * {@link #drop}, which also tell {@link Changes} (the state's store) what to write. No file here.
  */
 public final class Grants {
@@ -28,8 +26,11 @@ public final class Grants {
     }
 
     private final Changes changes;
-    private final Map<String, RelayEntry> entries = new HashMap<>();
-    /** The entries encoded with user names, sorted, so a publish neither encodes nor sorts. */
+    /**
+     * The entries, encoded as published and saved (with user names), sorted, so a publish neither
+     * encodes nor sorts. Kept encoded only (a million entries cost ~100 bytes each): the expiry is
+     * read from the bytes, an entry is decoded when one is asked for.
+     */
     private final TreeMap<String, byte[]> withUsers = new TreeMap<>();
     /** No entry expires before this; may be earlier than the truth, never later. */
     private Instant nextExpiry;
@@ -56,8 +57,8 @@ public final class Grants {
         if (!entry.isLiveAt(now) || IpAddress.notAClient(ip) != null) {
             return false;
         }
-        var previous = entries.get(ip);
-        if (previous != null && !previous.expiry().isBefore(entry.expiry())) {
+        var previous = withUsers.get(ip);
+        if (previous != null && RelayEntry.expiryMillis(previous) >= entry.expiry().toEpochMilli()) {
             return false;
         }
         put(entry);
@@ -74,17 +75,18 @@ public final class Grants {
 
     /** Moves a live entry's expiry to {@code timeout} from now once half of that is left; returns whether it did. */
     boolean extend(String ip, Instant now, Duration timeout) {
-        var e = entries.get(ip);
-        if (e == null || !e.expiry().isBefore(now.plus(timeout.dividedBy(2)))) {
+        var value = withUsers.get(ip);
+        if (value == null || RelayEntry.expiryMillis(value) >= now.plus(timeout.dividedBy(2)).toEpochMilli()) {
             return false;
         }
+        var e = RelayEntry.decode(ip, value);
         put(new RelayEntry(e.ip(), e.user(), e.login(), now.plus(timeout)));
         return true;
     }
 
     /** Withdraws an address's grant; returns whether it had one. */
     public boolean revoke(String ip) {
-        if (entries.remove(ip) == null) {
+        if (!withUsers.containsKey(ip)) {
             return false;
         }
         drop(ip);
@@ -93,8 +95,8 @@ public final class Grants {
 
     /** Withdraws every grant; returns how many there were. */
     public int revokeAll() {
-        int n = entries.size();
-        for (var ip : new ArrayList<>(entries.keySet())) {
+        int n = withUsers.size();
+        for (var ip : new ArrayList<>(withUsers.keySet())) {
             revoke(ip);
         }
         return n;
@@ -103,25 +105,31 @@ public final class Grants {
     /** Removes expired entries; returns how many. */
     public int sweep(Instant now) {
         int removed = 0;
-        for (var it = entries.values().iterator(); it.hasNext(); ) {
+        long nowMillis = now.toEpochMilli();
+        long earliest = Long.MAX_VALUE;
+        for (var it = withUsers.entrySet().iterator(); it.hasNext(); ) {
             var e = it.next();
-            if (!e.isLiveAt(now)) {
+            long expiry = RelayEntry.expiryMillis(e.getValue());
+            if (expiry <= nowMillis) {
                 it.remove();
-                drop(e.ip());
+                changes.remove(e.getKey());
                 removed++;
+            } else {
+                earliest = Math.min(earliest, expiry);
             }
         }
-        nextExpiry = entries.values().stream().map(RelayEntry::expiry).min(Instant::compareTo).orElse(null);
+        nextExpiry = earliest == Long.MAX_VALUE ? null : Instant.ofEpochMilli(earliest);
         return removed;
     }
 
     public List<RelayEntry> live(Instant now) {
-        var out = new ArrayList<RelayEntry>(entries.size());
-        for (var e : entries.values()) {
-            if (e.isLiveAt(now)) {
-                out.add(e);
+        var out = new ArrayList<RelayEntry>(withUsers.size());
+        long nowMillis = now.toEpochMilli();
+        withUsers.forEach((ip, value) -> {
+            if (RelayEntry.expiryMillis(value) > nowMillis) {
+                out.add(RelayEntry.decode(ip, value));
             }
-        }
+        });
         return out;
     }
 
@@ -145,7 +153,7 @@ public final class Grants {
 
     /** How many entries are stored, live or not yet swept. */
     public int size() {
-        return entries.size();
+        return withUsers.size();
     }
 
     /** The one way an entry enters: the decoded map, both published forms, the store's next batch, the next expiry. */
@@ -162,9 +170,7 @@ public final class Grants {
     }
 
     private void index(RelayEntry entry, byte[] value) {
-        var ip = entry.ip();
-        entries.put(ip, entry);
-        withUsers.put(ip, value);
+        withUsers.put(entry.ip(), value);
         if (nextExpiry == null || entry.expiry().isBefore(nextExpiry)) {
             nextExpiry = entry.expiry();
         }
@@ -175,11 +181,12 @@ public final class Grants {
             return Collections.unmodifiableSortedMap(encoded);
         }
         var live = new TreeMap<String, byte[]>();
-        for (var e : entries.values()) {
-            if (e.isLiveAt(now)) {
-                live.put(e.ip(), encoded.get(e.ip()));
+        long nowMillis = now.toEpochMilli();
+        encoded.forEach((ip, value) -> {
+            if (RelayEntry.expiryMillis(value) > nowMillis) {
+                live.put(ip, value);
             }
-        }
+        });
         return live;
     }
 }
