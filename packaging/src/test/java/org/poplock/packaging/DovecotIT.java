@@ -113,16 +113,7 @@ class DovecotIT {
                 assertEquals("logged in", out.readLine());
                 Launchers.await(Duration.ofSeconds(15), "the login to be published",
                         () -> Launchers.publishedIps(db).contains("127.0.0.1"));
-                var first = RelayDatabase.open(db).find("127.0.0.1").orElseThrow().expiry();
-                // Well past the 3 s timeout, the session is still open and the grant with it.
-                Launchers.await(Duration.ofSeconds(20), "the grant to be extended",
-                        () -> Launchers.expiryOf(db, "127.0.0.1").isAfter(first.plusSeconds(2)));
-                assertTrue(Launchers.publishedIps(db).contains("127.0.0.1"));
-                client.getOutputStream().write('\n');
-                client.getOutputStream().flush();
-                assertEquals("logged out", out.readLine());
-                Launchers.await(Duration.ofSeconds(20), "the grant to end after the logout",
-                        () -> !Launchers.publishedIps(db).contains("127.0.0.1"));
+                Launchers.grantLastsUntilLogout(db, "127.0.0.1", client, out);
             } finally {
                 client.destroyForcibly();
                 readlog.destroyForcibly().waitFor(10, TimeUnit.SECONDS);

@@ -94,10 +94,10 @@ final class Launchers {
         return curl.exitValue() == 0;
     }
 
-    /** The addresses in a published database, sorted; none while it cannot be read. */
+    /** The addresses in a published database (as relaylock reads it), sorted; none while it cannot be read. */
     static List<String> publishedIps(Path db) {
         try {
-            return RelayDatabase.open(db).entries().stream().map(RelayEntry::ip).sorted().toList();
+            return RelayDatabase.openTable(db).entries().stream().map(RelayEntry::ip).sorted().toList();
         } catch (IOException e) {
             return List.of();
         }
@@ -106,10 +106,25 @@ final class Launchers {
     /** When {@code ip}'s entry in a published database expires; the epoch without one. */
     static Instant expiryOf(Path db, String ip) {
         try {
-            return RelayDatabase.open(db).find(ip).map(RelayEntry::expiry).orElse(Instant.EPOCH);
+            return RelayDatabase.openTable(db).find(ip).map(RelayEntry::expiry).orElse(Instant.EPOCH);
         } catch (IOException e) {
             return Instant.EPOCH;
         }
+    }
+
+    /**
+     * With --keep-while-connected: the session of {@code client} (a script that prints
+     * "logged out" once it gets a newline) keeps {@code ip}'s grant well past a 3 s timeout,
+     * and the grant ends once the server has logged the logout.
+     */
+    static void grantLastsUntilLogout(Path db, String ip, Process client, java.io.BufferedReader out) throws Exception {
+        var first = expiryOf(db, ip);
+        await(Duration.ofSeconds(20), "the grant to be extended", () -> expiryOf(db, ip).isAfter(first.plusSeconds(2)));
+        assertTrue(publishedIps(db).contains(ip));
+        client.getOutputStream().write('\n');
+        client.getOutputStream().flush();
+        assertEquals("logged out", out.readLine());
+        await(Duration.ofSeconds(20), "the grant to end after the logout", () -> !publishedIps(db).contains(ip));
     }
 
     /** Reads a process stream on its own thread so the process never blocks on a full pipe. */

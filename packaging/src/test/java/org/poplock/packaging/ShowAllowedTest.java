@@ -3,6 +3,7 @@ package org.poplock.packaging;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -44,7 +45,14 @@ class ShowAllowedTest {
         assertEquals(0, add.exit(), add.err());
         var e = RelayLookup.find(db, "192.0.2.77").orElseThrow();
         assertEquals("", e.user(), "relaylock's database holds no user name");
-        assertEquals("bob", org.poplock.common.store.RelayDatabase.open(db).find("192.0.2.77").orElseThrow().user());
+        // The table with user names follows the database within a second.
+        Launchers.await(Duration.ofSeconds(10), "bob in the users table", () -> {
+            try {
+                return org.poplock.common.store.RelayDatabase.open(db).find("192.0.2.77").map(u -> u.user().equals("bob")).orElse(false);
+            } catch (IOException ex) {
+                return false;
+            }
+        });
         assertEquals(Duration.ofHours(2), Duration.between(e.login(), e.expiry()));
         var listed = Launchers.run("showallowed", Map.of(), args);
         assertTrue(listed.out().lines().anyMatch(l -> l.startsWith("192.0.2.77 ") && l.contains(" bob ") && l.matches(".* (2h|1h59m5\\ds)")), listed.out());

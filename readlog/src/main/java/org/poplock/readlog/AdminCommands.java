@@ -24,11 +24,20 @@ final class AdminCommands {
         Files.createDirectories(spool);
     }
 
-    /** Applies every queued command; returns how many changed the state. */
+    /** Commands applied and not yet published: their files go once the change is published. */
+    private final java.util.List<Path> applied = new java.util.ArrayList<>();
+
+    /**
+     * Applies every queued command; returns how many changed the state. Their files stay until
+     * {@link #published}: showallowed waits for its file to go, and then finds its change published.
+     */
     int apply(RelayState state, Instant now) {
         int changed = 0;
         try {
             for (var file : Spool.pending(spool)) {
+                if (applied.contains(file)) {
+                    continue;
+                }
                 var command = Files.readString(file, StandardCharsets.UTF_8).strip();
                 try {
                     if (apply(command, state, now)) {
@@ -37,12 +46,24 @@ final class AdminCommands {
                 } catch (RuntimeException e) {
                     log.accept("ignoring admin command " + Printable.of(command) + ": " + e.getMessage());
                 }
-                Files.deleteIfExists(file);
+                applied.add(file);
             }
         } catch (IOException e) {
             log.accept("cannot read the spool " + spool + ": " + e.getMessage());
         }
         return changed;
+    }
+
+    /** The changes applied so far are published: their commands leave the spool. */
+    void published() {
+        for (var file : applied) {
+            try {
+                Files.deleteIfExists(file);
+            } catch (IOException e) {
+                log.accept("cannot remove " + file + " from the spool: " + e.getMessage());
+            }
+        }
+        applied.clear();
     }
 
     private boolean apply(String line, RelayState state, Instant now) {

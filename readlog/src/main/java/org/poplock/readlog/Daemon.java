@@ -90,6 +90,7 @@ final class Daemon implements FollowLoop.Sink {
             }
         }
         savePositions();
+        publisher.idle(state, clock.instant(), true);
         loop.close();
         log.say(config.once() ? "read to the end, published " + config.db() : "stopped; last publish " + publisher.lastPublish());
         return status;
@@ -102,7 +103,8 @@ final class Daemon implements FollowLoop.Sink {
         linesRead += lines;
         loginsRecorded += changed;
         var now = clock.instant();
-        changed += admin.apply(state, now);
+        int adminChanges = admin.apply(state, now);
+        changed += adminChanges;
         if (config.keepWhileConnected()) {
             changed += state.keepOpen(now, config.timeout(), config.keepAtMost());
         }
@@ -112,6 +114,11 @@ final class Daemon implements FollowLoop.Sink {
         // against a crash, and a crash before it just makes readlog read those lines again.
         if (changed > 0 || expired || dirty) {
             dirty = !publisher.publish(state, now);
+        }
+        // An admin's change is shown by showallowed at once; a login's user name may lag a second.
+        publisher.idle(state, now, config.once() || signals.stopping() || adminChanges > 0);
+        if (!dirty) {
+            admin.published();
         }
         commitIfDue(lines > 0 || expired || changed > 0);
         reportStateFailure();

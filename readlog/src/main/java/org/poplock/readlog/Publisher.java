@@ -25,6 +25,10 @@ final class Publisher {
     private final Consumer<String> log;
     private Instant lastPublish;
     private boolean failing;
+    /** The users table lags the database by up to this much: it is for showallowed, not for relaylock. */
+    private static final long USERS_EVERY_NANOS = 1_000_000_000L;
+    private long usersDue = System.nanoTime();
+    private boolean usersBehind;
 
     Publisher(Path db, String group, TcpRules tcpRules, Consumer<String> log) {
         this.db = db;
@@ -38,7 +42,8 @@ final class Publisher {
         try {
             var live = state.publishable(now);
             RelayDatabase.publishEncoded(db, live, "rw-r--r--", null, RelayEntry::withoutUser);
-            RelayDatabase.publishEncoded(new DatabaseLayout(db).users(), live, "rw-r-----", group);
+            usersBehind = true;
+            publishUsers(state, now, false);
             if (tcpRules != null) {
                 tcpRules.write(state.live(now));
             }
@@ -54,6 +59,31 @@ final class Publisher {
                 failing = true;
             }
             return false;
+        }
+    }
+
+    /**
+     * Writes the table with user names when it is behind the database and a second has passed
+     * since it was last written, or at once when {@code now} is a stop; one failure is reported by
+     * the next database publish.
+     */
+    void publishUsers(RelayState state, Instant now, boolean stop) throws IOException {
+        if (usersBehind && (stop || System.nanoTime() - usersDue >= 0)) {
+            RelayDatabase.publishEncoded(new DatabaseLayout(db).users(), state.publishable(now), "rw-r-----", group);
+            usersBehind = false;
+            usersDue = System.nanoTime() + USERS_EVERY_NANOS;
+        }
+    }
+
+    /** A round with nothing to publish: the users table catches up if it is behind. */
+    void idle(RelayState state, Instant now, boolean stop) {
+        try {
+            publishUsers(state, now, stop);
+        } catch (IOException | RuntimeException e) {
+            if (!failing) {
+                log.accept("cannot publish " + new DatabaseLayout(db).users() + ": " + e.getMessage());
+                failing = true;
+            }
         }
     }
 

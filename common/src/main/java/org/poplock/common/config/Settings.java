@@ -44,6 +44,12 @@ public final class Settings {
         return values.isEmpty() ? Optional.empty() : Optional.of(new Found(String.join(",", values), config.path().toString()));
     }
 
+    /** The long options of a command (besides config, help, version) that are no key here: each program's tests ask. */
+    public static java.util.List<String> notKeys(picocli.CommandLine.Model.CommandSpec command) {
+        return command.options().stream().map(o -> o.longestName().replaceFirst("^-+", ""))
+                .filter(k -> !java.util.List.of("config", "help", "version").contains(k) && !KEYS.contains(k)).toList();
+    }
+
     /** The known key closest to a misspelt one, if any is close (at most a third of its letters off). */
     public static Optional<String> nearest(String key) {
         String best = null;

@@ -60,6 +60,11 @@ public final class RelayDatabase {
         return read(live);
     }
 
+    /** The table in {@code file} itself, what relaylock reads: no user names, never the table beside it. */
+    public static RelayDatabase openTable(Path file) throws IOException {
+        return read(file);
+    }
+
     /**
      * Whether {@link #open} gives user names: readlog publishes them beside the database, readable
      * by root and readlog's group only, while the database relaylock reads holds none.

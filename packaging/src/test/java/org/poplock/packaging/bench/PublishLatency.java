@@ -90,7 +90,7 @@ public final class PublishLatency {
                 var key = Files.readAttributes(db, "unix:ino").get("ino");
                 if (!key.equals(lastKey)) {
                     lastKey = key;
-                    var read = RelayDatabase.open(db);
+                    var read = RelayDatabase.openTable(db); // what relaylock reads, not the users table beside it
                     long now = System.nanoTime();
                     for (var ip : List.copyOf(appended.keySet())) {
                         if (read.find(ip).isPresent()) {
@@ -108,7 +108,7 @@ public final class PublishLatency {
 
     private static int count(Path db) {
         try {
-            return RelayDatabase.open(db).entries().size();
+            return RelayDatabase.openTable(db).entries().size();
         } catch (IOException e) {
             return -1;
         }

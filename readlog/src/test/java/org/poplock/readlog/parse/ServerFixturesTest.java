@@ -66,10 +66,7 @@ class ServerFixturesTest {
     Stream<DynamicTest> everyExpressionIsAnchoredAtTheEndOfTheLine() {
         var tests = new ArrayList<DynamicTest>();
         for (var def : ServerDefinition.builtIn()) {
-            var all = new ArrayList<java.util.regex.Pattern>();
-            all.addAll(def.logins());
-            all.addAll(def.sessions());
-            all.addAll(def.logouts());
+            var all = expressions(def);
             for (var p : all) {
                 tests.add(DynamicTest.dynamicTest(def.name() + ": " + p.pattern(), () -> assertTrue(
                         p.pattern().endsWith("$") && !p.pattern().endsWith("\\$") && !p.pattern().endsWith("|$)"),
@@ -86,10 +83,7 @@ class ServerFixturesTest {
         var tests = new ArrayList<DynamicTest>();
         for (var def : ServerDefinition.builtIn()) {
             var messages = fixtures(def.name()).stream().map(c -> stamps.split(c.line()).message()).toList();
-            var all = new ArrayList<java.util.regex.Pattern>();
-            all.addAll(def.logins());
-            all.addAll(def.sessions());
-            all.addAll(def.logouts());
+            var all = expressions(def);
             for (var p : all) {
                 tests.add(DynamicTest.dynamicTest(def.name() + ": " + p.pattern(), () -> assertTrue(
                         messages.stream().anyMatch(m -> p.matcher(m).matches()), def.name() + ": no fixture line for " + p.pattern())));
@@ -110,6 +104,15 @@ class ServerFixturesTest {
                 assertFalse(p.matcher(not).matches(), e.getKey() + " must not match [" + not + "]");
             }
         }));
+    }
+
+    /** Every expression of a definition: logins, sessions, logouts. */
+    private static List<java.util.regex.Pattern> expressions(ServerDefinition def) {
+        var all = new ArrayList<java.util.regex.Pattern>();
+        all.addAll(def.logins());
+        all.addAll(def.sessions());
+        all.addAll(def.logouts());
+        return all;
     }
 
     static List<Case> fixtures(String server) throws IOException {

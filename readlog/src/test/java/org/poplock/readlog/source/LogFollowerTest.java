@@ -23,6 +23,14 @@ class LogFollowerTest {
     private final List<String> warnings = new ArrayList<>();
     private long nanos;
 
+    /** A follower on {@code log} that has read its first line, {@code first}, already. */
+    private LogFollower following(Path log, String first) throws IOException {
+        append(log, first + "\n");
+        var f = follower(log, List.of());
+        assertEquals(List.of(first), poll(f));
+        return f;
+    }
+
     private LogFollower follower(Path log, List<LogPosition> saved) {
         return new LogFollower(log, saved, Duration.ofSeconds(60), warnings::add, () -> nanos);
     }
@@ -51,9 +59,7 @@ class LogFollowerTest {
     @Test
     void renameRotationFinishesTheOldFileFirst() throws IOException {
         var log = dir.resolve("log");
-        append(log, "a\n");
-        var f = follower(log, List.of());
-        assertEquals(List.of("a"), poll(f));
+        var f = following(log, "a");
         append(log, "b\n");
         Files.move(log, dir.resolve("log.1"));
         append(log, "c\n");
@@ -65,9 +71,7 @@ class LogFollowerTest {
     @Test
     void copytruncateStartsAgainAtZero() throws IOException {
         var log = dir.resolve("log");
-        append(log, "first line that is long\n");
-        var f = follower(log, List.of());
-        assertEquals(List.of("first line that is long"), poll(f));
+        var f = following(log, "first line that is long");
         Files.copy(log, dir.resolve("log.1"));
         Files.writeString(log, "x\n"); // truncated and written again, shorter than our position
         assertEquals(List.of("x"), poll(f));
@@ -130,9 +134,7 @@ class LogFollowerTest {
     void aRenamedFileIsStillReadUntilItHasBeenQuietForTheRotateWait() throws IOException {
         var log = dir.resolve("log");
         var old = dir.resolve("log.1");
-        append(log, "a\n");
-        var f = follower(log, List.of());
-        assertEquals(List.of("a"), poll(f));
+        var f = following(log, "a");
         Files.move(log, old);
         append(log, "new file\n");
         assertEquals(List.of("new file"), poll(f));
@@ -168,9 +170,7 @@ class LogFollowerTest {
     @Test
     void copytruncateIsSeenWhenTheNewContentHasReachedTheOldSize() throws IOException {
         var log = dir.resolve("log");
-        append(log, "line one of the old file\n");
-        var f = follower(log, List.of());
-        assertEquals(List.of("line one of the old file"), poll(f));
+        var f = following(log, "line one of the old file");
         Files.copy(log, dir.resolve("log.1"));
         // Truncated and written again to exactly the old size, then past it: by size alone nothing happened.
         Files.writeString(log, "new login, same length!!\n");
@@ -184,9 +184,7 @@ class LogFollowerTest {
     @Test
     void copytruncateReadsWhatTheCopyHoldsBeyondOurOffsetFirst() throws IOException {
         var log = dir.resolve("log");
-        append(log, "a\n");
-        var f = follower(log, List.of());
-        assertEquals(List.of("a"), poll(f));
+        var f = following(log, "a");
         append(log, "written before the copy\n");
         Files.copy(log, dir.resolve("log.1"));
         Files.writeString(log, "after the truncation\n");
@@ -250,9 +248,7 @@ class LogFollowerTest {
     @Test
     void rotatedTwiceWhileStoppedTheFileInBetweenIsReadWholeToo() throws Exception {
         var log = dir.resolve("log");
-        append(log, "a\n");
-        var f = follower(log, List.of());
-        assertEquals(List.of("a"), poll(f));
+        var f = following(log, "a");
         var saved = f.positions();
         f.close();
         append(log, "b, after the stop\n");
