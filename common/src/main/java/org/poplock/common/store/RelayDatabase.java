@@ -73,7 +73,21 @@ public final class RelayDatabase {
         return Files.isReadable(new DatabaseLayout(live).users());
     }
 
+    /** A table this large is read through its descriptor, page by page, rather than into the heap. */
+    private static final long READ_WHOLE_UP_TO = 4 << 20;
+
     private static RelayDatabase read(Path live) throws IOException {
+        try {
+            if (Files.size(live) > READ_WHOLE_UP_TO) {
+                // Positioned reads on the file opened: one replaced meanwhile is read as it was.
+                var volume = new org.mapdb.volume.FileChannelVol(live.toFile(), true, -1L, 20, 0L);
+                return new RelayDatabase(SortedTableMap.open(volume, Serializer.STRING, Serializer.BYTE_ARRAY));
+            }
+        } catch (IOException e) {
+            throw Problems.unreadable(live, e);
+        } catch (RuntimeException e) {
+            throw new IOException(live + " is not a relay database: " + e, e);
+        }
         byte[] data;
         try {
             data = Files.readAllBytes(live);
