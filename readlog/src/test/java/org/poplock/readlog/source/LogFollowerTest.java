@@ -23,6 +23,14 @@ class LogFollowerTest {
     private final List<String> warnings = new ArrayList<>();
     private long nanos;
 
+    /** The positions a follower saves after reading {@code first}, the first line of {@code log}, and stopping. */
+    private List<LogPosition> positionsAfterReading(Path log, String first) throws IOException {
+        var f = following(log, first);
+        var saved = f.positions();
+        f.close();
+        return saved;
+    }
+
     /** A follower on {@code log} that has read its first line, {@code first}, already. */
     private LogFollower following(Path log, String first) throws IOException {
         append(log, first + "\n");
@@ -220,11 +228,7 @@ class LogFollowerTest {
     @Test
     void aCompressedRotatedFileIsNotLookedInto() throws IOException {
         var log = dir.resolve("log");
-        append(log, "a\n");
-        var f = follower(log, List.of());
-        poll(f);
-        var saved = f.positions();
-        f.close();
+        var saved = positionsAfterReading(log, "a");
         append(log, "b\n");
         Files.move(log, dir.resolve("log.1.gz"));
         append(log, "c\n");
@@ -234,11 +238,7 @@ class LogFollowerTest {
     @Test
     void aCopyTruncatedWhileStoppedIsReadFromTheCopyThenFromTheStart() throws IOException {
         var log = dir.resolve("log");
-        append(log, "a\n");
-        var f = follower(log, List.of());
-        poll(f);
-        var saved = f.positions();
-        f.close();
+        var saved = positionsAfterReading(log, "a");
         append(log, "b, before the copy\n");
         Files.copy(log, dir.resolve("log.1"));
         Files.writeString(log, "c, after truncation, longer than before\n");
