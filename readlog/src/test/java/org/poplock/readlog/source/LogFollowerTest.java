@@ -189,6 +189,18 @@ class LogFollowerTest {
                 "read from the start, never from the middle of a line");
     }
 
+    /** A log that starts with the same line after every truncation (a banner): only the bytes before our offset tell. */
+    @Test
+    void copytruncateIsSeenWhenTheFirstLineIsTheSameAsBefore() throws IOException {
+        var log = dir.resolve("log");
+        append(log, "-- log opened --\nold login line\n");
+        var f = follower(log, List.of());
+        assertEquals(List.of("-- log opened --", "old login line"), poll(f));
+        Files.copy(log, dir.resolve("log.1"));
+        Files.writeString(log, "-- log opened --\nnew login line\n");
+        assertEquals(List.of("-- log opened --", "new login line"), poll(f));
+    }
+
     @Test
     void copytruncateReadsWhatTheCopyHoldsBeyondOurOffsetFirst() throws IOException {
         var log = dir.resolve("log");
