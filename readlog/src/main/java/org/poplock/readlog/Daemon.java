@@ -90,7 +90,7 @@ final class Daemon implements FollowLoop.Sink {
             }
         }
         savePositions();
-        publisher.idle(state, clock.instant(), true);
+        publisher.publishUsers(state, clock.instant(), true);
         loop.close();
         log.say(config.once() ? "read to the end, published " + config.db() : "stopped; last publish " + publisher.lastPublish());
         return status;
@@ -116,7 +116,7 @@ final class Daemon implements FollowLoop.Sink {
             dirty = !publisher.publish(state, now);
         }
         // An admin's change is shown by showallowed at once; a login's user name may lag a second.
-        publisher.idle(state, now, config.once() || signals.stopping() || adminChanges > 0);
+        publisher.publishUsers(state, now, config.once() || signals.stopping() || adminChanges > 0);
         if (!dirty) {
             admin.published();
         }

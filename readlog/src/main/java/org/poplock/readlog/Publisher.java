@@ -29,6 +29,7 @@ final class Publisher {
     private static final long USERS_EVERY_NANOS = 1_000_000_000L;
     private long usersDue = System.nanoTime();
     private boolean usersBehind;
+    private boolean usersFailing;
 
     Publisher(Path db, String group, TcpRules tcpRules, Consumer<String> log) {
         this.db = db;
@@ -43,7 +44,6 @@ final class Publisher {
             var live = state.publishable(now);
             RelayDatabase.publishEncoded(db, live, "rw-r--r--", null, RelayEntry::withoutUser);
             usersBehind = true;
-            publishUsers(state, now, false);
             if (tcpRules != null) {
                 tcpRules.write(state.live(now));
             }
@@ -63,26 +63,27 @@ final class Publisher {
     }
 
     /**
-     * Writes the table with user names when it is behind the database and a second has passed
-     * since it was last written, or at once when {@code now} is a stop; one failure is reported by
-     * the next database publish.
+     * The table with user names catches up with the database, when it is behind and a second has
+     * passed since it was last written, or at once when {@code atOnce} says so (an admin's change,
+     * a stop). Its failures are said once, and its recovery, apart from the database's.
      */
-    void publishUsers(RelayState state, Instant now, boolean stop) throws IOException {
-        if (usersBehind && (stop || System.nanoTime() - usersDue >= 0)) {
-            RelayDatabase.publishEncoded(new DatabaseLayout(db).users(), state.publishable(now), "rw-r-----", group);
+    void publishUsers(RelayState state, Instant now, boolean atOnce) {
+        if (!usersBehind || !atOnce && System.nanoTime() - usersDue < 0) {
+            return;
+        }
+        var users = new DatabaseLayout(db).users();
+        try {
+            RelayDatabase.publishEncoded(users, state.publishable(now), "rw-r-----", group);
             usersBehind = false;
             usersDue = System.nanoTime() + USERS_EVERY_NANOS;
-        }
-    }
-
-    /** A round with nothing to publish: the users table catches up if it is behind. */
-    void idle(RelayState state, Instant now, boolean stop) {
-        try {
-            publishUsers(state, now, stop);
+            if (usersFailing) {
+                log.accept("published " + users + " again");
+                usersFailing = false;
+            }
         } catch (IOException | RuntimeException e) {
-            if (!failing) {
-                log.accept("cannot publish " + new DatabaseLayout(db).users() + ": " + e.getMessage());
-                failing = true;
+            if (!usersFailing) {
+                log.accept("cannot publish " + users + ": " + e.getMessage() + "; showallowed shows the last published users");
+                usersFailing = true;
             }
         }
     }

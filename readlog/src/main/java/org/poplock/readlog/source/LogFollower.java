@@ -122,10 +122,10 @@ public final class LogFollower implements LogSource {
         int n = 0;
         if (!current.intact()) {
             var before = current.position();
-            var copy = findRotated(before, false);
+            var copy = findRotated(before, false, now);
             if (copy != null) {
-                warn("truncated (copytruncate?); reading the rest of " + copy.getFileName() + ", then again from the start");
-                n += adoptRotated(copy, before, lines, now);
+                warn("truncated (copytruncate?); reading the rest of " + copy.file().getFileName() + ", then again from the start");
+                n += adopt(copy.log(), before, lines, now);
             } else {
                 warn("truncated (copytruncate?), reading again from the start");
             }
@@ -166,19 +166,18 @@ public final class LogFollower implements LogSource {
                     current.resumeAt(p);
                 } else {
                     // Truncated while we were stopped: the copy, if it is still beside, holds the rest.
-                    var copy = findRotated(p, false);
+                    var copy = findRotated(p, false, now);
                     if (copy != null) {
-                        n += adoptRotated(copy, p, lines, now);
+                        n += adopt(copy.log(), p, lines, now);
                     }
                 }
             } else {
                 // Rotated while we were stopped: its rest comes first.
-                var old = findRotated(p, true);
+                var old = findRotated(p, true, now);
                 if (old != null) {
-                    n += adoptRotated(old, p, lines, now);
-                    var modified = Files.getLastModifiedTime(old);
-                    if (rotatedWhileStopped == null || modified.compareTo(rotatedWhileStopped) < 0) {
-                        rotatedWhileStopped = modified;
+                    n += adopt(old.log(), p, lines, now);
+                    if (rotatedWhileStopped == null || old.modified().compareTo(rotatedWhileStopped) < 0) {
+                        rotatedWhileStopped = old.modified();
                     }
                 }
             }
@@ -195,81 +194,75 @@ public final class LogFollower implements LogSource {
      * own time grants nothing).
      */
     private int readLaterRotations(FileTime after, long currentInode, Consumer<String> lines, long now) throws IOException {
-        var dir = path.toAbsolutePath().getParent();
-        var base = path.getFileName().toString();
-        var later = new ArrayList<Path>();
-        try (var files = Files.list(dir)) {
-            for (var f : files.filter(f -> isRotatedName(base, f.getFileName().toString()) && Files.isRegularFile(f)).toList()) {
-                var at = Stat.of(f);
-                if (at != null && at.inode() != currentInode && at.modified().compareTo(after) > 0
-                        && rotated.stream().noneMatch(r -> r.inode == at.inode())) {
-                    later.add(f);
-                }
-            }
-        }
-        later.sort(java.util.Comparator.comparing(f -> {
-            try {
-                return Files.getLastModifiedTime(f);
-            } catch (IOException e) {
-                return FileTime.fromMillis(0);
-            }
-        }));
+        var later = rotatedBeside().stream().filter(c -> c.at().inode() != currentInode && c.at().modified().compareTo(after) > 0)
+                .sorted(java.util.Comparator.comparing(c -> c.at().modified())).toList();
         int n = 0;
-        for (var f : later) {
-            var at = Stat.of(f);
-            if (at != null) {
-                n += adoptRotated(f, new LogPosition(at.inode(), 0, 0, 0), lines, now);
+        for (var c : later) {
+            try {
+                n += adopt(OpenLog.open(c.file(), c.at().inode(), this::warn, buffer, now), new LogPosition(c.at().inode(), 0, 0, 0), lines, now);
+            } catch (IOException e) {
+                // gone or unreadable meanwhile: nothing to read from it
             }
         }
         return n;
     }
 
-    /** Opens {@code file} as a rotated file at {@code p}'s offset and reads its rest. */
-    private int adoptRotated(Path file, LogPosition p, Consumer<String> lines, long now) throws IOException {
-        var at = Stat.of(file);
-        if (at == null) {
-            return 0;
-        }
-        var old = OpenLog.open(file, at.inode(), this::warn, buffer, now);
-        if (!old.continues(p)) {
-            old.close();
-            return 0;
-        }
+    /** Reads a rotated file found beside the path from {@code p}'s offset, and keeps it open while the server may write to it. */
+    private int adopt(OpenLog old, LogPosition p, Consumer<String> lines, long now) throws IOException {
         old.resumeAt(p);
         int n = old.drain(lines, now);
         keepRotated(old);
         return n;
     }
 
+    /** A regular file beside the path with a rotated name and not open already, as it was when listed. */
+    private record Candidate(Path file, Stat at) {
+    }
+
+    /** A rotated file found for a saved position: opened, not yet read, and when it was last written. */
+    private record Found(Path file, OpenLog log, FileTime modified) {
+    }
+
+    private List<Candidate> rotatedBeside() throws IOException {
+        var base = path.getFileName().toString();
+        var out = new ArrayList<Candidate>();
+        try (var files = Files.list(path.toAbsolutePath().getParent())) {
+            for (var f : files.filter(f -> isRotatedName(base, f.getFileName().toString())).sorted().toList()) {
+                var at = Stat.of(f);
+                if (at != null && Files.isRegularFile(f) && rotated.stream().noneMatch(r -> r.inode == at.inode())) {
+                    out.add(new Candidate(f, at));
+                }
+            }
+        }
+        return out;
+    }
+
     /**
-     * The rotated file beside the path that {@code p} was read from: by inode ({@code sameInode},
-     * a renamed file) or by content alone (a copy, as copytruncate makes).
+     * The rotated file beside the path that {@code p} was read from, opened: by inode
+     * ({@code sameInode}, a renamed file) or by content alone (a copy, as copytruncate makes).
      */
-    private Path findRotated(LogPosition p, boolean sameInode) throws IOException {
+    private Found findRotated(LogPosition p, boolean sameInode, long now) throws IOException {
         if (!sameInode && p.tailHash() == 0) {
             return null; // nothing to tell the copy by
         }
-        var dir = path.toAbsolutePath().getParent();
-        var base = path.getFileName().toString();
-        List<Path> candidates;
-        try (var files = Files.list(dir)) {
-            candidates = files.filter(f -> isRotatedName(base, f.getFileName().toString())).sorted().toList();
-        }
-        for (var f : candidates) {
-            var at = Stat.of(f);
-            if (at == null || !Files.isRegularFile(f) || (sameInode != (at.inode() == p.inode()))) {
+        for (var c : rotatedBeside()) {
+            if (sameInode != (c.at().inode() == p.inode())) {
                 continue;
             }
-            if (rotated.stream().anyMatch(r -> r.inode == at.inode())) {
-                continue;
+            OpenLog candidate;
+            try {
+                candidate = OpenLog.open(c.file(), c.at().inode(), this::warn, buffer, now);
+            } catch (IOException e) {
+                continue; // unreadable or gone: not the one
             }
-            try (var probe = OpenLog.open(f, at.inode(), problem -> { }, ByteBuffer.allocate(1), 0)) {
-                if (probe.continues(p)) {
-                    return f;
+            try {
+                if (candidate.continues(p)) {
+                    return new Found(c.file(), candidate, c.at().modified());
                 }
             } catch (IOException e) {
-                // unreadable or gone: not the one
+                // unreadable now: not the one
             }
+            candidate.close();
         }
         return null;
     }

@@ -46,7 +46,7 @@ public final class RelayState implements AutoCloseable {
 
     /** As {@link #open(Path)}, with what the store says about a state it had to move aside. */
     public static RelayState open(Path file, Consumer<String> warnings) throws IOException {
-        return new RelayState(StateStore.open(file, warnings), warnings);
+        return new RelayState(StateStore.open(file), warnings);
     }
 
     public Grants grants() {

@@ -57,7 +57,6 @@ final class StateStore implements Grants.Changes, AutoCloseable {
     /** An earlier version's files, deleted once the first snapshot is written. */
     private List<Path> legacy = List.of();
     private volatile String writeFailure;
-    private volatile long lastTookNanos;
     private volatile long nextAllowed = System.nanoTime();
 
     private StateStore(Path file, StateLock lock) {
@@ -65,18 +64,16 @@ final class StateStore implements Grants.Changes, AutoCloseable {
         this.lock = lock;
     }
 
-    /**
-     * Opens the state, creating none until the first snapshot; a second readlog on the same file
-     * is refused. A file that is no state (a disk error, another program's) is moved aside with a
-     * line to {@code warnings}: the logs are then read again, and every login still within the
-     * timeout by its own timestamp is recorded again.
-     */
-    static StateStore open(Path file, Consumer<String> warnings) throws IOException {
-        var lock = StateLock.acquire(file);
-        return new StateStore(file, lock);
+    /** Opens the state, creating none until the first snapshot; a second readlog on the same file is refused. */
+    static StateStore open(Path file) throws IOException {
+        return new StateStore(file, StateLock.acquire(file));
     }
 
-    /** What the file holds: every entry, and every log's positions; a broken file is moved aside. */
+    /**
+     * What the file holds: every entry, and every log's positions. A file that is no state (a
+     * disk error, another program's) is moved aside with a line to {@code warnings}: the logs are
+     * then read again, and every login still within the timeout by its own timestamp is recorded again.
+     */
     void load(BiConsumer<String, byte[]> entries, BiConsumer<String, long[]> positions, Consumer<String> warnings) throws IOException {
         if (!Files.exists(file)) {
             return;
@@ -181,9 +178,9 @@ final class StateStore implements Grants.Changes, AutoCloseable {
             writeFailure = Problems.rootMessage(e);
             changed = true;
         } finally {
-            lastTookNanos = System.nanoTime() - start;
+            long took = System.nanoTime() - start;
             // A full disk is tried again every few seconds; else no more than a tenth of the time goes to snapshots.
-            nextAllowed = System.nanoTime() + (writeFailure != null ? RETRY_NANOS : Math.max(MIN_INTERVAL_NANOS, 10 * lastTookNanos));
+            nextAllowed = System.nanoTime() + (writeFailure != null ? RETRY_NANOS : Math.max(MIN_INTERVAL_NANOS, 10 * took));
             writing.set(false);
         }
     }
