@@ -29,7 +29,6 @@ final class Publisher {
     private static final long USERS_EVERY_NANOS = 1_000_000_000L;
     private long usersDue = System.nanoTime();
     private boolean usersBehind;
-    private boolean usersFailing;
 
     Publisher(Path db, String group, TcpRules tcpRules, Consumer<String> log) {
         this.db = db;
@@ -48,10 +47,6 @@ final class Publisher {
                 tcpRules.write(state.live(now));
             }
             lastPublish = now;
-            if (failing) {
-                log.accept("published " + db + " again");
-                failing = false;
-            }
             return true;
         } catch (IOException | RuntimeException e) {
             if (!failing) {
@@ -65,7 +60,8 @@ final class Publisher {
     /**
      * The table with user names catches up with the database, when it is behind and a second has
      * passed since it was last written, or at once when {@code atOnce} says so (an admin's change,
-     * a stop). Its failures are said once, and its recovery, apart from the database's.
+     * a stop). A full disk is one line whichever file met it first; publishing is said to work
+     * again once both files are written.
      */
     void publishUsers(RelayState state, Instant now, boolean atOnce) {
         if (!usersBehind || !atOnce && System.nanoTime() - usersDue < 0) {
@@ -76,14 +72,14 @@ final class Publisher {
             RelayDatabase.publishEncoded(users, state.publishable(now), "rw-r-----", group);
             usersBehind = false;
             usersDue = System.nanoTime() + USERS_EVERY_NANOS;
-            if (usersFailing) {
-                log.accept("published " + users + " again");
-                usersFailing = false;
+            if (failing) {
+                log.accept("published " + db + " and " + users.getFileName() + " again");
+                failing = false;
             }
         } catch (IOException | RuntimeException e) {
-            if (!usersFailing) {
+            if (!failing) {
                 log.accept("cannot publish " + users + ": " + e.getMessage() + "; showallowed shows the last published users");
-                usersFailing = true;
+                failing = true;
             }
         }
     }
