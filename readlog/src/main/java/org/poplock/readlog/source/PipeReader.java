@@ -65,9 +65,21 @@ public final class PipeReader implements LogSource {
         } catch (RuntimeException | LinkageError e) {
             throw new IOException("cannot create FIFO " + path + ": no native POSIX calls (" + e.getMessage() + ")", e);
         }
-        var name = path.toString();
+        // Made under a temporary name and renamed into place: it appears with its final mode,
+        // never with what the umask left of it before the chmod.
+        var tmp = path.resolveSibling("." + path.getFileName() + ".tmp-" + ProcessHandle.current().pid());
+        var name = tmp.toString();
+        posix.unlink(name);
         if (posix.mkfifo(name, 0620) != 0 || posix.chmod(name, 0620) != 0) {
-            throw new IOException("cannot create FIFO " + path + ": " + posix.strerror(posix.errno()));
+            var why = posix.strerror(posix.errno());
+            posix.unlink(name);
+            throw new IOException("cannot create FIFO " + path + ": " + why);
+        }
+        try {
+            java.nio.file.Files.move(tmp, path, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            posix.unlink(name);
+            throw new IOException("cannot create FIFO " + path + ": " + e.getMessage(), e);
         }
     }
 
