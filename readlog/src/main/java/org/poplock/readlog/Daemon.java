@@ -48,7 +48,7 @@ final class Daemon implements FollowLoop.Sink {
         this.log = log;
         this.signals = signals;
         this.reloader = reloader;
-        this.publisher = new Publisher(config.db(), config.dbGroup(),
+        this.publisher = new Publisher(config.db(), config.dbGroup(), state.grants(),
                 config.tcpRules() == null ? null : new TcpRules(config.tcpRules(), config.tcpRulesBase()), log::say);
         try {
             this.admin = new AdminCommands(new DatabaseLayout(config.db()).spool(), log::say);

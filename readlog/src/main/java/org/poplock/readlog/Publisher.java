@@ -4,23 +4,28 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
 import org.poplock.common.store.DatabaseLayout;
-import org.poplock.common.store.RelayDatabase;
+import org.poplock.common.store.PublishedTable;
 import org.poplock.common.store.RelayEntry;
+import org.poplock.readlog.state.Grants;
 import org.poplock.readlog.state.RelayState;
 
 /**
  * Writes the live entries of the state to the published database that relaylock reads (addresses
  * and times, readable by everyone), then the same with user names beside it (readable by root and
- * readlog's group, or --db-group). A failed
+ * readlog's group, or --db-group); a large table as a base and the changes since
+ * ({@link PublishedTable}), so a publish writes what changed. A failed
  * publish (full disk, directory gone) is reported and retried on the next round; the file readers
  * see meanwhile is the last complete one.
  */
 final class Publisher {
 
     private final Path db;
-    /** The group that may read the user names (--db-group), or null for readlog's own. */
-    private final String group;
+    private final PublishedTable table;
+    private final PublishedTable users;
+    private final Grants.Journal tableChanges;
+    private final Grants.Journal usersChanges;
     private final TcpRules tcpRules;
     private final Consumer<String> log;
     private Instant lastPublish;
@@ -30,9 +35,13 @@ final class Publisher {
     private long usersDue = System.nanoTime();
     private boolean usersBehind;
 
-    Publisher(Path db, String group, TcpRules tcpRules, Consumer<String> log) {
+    /** {@code group} may read the user names (--db-group; null: readlog's own); {@code grants} are what is published. */
+    Publisher(Path db, String group, Grants grants, TcpRules tcpRules, Consumer<String> log) {
         this.db = db;
-        this.group = group;
+        this.table = new PublishedTable(db, "rw-r--r--", null, RelayEntry::withoutUser);
+        this.users = new PublishedTable(new DatabaseLayout(db).users(), "rw-r-----", group, UnaryOperator.identity());
+        this.tableChanges = grants.journal();
+        this.usersChanges = grants.journal();
         this.tcpRules = tcpRules;
         this.log = log;
     }
@@ -40,8 +49,7 @@ final class Publisher {
     /** Returns whether the database (and the tcprules CDB, if any) now hold the state's live entries. */
     boolean publish(RelayState state, Instant now) {
         try {
-            var live = state.publishable(now);
-            RelayDatabase.publishEncoded(db, live, "rw-r--r--", null, RelayEntry::withoutUser);
+            table.publish(state.publishable(now), tableChanges.take());
             usersBehind = true;
             if (tcpRules != null) {
                 tcpRules.write(state.live(now));
@@ -67,18 +75,17 @@ final class Publisher {
         if (!usersBehind || !atOnce && System.nanoTime() - usersDue < 0) {
             return;
         }
-        var users = new DatabaseLayout(db).users();
         try {
-            RelayDatabase.publishEncoded(users, state.publishable(now), "rw-r-----", group);
+            users.publish(state.publishable(now), usersChanges.take());
             usersBehind = false;
             usersDue = System.nanoTime() + USERS_EVERY_NANOS;
             if (failing) {
-                log.accept("published " + db + " and " + users.getFileName() + " again");
+                log.accept("published " + db + " and " + new DatabaseLayout(db).users().getFileName() + " again");
                 failing = false;
             }
         } catch (IOException | RuntimeException e) {
             if (!failing) {
-                log.accept("cannot publish " + users + ": " + e.getMessage() + "; showallowed shows the last published users");
+                log.accept("cannot publish " + new DatabaseLayout(db).users() + ": " + e.getMessage() + "; showallowed shows the last published users");
                 failing = true;
             }
         }

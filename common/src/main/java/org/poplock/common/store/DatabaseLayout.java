@@ -5,6 +5,7 @@ import java.nio.file.Path;
 /**
  * The files that go with a published database, named in one place for readlog, showallowed and
  * the packaging: for {@code /var/lib/poplock/relay.db}, the user names ({@code relay.db.users}),
+ * the recent changes to a large table of either ({@code relay.db.delta-N}, {@code relay.db.users.delta-N}),
  * readlog's state ({@code readlog.state}) and its lock ({@code readlog.state.lock}), and the spool
  * of admin commands ({@code spool/}).
  */
@@ -21,6 +22,34 @@ public record DatabaseLayout(Path db) {
     public Path users() {
         return db.resolveSibling(db.getFileName() + ".users");
     }
+
+    /**
+     * The delta of a large published table ({@code relay.db} or {@code relay.db.users}): the
+     * changes since that table was written, for the generation the table names
+     * ({@link PublishedTable}), e.g. {@code relay.db.delta-1764633600123}.
+     */
+    public static Path delta(Path table, long generation) {
+        return table.resolveSibling(table.getFileName() + DELTA + generation);
+    }
+
+    /** The generation a table's {@link PublishedTable#DELTA_KEY} names, or -1 when it has none. */
+    public static long generationOf(Path file, byte[] value) throws java.io.IOException {
+        if (value == null) {
+            return -1;
+        }
+        try {
+            long generation = Long.parseLong(new String(value, java.nio.charset.StandardCharsets.US_ASCII));
+            if (generation > 0) {
+                return generation;
+            }
+        } catch (NumberFormatException e) {
+            // said below
+        }
+        throw new java.io.IOException(file + " is not a relay database: its delta generation is not a number");
+    }
+
+    /** What names a delta file of {@code table}, before its generation. */
+    static final String DELTA = ".delta-";
 
     /** readlog's own state, unless --state names another. */
     public Path state() {

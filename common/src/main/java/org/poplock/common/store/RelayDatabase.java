@@ -39,30 +39,34 @@ public final class RelayDatabase {
     private static final long PAGE_SIZE = 64 * 1024;
 
     private final SortedTableMap<String, byte[]> table;
+    /** The changes since {@link #table} was written, for a large table ({@link PublishedTable}); null for a whole one. */
+    private final SortedTableMap<String, byte[]> delta;
 
-    private RelayDatabase(SortedTableMap<String, byte[]> table) {
+    private RelayDatabase(SortedTableMap<String, byte[]> table, SortedTableMap<String, byte[]> delta) {
         this.table = table;
+        this.delta = delta;
     }
 
     /**
-     * Reads the live file whole (a few hundred kB for ten thousand entries) so that nothing stays
-     * mapped or open: a file replaced or truncated under us cannot fault a later read.
+     * The published entries with user names when the table of them is readable (showallowed as
+     * root or readlog's group), else the addresses alone. Small tables are read whole so that
+     * nothing stays mapped or open: a file replaced or truncated under us cannot fault a later read.
      */
     public static RelayDatabase open(Path live) throws IOException {
         var users = new DatabaseLayout(live).users();
         if (Files.isReadable(users)) {
             try {
-                return read(users);
+                return readPublished(users);
             } catch (IOException e) {
                 // being replaced, or damaged: the addresses alone still answer
             }
         }
-        return read(live);
+        return readPublished(live);
     }
 
-    /** The table in {@code file} itself, what relaylock reads: no user names, never the table beside it. */
+    /** The table published at {@code file} itself, what relaylock reads: no user names, never the table beside it. */
     public static RelayDatabase openTable(Path file) throws IOException {
-        return read(file);
+        return readPublished(file);
     }
 
     /**
@@ -73,15 +77,34 @@ public final class RelayDatabase {
         return Files.isReadable(new DatabaseLayout(live).users());
     }
 
+    /**
+     * A published table and, when it names one, its delta. readlog writes the delta of a
+     * generation before the table that names it, and removes it only after a newer table is in
+     * place: a delta missing means the table was replaced since we opened it, so it is opened again.
+     */
+    private static RelayDatabase readPublished(Path file) throws IOException {
+        for (int attempt = 0; ; attempt++) {
+            var base = read(file);
+            var generation = DatabaseLayout.generationOf(file, base.get(PublishedTable.DELTA_KEY));
+            if (generation < 0) {
+                return new RelayDatabase(base, null);
+            }
+            var deltaFile = DatabaseLayout.delta(file, generation);
+            if (Files.exists(deltaFile) || attempt > 0) {
+                return new RelayDatabase(base, read(deltaFile));
+            }
+        }
+    }
+
     /** A table this large is read through its descriptor, page by page, rather than into the heap. */
     private static final long READ_WHOLE_UP_TO = 4 << 20;
 
-    private static RelayDatabase read(Path live) throws IOException {
+    private static SortedTableMap<String, byte[]> read(Path live) throws IOException {
         try {
             if (Files.size(live) > READ_WHOLE_UP_TO) {
                 // Positioned reads on the file opened: one replaced meanwhile is read as it was.
                 var volume = new org.mapdb.volume.FileChannelVol(live.toFile(), true, -1L, 20, 0L);
-                return new RelayDatabase(SortedTableMap.open(volume, Serializer.STRING, Serializer.BYTE_ARRAY));
+                return SortedTableMap.open(volume, Serializer.STRING, Serializer.BYTE_ARRAY);
             }
         } catch (IOException e) {
             throw Problems.unreadable(live, e);
@@ -98,15 +121,15 @@ public final class RelayDatabase {
             throw new IOException(live + " is empty");
         }
         try {
-            return new RelayDatabase(SortedTableMap.open(new SingleByteArrayVol(data), Serializer.STRING, Serializer.BYTE_ARRAY));
+            return SortedTableMap.open(new SingleByteArrayVol(data), Serializer.STRING, Serializer.BYTE_ARRAY);
         } catch (RuntimeException e) {
             throw new IOException(live + " is not a relay database: " + e, e);
         }
     }
 
-    /** Every key and its value as stored, in key order, from the table at {@code file} (not the users table beside it). */
+    /** Every key and its value as stored, in key order, from the one table at {@code file} (no delta, not the users table beside it). */
     public static void forEachStored(Path file, java.util.function.BiConsumer<String, byte[]> action) throws IOException {
-        var table = read(file).table;
+        var table = read(file);
         try {
             table.forEach(action);
         } catch (RuntimeException e) {
@@ -117,33 +140,67 @@ public final class RelayDatabase {
     /** The stored entry for a canonical address, live or not; the caller decides with {@link RelayEntry#isLiveAt}. */
     public Optional<RelayEntry> find(String canonicalIp) throws IOException {
         try {
-            var value = table.get(canonicalIp);
-            return value == null ? Optional.empty() : Optional.of(RelayEntry.decode(canonicalIp, value));
+            var value = delta == null ? null : delta.get(canonicalIp);
+            if (value == null) {
+                value = table.get(canonicalIp);
+            } else if (value.length == 0) {
+                return Optional.empty(); // withdrawn since the table was written
+            }
+            return value == null || canonicalIp.startsWith("\0") ? Optional.empty() : Optional.of(RelayEntry.decode(canonicalIp, value));
         } catch (RuntimeException e) {
             throw new IOException("relay database is damaged: " + e, e);
         }
     }
 
-    /** Hands every stored entry, in key order, to {@code action} as it is decoded: nothing is collected. */
+    /**
+     * Hands every stored entry, in key order, to {@code action} as it is decoded: the table and
+     * its delta merged as they are read (a changed entry as the delta has it, a withdrawn one not
+     * at all), nothing collected.
+     */
     public void forEach(java.util.function.Consumer<RelayEntry> action) throws IOException {
         try {
-            table.forEach((ip, value) -> action.accept(RelayEntry.decode(ip, value)));
+            var changes = delta == null ? java.util.Collections.<java.util.Map.Entry<String, byte[]>>emptyIterator() : delta.entryIterator();
+            var change = next(changes);
+            for (var it = table.entryIterator(); it.hasNext(); ) {
+                var e = it.next();
+                var ip = e.getKey();
+                if (ip.startsWith("\0")) {
+                    continue;
+                }
+                while (change != null && change.getKey().compareTo(ip) < 0) {
+                    emit(change, action);
+                    change = next(changes);
+                }
+                if (change != null && change.getKey().equals(ip)) {
+                    emit(change, action);
+                    change = next(changes);
+                } else {
+                    action.accept(RelayEntry.decode(ip, e.getValue()));
+                }
+            }
+            for (; change != null; change = next(changes)) {
+                emit(change, action);
+            }
         } catch (RuntimeException e) {
             throw new IOException("relay database is damaged: " + e, e);
+        }
+    }
+
+    private static java.util.Map.Entry<String, byte[]> next(java.util.Iterator<java.util.Map.Entry<String, byte[]>> it) {
+        return it.hasNext() ? it.next() : null;
+    }
+
+    private static void emit(java.util.Map.Entry<String, byte[]> change, java.util.function.Consumer<RelayEntry> action) {
+        if (change.getValue().length > 0 && !change.getKey().startsWith("\0")) {
+            action.accept(RelayEntry.decode(change.getKey(), change.getValue()));
         }
     }
 
     /** Every stored entry, in key order. */
     public List<RelayEntry> entries() throws IOException {
-        try {
-            var out = new ArrayList<RelayEntry>(table.size());
-            for (var e : table.entrySet()) {
-                out.add(RelayEntry.decode(e.getKey(), e.getValue()));
-            }
-            return out;
-        } catch (RuntimeException e) {
-            throw new IOException("relay database is damaged: " + e, e);
-        }
+        var out = new ArrayList<RelayEntry>(table.size());
+        forEach(out::add);
+        return out;
     }
 
     /**
@@ -176,9 +233,23 @@ public final class RelayDatabase {
     /** As {@link #publishEncoded(Path, SortedMap, String, String)}, each value as {@code value} turns it (no copy of the table). */
     public static void publishEncoded(Path live, SortedMap<String, byte[]> sorted, String mode, String group,
             java.util.function.UnaryOperator<byte[]> value) throws IOException {
+        write(live, sorted, mode, group, value, -1);
+    }
+
+    /**
+     * Writes one table as {@link #publishEncoded} does; a {@code generation} above 0 is stored
+     * under {@link PublishedTable#DELTA_KEY} (the delta that goes with it), and an empty value
+     * (a withdrawal, in a delta) is written as it is, not through {@code value}.
+     */
+    static void write(Path live, SortedMap<String, byte[]> sorted, String mode, String group,
+            java.util.function.UnaryOperator<byte[]> value, long generation) throws IOException {
         var volume = new ByteArrayVol(16, 0); // 64 KiB slices, as the pages
         var sink = SortedTableMap.create(volume, Serializer.STRING, Serializer.BYTE_ARRAY).pageSize(PAGE_SIZE).createFromSink();
-        sorted.forEach((k, v) -> sink.put(k, value.apply(v)));
+        if (generation > 0) {
+            // "\0delta" sorts before every address, as the sink needs
+            sink.put(PublishedTable.DELTA_KEY, Long.toString(generation).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        }
+        sorted.forEach((k, v) -> sink.put(k, v.length == 0 ? v : value.apply(v)));
         sink.create();
 
         var dir = live.toAbsolutePath().getParent();

@@ -25,7 +25,7 @@ import java.util.Optional;
  * count, then per key its length and its chars; a value block: count, then per value its length
  * and its bytes. Numbers are MapDB's packed ints.
  */
-public final class RelayLookup {
+public final class RelayLookup implements AutoCloseable {
 
     private static final int HEADER = 64;
     private static final long MAX_PAGE = 1 << 20;
@@ -43,20 +43,71 @@ public final class RelayLookup {
      * and one truncated under us reads short, which is damage, never a wrong answer.
      */
     public static Optional<RelayEntry> find(Path db, String canonicalIp) throws IOException {
+        for (int attempt = 0; ; attempt++) {
+            try (var base = open(db)) {
+                long generation = DatabaseLayout.generationOf(db, base.value(db, PublishedTable.DELTA_KEY));
+                byte[] value = null;
+                if (generation > 0) {
+                    // A large table: what changed since it was written is in its delta (PublishedTable).
+                    var deltaFile = DatabaseLayout.delta(db, generation);
+                    RelayLookup delta;
+                    try {
+                        delta = open(deltaFile);
+                    } catch (IOException e) {
+                        if (attempt == 0 && e.getCause() instanceof java.nio.file.NoSuchFileException) {
+                            continue; // the table was replaced since we opened it: open the new one
+                        }
+                        throw e;
+                    }
+                    try (delta) {
+                        value = delta.value(deltaFile, canonicalIp);
+                    }
+                    if (value != null && value.length == 0) {
+                        return Optional.empty(); // withdrawn since the table was written
+                    }
+                }
+                if (value == null) {
+                    value = base.value(db, canonicalIp);
+                }
+                try {
+                    return value == null ? Optional.empty() : Optional.of(RelayEntry.decode(canonicalIp, value));
+                } catch (IllegalArgumentException e) {
+                    throw new IOException(db + " is not a relay database: " + e.getMessage(), e);
+                }
+            }
+        }
+    }
+
+    private static RelayLookup open(Path file) throws IOException {
         FileChannel channel;
         try {
-            channel = FileChannel.open(db, StandardOpenOption.READ);
+            channel = FileChannel.open(file, StandardOpenOption.READ);
         } catch (IOException e) {
-            throw Problems.unreadable(db, e);
+            throw Problems.unreadable(file, e);
         }
-        try (channel) {
-            var value = new RelayLookup(new Blocks(channel, channel.size())).value(canonicalIp);
-            return value == null ? Optional.empty() : Optional.of(RelayEntry.decode(canonicalIp, value));
+        try {
+            return new RelayLookup(new Blocks(channel, channel.size()));
+        } catch (Damaged e) {
+            channel.close();
+            throw new IOException(file + " is not a relay database: " + e.getMessage(), e);
+        } catch (IOException e) {
+            channel.close();
+            throw Problems.unreadable(file, e);
+        }
+    }
+
+    /** The value stored for {@code key} in this file (named {@code file} in what is said of it), or null. */
+    private byte[] value(Path file, String key) throws IOException {
+        try {
+            return value(key);
         } catch (Damaged | IllegalArgumentException e) {
-            throw new IOException(db + " is not a relay database: " + e.getMessage(), e);
-        } catch (IOException e) {
-            throw Problems.unreadable(db, e);
+            throw new IOException(file + " is not a relay database: " + e.getMessage(), e);
         }
+    }
+
+    @Override
+    public void close() throws IOException {
+        file.channel.close();
     }
 
     /** The file in blocks of 4 KiB, each read once with a positioned read when first touched. */

@@ -87,7 +87,8 @@ public final class PublishLatency {
         Object lastKey = null;
         while (true) {
             try {
-                var key = Files.readAttributes(db, "unix:ino").get("ino");
+                // A publish renames a file into the directory (the table, or its delta when large): its mtime moves.
+                var key = Files.readAttributes(db.getParent(), "unix:ctime");
                 if (!key.equals(lastKey)) {
                     lastKey = key;
                     var read = RelayDatabase.openTable(db); // what relaylock reads, not the users table beside it
@@ -108,7 +109,9 @@ public final class PublishLatency {
 
     private static int count(Path db) {
         try {
-            return RelayDatabase.openTable(db).entries().size();
+            int[] n = {0};
+            RelayDatabase.openTable(db).forEach(e -> n[0]++);
+            return n[0];
         } catch (IOException e) {
             return -1;
         }

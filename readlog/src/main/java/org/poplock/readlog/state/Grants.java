@@ -4,7 +4,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.Optional;
 import java.util.SortedMap;
 import java.util.TreeMap;
@@ -25,7 +27,23 @@ public final class Grants {
         void remove(String ip);
     }
 
+    /**
+     * The addresses written or dropped since a reader of changes last took them: a large published
+     * table writes only those ({@link org.poplock.common.store.PublishedTable}).
+     */
+    public static final class Journal {
+        private Set<String> changed = new HashSet<>();
+
+        /** The addresses changed since the last call, and a fresh start. */
+        public Set<String> take() {
+            var out = changed;
+            changed = new HashSet<>();
+            return out;
+        }
+    }
+
     private final Changes changes;
+    private final List<Journal> journals = new ArrayList<>();
     /**
      * The entries, encoded as published and saved (with user names), sorted, so a publish neither
      * encodes nor sorts. Kept encoded only (a million entries cost ~100 bytes each): the expiry is
@@ -37,6 +55,13 @@ public final class Grants {
 
     public Grants(Changes changes) {
         this.changes = changes;
+    }
+
+    /** A new journal of changes, from now on. */
+    public Journal journal() {
+        var journal = new Journal();
+        journals.add(journal);
+        return journal;
     }
 
     /** An entry as the store holds it, at start-up: nothing to write back. */
@@ -113,6 +138,7 @@ public final class Grants {
             if (expiry <= nowMillis) {
                 it.remove();
                 changes.remove(e.getKey());
+                journal(e.getKey());
                 removed++;
             } else {
                 earliest = Math.min(earliest, expiry);
@@ -161,12 +187,20 @@ public final class Grants {
         var value = entry.encodeValue();
         index(entry, value);
         changes.put(entry.ip(), value);
+        journal(entry.ip());
     }
 
     /** The one way an entry leaves (its decoded form is removed by the caller, who may be iterating). */
     private void drop(String ip) {
         withUsers.remove(ip);
         changes.remove(ip);
+        journal(ip);
+    }
+
+    private void journal(String ip) {
+        for (var journal : journals) {
+            journal.changed.add(ip);
+        }
     }
 
     private void index(RelayEntry entry, byte[] value) {
