@@ -55,7 +55,7 @@ class ShowAllowedTest {
         });
         assertEquals(Duration.ofHours(2), Duration.between(e.login(), e.expiry()));
         var listed = Launchers.run("showallowed", Map.of(), args);
-        assertTrue(listed.out().lines().anyMatch(l -> l.startsWith("192.0.2.77 ") && l.contains(" bob ") && l.matches(".* (2h|1h59m5\\ds)")), listed.out());
+        assertTrue(listed.out().lines().anyMatch(l -> l.startsWith("192.0.2.77 ") && l.contains(" bob ") && l.matches(".* (2h|1h59m5\\ds) +local")), listed.out());
         var relay = Launchers.run("relaylock", Map.of("TCPREMOTEIP", "192.0.2.77"), "--db", db.toString(), "/usr/bin/env");
         assertTrue(relay.out().lines().anyMatch("RELAYCLIENT="::equals), relay.out());
 

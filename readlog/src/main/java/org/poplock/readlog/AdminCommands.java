@@ -17,9 +17,12 @@ final class AdminCommands {
 
     private final Path spool;
     private final Consumer<String> log;
+    /** The cluster, told of each change (nobody outside one). */
+    private final org.poplock.readlog.cluster.LocalChanges cluster;
 
-    AdminCommands(Path spool, Consumer<String> log) throws IOException {
+    AdminCommands(Path spool, org.poplock.readlog.cluster.LocalChanges cluster, Consumer<String> log) throws IOException {
         this.spool = spool;
+        this.cluster = cluster;
         this.log = log;
         Files.createDirectories(spool);
     }
@@ -71,15 +74,18 @@ final class AdminCommands {
         var command = SpoolCommand.parse(line);
         if (command instanceof SpoolCommand.Add add) {
             grants.grant(add.ip(), add.user(), now, Duration.ofSeconds(add.seconds()));
+            cluster.granted(add.ip());
             log.accept("admin: " + add.ip() + " may relay for " + add.seconds() + "s (" + Printable.of(add.user()) + ")");
             return true;
         }
         if (command instanceof SpoolCommand.Remove remove) {
             boolean had = grants.revoke(remove.ip());
+            cluster.removed(remove.ip(), now); // another host may have it
             log.accept("admin: removed " + remove.ip() + (had ? "" : " (it had no entry)"));
             return had;
         }
         log.accept("admin: flushed " + grants.revokeAll() + " entries");
+        cluster.flushed(now);
         return true;
     }
 }

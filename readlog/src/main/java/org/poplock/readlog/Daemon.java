@@ -6,6 +6,8 @@ import java.time.Instant;
 import java.util.Optional;
 import org.poplock.common.config.Timeouts;
 import org.poplock.common.store.DatabaseLayout;
+import org.poplock.readlog.cluster.ClusterMember;
+import org.poplock.readlog.cluster.LocalChanges;
 import org.poplock.readlog.parse.Login;
 import org.poplock.readlog.parse.LoginParser;
 import org.poplock.readlog.source.LogSource;
@@ -29,6 +31,8 @@ final class Daemon implements FollowLoop.Sink {
     private final Reloader reloader;
     private final Publisher publisher;
     private final AdminCommands admin;
+    /** This host in the cluster, or null outside one. */
+    private ClusterMember cluster;
     private FollowLoop loop;
 
     private long linesRead;
@@ -50,8 +54,13 @@ final class Daemon implements FollowLoop.Sink {
         this.reloader = reloader;
         this.publisher = new Publisher(config.db(), config.dbGroup(), state.grants(),
                 config.tcpRules() == null ? null : new TcpRules(config.tcpRules(), config.tcpRulesBase()), log::say);
+        if (config.cluster() != null) {
+            // Stream entries and keys are refused beyond the longest grant this host could make itself.
+            var longest = config.keepWhileConnected() && config.keepAtMost().compareTo(config.timeout()) > 0 ? config.keepAtMost() : config.timeout();
+            this.cluster = ClusterMember.join(config.cluster(), longest, state, clock, log::say);
+        }
         try {
-            this.admin = new AdminCommands(new DatabaseLayout(config.db()).spool(), log::say);
+            this.admin = new AdminCommands(new DatabaseLayout(config.db()).spool(), cluster == null ? LocalChanges.NONE : cluster, log::say);
         } catch (IOException e) {
             throw new IOException("cannot create the spool for showallowed's changes: " + e.getMessage(), e);
         }
@@ -66,7 +75,9 @@ final class Daemon implements FollowLoop.Sink {
             log.say(e.getMessage());
             return 111;
         }
-        log.say("following " + loop.sources().stream().map(LogSource::name).toList() + ", publishing " + config.db()
+        log.say("following " + loop.sources().stream().map(LogSource::name).toList()
+                + (cluster == null ? "" : " and the cluster at " + config.cluster().where() + " as " + config.cluster().me())
+                + ", publishing " + config.db()
                 + ", timeout " + Timeouts.format(config.timeout()));
         var now = clock.instant();
         state.sweep(now);
@@ -89,6 +100,10 @@ final class Daemon implements FollowLoop.Sink {
                 reload();
             }
         }
+        if (cluster != null) {
+            cluster.close();
+            cluster.apply(clock.instant());
+        }
         savePositions();
         publisher.publishUsers(state, clock.instant(), true);
         loop.close();
@@ -106,7 +121,10 @@ final class Daemon implements FollowLoop.Sink {
         int adminChanges = admin.apply(state, now);
         changed += adminChanges;
         if (config.keepWhileConnected()) {
-            changed += state.keepOpen(now, config.timeout(), config.keepAtMost());
+            changed += state.keepOpen(now, config.timeout(), config.keepAtMost(), cluster == null ? ip -> { } : cluster::granted);
+        }
+        if (cluster != null) {
+            changed += cluster.apply(now);
         }
         var next = state.nextExpiry();
         boolean expired = next.isPresent() && !next.get().isAfter(now) && state.sweep(now) > 0;
@@ -132,6 +150,9 @@ final class Daemon implements FollowLoop.Sink {
         }
         if (state.record(login, config.timeout(), clock.instant())) {
             changed++;
+            if (cluster != null) {
+                cluster.granted(login.ip());
+            }
         }
         if (config.keepWhileConnected() && login.session() != null) {
             state.sessions().opened(login.session(), login.ip(), login.time());
@@ -173,7 +194,8 @@ final class Daemon implements FollowLoop.Sink {
             nextSummary = System.nanoTime() + config.summaryEvery().toNanos();
             long dropped = loop.sources().stream().mapToLong(LogSource::dropped).sum();
             log.say("summary: " + linesRead + " lines read, " + loginsRecorded + " logins recorded, " + dropped + " lines dropped, "
-                    + state.size() + " live entries, last publish " + publisher.lastPublish());
+                    + state.size() + " live entries, last publish " + publisher.lastPublish()
+                    + (cluster == null ? "" : "; " + cluster.summary()));
         }
     }
 

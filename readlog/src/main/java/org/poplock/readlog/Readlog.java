@@ -112,6 +112,33 @@ public final class Readlog implements Callable<Integer> {
             description = "how often to log a summary line (default: ${DEFAULT-VALUE})")
     Duration summaryEvery;
 
+    @Option(names = "--cluster", paramLabel = "URL",
+            description = "share grants with the other hosts through Redis: redis://HOST:PORT/DB, rediss://HOST:PORT/DB for TLS")
+    String cluster;
+
+    @Option(names = "--cluster-user", paramLabel = "NAME", description = "the Redis ACL user this host proves itself with")
+    String clusterUser;
+
+    @Option(names = "--cluster-password-file", paramLabel = "FILE", description = "the file holding that user's password (never on the command line)")
+    Path clusterPasswordFile;
+
+    @Option(names = "--cluster-ca", paramLabel = "FILE", description = "with rediss://: the CA certificate (PEM) the server's certificate is checked against")
+    Path clusterCa;
+
+    @Option(names = "--cluster-name", paramLabel = "NAME", defaultValue = "poplock",
+            description = "the prefix of the cluster's keys and stream in Redis (default: ${DEFAULT-VALUE})")
+    String clusterName;
+
+    @Option(names = "--cluster-sentinel", paramLabel = "HOST:PORT", split = ",",
+            description = "find the Redis primary through these sentinels (with --cluster-master); repeatable")
+    List<String> clusterSentinels = new ArrayList<>();
+
+    @Option(names = "--cluster-master", paramLabel = "NAME", description = "the sentinels' name of the primary")
+    String clusterMaster;
+
+    @Option(names = "--cluster-host", paramLabel = "NAME", description = "this host's name in the cluster (default: the host name)")
+    String clusterHost;
+
     @Option(names = "--poll-ms", paramLabel = "MS", defaultValue = "10", hidden = true,
             description = "how often the logs are checked for new lines")
     int pollMillis;

@@ -10,12 +10,14 @@ import org.poplock.common.address.Cidr;
 import org.poplock.common.config.ConfigFile;
 import org.poplock.common.store.DatabaseDirectory;
 import org.poplock.common.store.DatabaseLayout;
+import org.poplock.readlog.cluster.ClusterSettings;
 import org.poplock.readlog.parse.ServerDefinition;
 
 /** What readlog was told to do, checked: the options resolved into the values the daemon uses. */
 record ReadlogConfig(Path configPath, List<Path> logs, List<Path> fifos, Path db, String dbGroup, Path state, Duration timeout,
         boolean once, boolean keepWhileConnected, Duration keepAtMost, Path tcpRules, Path tcpRulesBase, int fifoQueue,
-        Duration summaryEvery, int pollMillis, Duration rotateWait, List<ServerDefinition> definitions, LoginPolicy policy) {
+        Duration summaryEvery, int pollMillis, Duration rotateWait, List<ServerDefinition> definitions, LoginPolicy policy,
+        ClusterSettings cluster) {
 
     /** Checks the options; throws IllegalArgumentException with a one-line reason. */
     static ReadlogConfig of(Readlog o, ConfigFile file) {
@@ -25,9 +27,9 @@ record ReadlogConfig(Path configPath, List<Path> logs, List<Path> fifos, Path db
             if (o.tcpRulesBase != null && o.tcpRules == null) {
                 throw new IllegalArgumentException("--tcprules-base needs --tcprules CDB");
             }
-            if (o.logs.isEmpty() && o.fifos.isEmpty()) {
+            if (o.logs.isEmpty() && o.fifos.isEmpty() && o.cluster == null) {
                 throw new IllegalArgumentException(
-                        "no log to follow: give --log PATH, --log - or --fifo PATH (or log = PATH in the configuration file)");
+                        "no log to follow: give --log PATH, --log - or --fifo PATH (or log = PATH in the configuration file), or --cluster URL");
             }
             if (!o.dryRun) {
                 var bad = DatabaseDirectory.problem("--db", o.db, true);
@@ -41,9 +43,28 @@ record ReadlogConfig(Path configPath, List<Path> logs, List<Path> fifos, Path db
         }
         var db = o.db == null || o.db.toString().isEmpty() ? o.db : o.db.toAbsolutePath();
         var state = o.state != null ? o.state.toAbsolutePath() : db == null || db.toString().isEmpty() ? null : new DatabaseLayout(db).state();
+        var cluster = o.cluster == null || o.listParsers ? null : ClusterSettings.of(o.cluster, o.clusterUser, o.clusterPasswordFile,
+                o.clusterCa, o.clusterName, o.clusterSentinels, o.clusterMaster, o.clusterHost != null ? o.clusterHost : hostName());
         return new ReadlogConfig(file.path(), List.copyOf(o.logs), List.copyOf(o.fifos), db, o.dbGroup, state, o.timeout, o.once,
                 o.keepWhileConnected, o.keepAtMost, o.tcpRules, o.tcpRulesBase, o.fifoQueue, o.summaryEvery, o.pollMillis, o.rotateWait,
-                definitions, policy);
+                definitions, policy, cluster);
+    }
+
+    /** This host's name, as the cluster's default name of it: the kernel's, else what the resolver says. */
+    private static String hostName() {
+        try {
+            var name = java.nio.file.Files.readString(Path.of("/proc/sys/kernel/hostname")).strip();
+            if (!name.isEmpty()) {
+                return name;
+            }
+        } catch (java.io.IOException e) {
+            // not Linux
+        }
+        try {
+            return java.net.InetAddress.getLocalHost().getHostName();
+        } catch (java.io.IOException e) {
+            return "localhost";
+        }
     }
 
     /** The built-in definitions and the admin's {@code custom.NAME = expression} ones, narrowed by {@code --parser}. */
@@ -81,6 +102,7 @@ record ReadlogConfig(Path configPath, List<Path> logs, List<Path> fifos, Path db
         check(out, "tcprules-base", tcpRulesBase, running.tcpRulesBase);
         check(out, "keep-while-connected", keepWhileConnected, running.keepWhileConnected);
         check(out, "poll-ms", pollMillis, running.pollMillis);
+        check(out, "cluster", cluster, running.cluster);
         return out;
     }
 
@@ -91,7 +113,7 @@ record ReadlogConfig(Path configPath, List<Path> logs, List<Path> fifos, Path db
     ReadlogConfig keeping(ReadlogConfig running) {
         return new ReadlogConfig(configPath, logs, running.fifos, running.db, running.dbGroup, running.state, timeout, once,
                 running.keepWhileConnected, keepAtMost, running.tcpRules, running.tcpRulesBase, running.fifoQueue, summaryEvery,
-                running.pollMillis, rotateWait, definitions, policy);
+                running.pollMillis, rotateWait, definitions, policy, running.cluster);
     }
 
     private static void check(List<String> out, String name, Object mine, Object theirs) {

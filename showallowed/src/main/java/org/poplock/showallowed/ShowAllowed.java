@@ -127,8 +127,9 @@ public final class ShowAllowed implements Callable<Integer> {
         }
         var now = clock.instant();
         var zone = clock.getZone();
+        withUsers = RelayDatabase.usersReadable(db);
         if (!json) {
-            out.printf("%-39s %-24s %-19s %s%n", "ADDRESS", "USER", "LOGIN", "LEFT");
+            out.printf("%-39s %-24s %-19s %-9s %s%n", "ADDRESS", "USER", "LOGIN", "LEFT", "ORIGIN");
         }
         // Streamed: each entry printed as it is decoded, the first one flushed at once.
         var first = new boolean[] {true};
@@ -218,12 +219,16 @@ public final class ShowAllowed implements Callable<Integer> {
             formattedSecond = e.login().getEpochSecond();
             formattedLogin = LOGIN.format(e.login().atZone(zone));
         }
-        var sb = new StringBuilder(100);
+        var sb = new StringBuilder(110);
         pad(sb, e.ip(), 39);
         pad(sb, e.user().isEmpty() ? "?" : Printable.word(e.user()), 24);
         pad(sb, formattedLogin, 19);
-        return sb.append(left).toString();
+        pad(sb, left, 9);
+        return sb.append(!withUsers ? "?" : e.origin().isEmpty() ? "local" : e.origin()).toString();
     }
+
+    /** Whether the table with users (and origins) is what is listed: else neither is known. */
+    private boolean withUsers;
 
     /** {@code text} left-aligned in {@code width} columns and a space, as {@code %-Ns } would print it. */
     private static void pad(StringBuilder sb, String text, int width) {
@@ -254,7 +259,8 @@ public final class ShowAllowed implements Callable<Integer> {
     private String json(RelayEntry e, Instant now) {
         return "{\"ip\":" + jsonString(e.ip()) + ",\"user\":" + (e.user().isEmpty() ? "null" : jsonString(e.user()))
                 + ",\"login\":\"" + loginIso.of(e.login()) + "\",\"expiry\":\"" + expiryIso.of(e.expiry()) + "\""
-                + ",\"seconds_left\":" + e.timeLeftAt(now).toSeconds() + ",\"live\":" + e.isLiveAt(now) + "}";
+                + ",\"seconds_left\":" + e.timeLeftAt(now).toSeconds() + ",\"live\":" + e.isLiveAt(now)
+                + ",\"origin\":" + (!withUsers ? "null" : jsonString(e.origin().isEmpty() ? "local" : e.origin())) + "}";
     }
 
     static String jsonString(String s) {

@@ -52,6 +52,7 @@ public final class PublishLatency {
             watcher.setDaemon(true);
             watcher.start();
 
+            long writtenBefore = written(readlog.pid());
             long interval = 1_000_000_000L / rate;
             long start = System.nanoTime();
             int total = rate * seconds;
@@ -69,21 +70,22 @@ public final class PublishLatency {
             while (!appended.isEmpty() && System.nanoTime() < deadline) {
                 Thread.sleep(10);
             }
+            double mbPerSecond = (written(readlog.pid()) - writtenBefore) / 1e6 / seconds;
             List<Long> sorted;
             synchronized (latencies) {
                 sorted = new ArrayList<>(latencies);
             }
             Collections.sort(sorted);
-            System.out.printf("publish latency, %d live entries, %d logins/s for %d s: n=%d p50=%.1f ms p99=%.1f ms max=%.1f ms, lost=%d%n",
+            System.out.printf("publish latency, %d live entries, %d logins/s for %d s: n=%d p50=%.1f ms p99=%.1f ms max=%.1f ms, lost=%d, readlog wrote %.1f MB/s%n",
                     entries, rate, seconds, sorted.size(), ms(pct(sorted, 50)), ms(pct(sorted, 99)), ms(sorted.get(sorted.size() - 1)),
-                    appended.size());
+                    appended.size(), mbPerSecond);
         } finally {
             readlog.destroy();
             readlog.waitFor();
         }
     }
 
-    private static void watch(Path db, Map<String, Long> appended, List<Long> latencies) {
+    static void watch(Path db, Map<String, Long> appended, List<Long> latencies) {
         Object lastKey = null;
         while (true) {
             try {
@@ -107,7 +109,18 @@ public final class PublishLatency {
         }
     }
 
-    private static int count(Path db) {
+    /** Bytes readlog (the launcher's java, its only child) has written so far: the publishes and the state snapshots. */
+    static long written(long launcher) throws IOException {
+        long pid = ProcessHandle.of(launcher).flatMap(p -> p.descendants().findFirst()).map(ProcessHandle::pid).orElse(launcher);
+        for (var line : Files.readAllLines(Path.of("/proc/" + pid + "/io"))) {
+            if (line.startsWith("wchar: ")) {
+                return Long.parseLong(line.substring(7).trim());
+            }
+        }
+        return 0;
+    }
+
+    static int count(Path db) {
         try {
             int[] n = {0};
             RelayDatabase.openTable(db).forEach(e -> n[0]++);
@@ -117,16 +130,16 @@ public final class PublishLatency {
         }
     }
 
-    private static String line(Instant t, String ip) {
+    static String line(Instant t, String ip) {
         return STAMP.format(t) + " mail dovecot: pop3-login: Login: user=<u" + ip + ">, method=PLAIN, rip=" + ip
                 + ", lip=192.0.2.1, mpid=1, TLS, session=<x>\n";
     }
 
-    private static long pct(List<Long> sorted, int p) {
+    static long pct(List<Long> sorted, int p) {
         return sorted.get(Math.min(sorted.size() - 1, (int) Math.ceil(p / 100.0 * sorted.size()) - 1));
     }
 
-    private static double ms(long nanos) {
+    static double ms(long nanos) {
         return nanos / 1e6;
     }
 }

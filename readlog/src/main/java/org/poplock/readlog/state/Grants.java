@@ -105,8 +105,66 @@ public final class Grants {
             return false;
         }
         var e = RelayEntry.decode(ip, value);
-        put(new RelayEntry(e.ip(), e.user(), e.login(), now.plus(timeout)));
+        put(new RelayEntry(e.ip(), e.user(), e.login(), now.plus(timeout), e.origin()));
         return true;
+    }
+
+    /**
+     * A grant another cluster host sent: kept when it is live and expires later than what the
+     * address has (the later expiry wins, so the same event twice changes nothing).
+     */
+    public boolean merge(RelayEntry entry, Instant now) {
+        if (!entry.isLiveAt(now) || IpAddress.notAClient(entry.ip()) != null) {
+            return false;
+        }
+        var previous = withUsers.get(entry.ip());
+        if (previous != null && RelayEntry.expiryMillis(previous) >= entry.expiry().toEpochMilli()) {
+            return false;
+        }
+        put(entry);
+        return true;
+    }
+
+    /** A removal another host sent at {@code at}: beats the address's grant unless its login is later. */
+    public boolean revokeOlder(String ip, Instant at) {
+        var value = withUsers.get(ip);
+        if (value == null || RelayEntry.loginMillis(value) > at.toEpochMilli()) {
+            return false;
+        }
+        drop(ip);
+        return true;
+    }
+
+    /** A flush another host sent at {@code at}: every grant whose login is not later goes. */
+    public int revokeAllOlder(Instant at) {
+        int n = 0;
+        for (var ip : new ArrayList<>(withUsers.keySet())) {
+            if (revokeOlder(ip, at)) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /**
+     * After a complete load of the cluster's grants: every grant that came from another host and
+     * is not in {@code current} was removed while we could not follow; returns how many went.
+     */
+    public int revokeOthersExcept(Set<String> current) {
+        int n = 0;
+        for (var e : new ArrayList<>(withUsers.entrySet())) {
+            if (!current.contains(e.getKey()) && !RelayEntry.decode(e.getKey(), e.getValue()).origin().isEmpty()) {
+                drop(e.getKey());
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /** The entry an address has, decoded, if any. */
+    public Optional<RelayEntry> entry(String ip) {
+        var value = withUsers.get(ip);
+        return value == null ? Optional.empty() : Optional.of(RelayEntry.decode(ip, value));
     }
 
     /** Withdraws an address's grant; returns whether it had one. */

@@ -27,12 +27,15 @@ public final class RelayState implements AutoCloseable {
     private final Sessions sessions = new Sessions();
     /** How far each log has been read, as last handed to the store. */
     private final Map<String, long[]> positions = new HashMap<>();
+    /** The cluster's records as the state saved them (outbox, stream position); then what {@link #clusterRecords} supplies. */
+    private final Map<String, byte[]> savedCluster = new HashMap<>();
+    private java.util.function.Supplier<? extends Map<String, byte[]>> cluster = () -> savedCluster;
 
     private RelayState(StateStore store, Consumer<String> warnings) throws IOException {
         this.store = store;
         this.grants = new Grants(store);
         try {
-            store.load(grants::load, positions::put, warnings);
+            store.load(grants::load, positions::put, savedCluster::put, warnings);
         } catch (IOException | RuntimeException e) {
             store.close();
             throw e instanceof IOException io ? io : new IOException("cannot read state: " + e.getMessage(), e);
@@ -68,9 +71,15 @@ public final class RelayState implements AutoCloseable {
      * many entries were extended.
      */
     public int keepOpen(Instant now, Duration timeout, Duration maxKeep) {
+        return keepOpen(now, timeout, maxKeep, ip -> { });
+    }
+
+    /** As {@link #keepOpen(Instant, Duration, Duration)}, telling {@code extendedIp} of each address extended. */
+    public int keepOpen(Instant now, Duration timeout, Duration maxKeep, Consumer<String> extendedIp) {
         int extended = 0;
         for (var ip : sessions.openAddresses(now, maxKeep)) {
             if (grants.extend(ip, now, timeout)) {
+                extendedIp.accept(ip);
                 extended++;
             }
         }
@@ -111,9 +120,24 @@ public final class RelayState implements AutoCloseable {
         store.positionsChanged();
     }
 
+    /** The cluster's records the state was saved with: its outbox and stream position. */
+    public Map<String, byte[]> savedClusterRecords() {
+        return Map.copyOf(savedCluster);
+    }
+
+    /** Where each snapshot takes the cluster's records from from now on. */
+    public void clusterRecords(java.util.function.Supplier<? extends Map<String, byte[]>> records) {
+        this.cluster = records;
+    }
+
+    /** The cluster's outbox or stream position moved: the next commit saves them. */
+    public void clusterChanged() {
+        store.positionsChanged();
+    }
+
     /** Hands a snapshot of the state to the writer thread when one is due; returns at once. */
     public void commit() {
-        store.commit(grants.stored(), positions);
+        store.commit(grants.stored(), positions, cluster.get());
     }
 
     /** The last commit's failure (a full disk, say), or null; the entries in memory are still served. */
@@ -124,7 +148,7 @@ public final class RelayState implements AutoCloseable {
     /** Commits what is pending, waits for the writer, and closes the file. */
     @Override
     public void close() {
-        store.commitNow(grants.stored(), positions);
+        store.commitNow(grants.stored(), positions, cluster.get());
         store.close();
     }
 }

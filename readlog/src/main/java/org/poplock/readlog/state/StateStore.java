@@ -41,6 +41,8 @@ final class StateStore implements Grants.Changes, AutoCloseable {
 
     /** Keys of the snapshot that are no address: a log's positions ({@code \0position PATH}). */
     private static final String POSITION = "\0position ";
+    /** Keys of the cluster's outbox and stream position ({@code org.poplock.readlog.cluster.Outbox}). */
+    private static final String CLUSTER = "\0cluster ";
     private static final long MIN_INTERVAL_NANOS = 250_000_000L;
     private static final long RETRY_NANOS = 5_000_000_000L;
 
@@ -74,7 +76,8 @@ final class StateStore implements Grants.Changes, AutoCloseable {
      * disk error, another program's) is moved aside with a line to {@code warnings}: the logs are
      * then read again, and every login still within the timeout by its own timestamp is recorded again.
      */
-    void load(BiConsumer<String, byte[]> entries, BiConsumer<String, long[]> positions, Consumer<String> warnings) throws IOException {
+    void load(BiConsumer<String, byte[]> entries, BiConsumer<String, long[]> positions, BiConsumer<String, byte[]> cluster,
+            Consumer<String> warnings) throws IOException {
         if (!Files.exists(file)) {
             return;
         }
@@ -82,6 +85,8 @@ final class StateStore implements Grants.Changes, AutoCloseable {
             RelayDatabase.forEachStored(file, (key, value) -> {
                 if (key.startsWith(POSITION)) {
                     positions.accept(key.substring(POSITION.length()), longs(value));
+                } else if (key.startsWith(CLUSTER)) {
+                    cluster.accept(key, value);
                 } else {
                     entries.accept(key, value);
                 }
@@ -140,28 +145,30 @@ final class StateStore implements Grants.Changes, AutoCloseable {
      * free and the pace allows; returns at once. {@code entries} are the entries as the state
      * stores them, sorted (copied here), {@code positions} each log's positions.
      */
-    void commit(SortedMap<String, byte[]> entries, Map<String, long[]> positions) {
+    void commit(SortedMap<String, byte[]> entries, Map<String, long[]> positions, Map<String, byte[]> cluster) {
         if (!changed && writeFailure == null || writing.get() || System.nanoTime() - nextAllowed < 0) {
             return;
         }
-        var snapshot = snapshot(entries, positions);
+        var snapshot = snapshot(entries, positions, cluster);
         changed = false;
         writing.set(true);
         writer.execute(() -> write(snapshot));
     }
 
     /** Waits for a snapshot being written, then writes one of what is in memory now. */
-    void commitNow(SortedMap<String, byte[]> entries, Map<String, long[]> positions) {
+    void commitNow(SortedMap<String, byte[]> entries, Map<String, long[]> positions, Map<String, byte[]> cluster) {
         awaitWriter();
         if (changed || writeFailure != null) {
             changed = false;
-            write(snapshot(entries, positions));
+            write(snapshot(entries, positions, cluster));
         }
     }
 
-    private static TreeMap<String, byte[]> snapshot(SortedMap<String, byte[]> entries, Map<String, long[]> positions) {
+    private static TreeMap<String, byte[]> snapshot(SortedMap<String, byte[]> entries, Map<String, long[]> positions,
+            Map<String, byte[]> cluster) {
         var snapshot = new TreeMap<>(entries); // from a sorted map: built in linear time
         positions.forEach((log, p) -> snapshot.put(POSITION + log, bytes(p)));
+        snapshot.putAll(cluster);
         return snapshot;
     }
 

@@ -1,0 +1,406 @@
+package org.poplock.packaging;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import redis.clients.jedis.StreamEntryID;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The cluster through a real Debian redis-server: readlogs on "POP hosts" (following a log) and
+ * "SMTP hosts" (the cluster only), each with its own state and database, started through the
+ * real launcher; what counts is what relaylock and showallowed on each host then see.
+ */
+class ClusterIT {
+
+    @TempDir
+    Path dir;
+
+    private final List<AutoCloseable> running = new ArrayList<>();
+
+    @AfterEach
+    void stopAll() throws Exception {
+        for (int i = running.size() - 1; i >= 0; i--) {
+            running.get(i).close();
+        }
+    }
+
+    /** One host's readlog: its log (for a POP host), its database, its stderr. */
+    final class Host implements AutoCloseable {
+        final String name;
+        final Path home;
+        final Path log;
+        final Path db;
+        final List<String> args;
+        Process process;
+        Launchers.StreamText err;
+
+        Host(String name, boolean pop, String... args) throws Exception {
+            this.name = name;
+            this.home = Files.createDirectories(dir.resolve(name));
+            this.log = pop ? Files.createFile(home.resolve("mail.log")) : null;
+            this.db = home.resolve("relay.db");
+            var all = new ArrayList<String>();
+            if (pop) {
+                all.addAll(List.of("--log", log.toString()));
+            }
+            all.addAll(List.of("--db", db.toString(), "--cluster-host", name, "--summary-every", "1h"));
+            all.addAll(List.of(args));
+            this.args = all;
+            running.add(this);
+        }
+
+        Host start() throws Exception {
+            process = Launchers.command("readlog", Map.of(), args.toArray(String[]::new)).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            err = new Launchers.StreamText(process.getErrorStream());
+            Launchers.await(Duration.ofSeconds(30), name + " to start", () -> err.soFar().contains("following") || !process.isAlive());
+            assertTrue(process.isAlive(), name + " exited: " + err.soFar());
+            return this;
+        }
+
+        void login(String ip, String user) throws Exception {
+            Files.writeString(log, Dovecot.login(Instant.now(), "pop3", ip, user), StandardOpenOption.APPEND);
+        }
+
+        void awaitGranted(String ip) throws Exception {
+            awaitOn(ip + " granted on " + name, () -> Launchers.publishedIps(db).contains(ip));
+        }
+
+        void awaitNot(String ip) throws Exception {
+            awaitOn(ip + " withdrawn on " + name, () -> !Launchers.publishedIps(db).contains(ip));
+        }
+
+        /** What relaylock on this host, run as tcpserver would for a client at {@code ip}, sets RELAYCLIENT to (null: not set). */
+        String relaylock(String ip) throws Exception {
+            var r = Launchers.run("relaylock", Map.of("TCPREMOTEIP", ip), "--db", db.toString(), Launchers.envReport().toString());
+            assertEquals(0, r.exit(), r.err());
+            return r.out().lines().filter(l -> l.startsWith("RELAYCLIENT=[")).findFirst().map(l -> l.substring(13, l.length() - 1)).orElse(null);
+        }
+
+        void stop() throws Exception {
+            Launchers.signal(process, "TERM");
+            assertTrue(process.waitFor(30, TimeUnit.SECONDS), name + " did not stop");
+            assertEquals(0, process.exitValue(), err.text());
+        }
+
+        /** Waits for a line of readlog's containing {@code text}. */
+        void awaitSays(String text) throws Exception {
+            awaitOn(name + " to say '" + text + "'", () -> lines(text) > 0);
+        }
+
+        private void awaitOn(String what, java.util.function.BooleanSupplier condition) throws Exception {
+            try {
+                Launchers.await(Duration.ofSeconds(40), what, condition);
+            } catch (AssertionError e) {
+                throw new AssertionError(e.getMessage() + "; " + name + " said:\n" + err.soFar());
+            }
+        }
+
+        long lines(String containing) {
+            return err.soFar().lines().filter(l -> l.contains(containing)).count();
+        }
+
+        @Override
+        public void close() throws Exception {
+            if (process != null && process.isAlive()) {
+                process.destroyForcibly();
+                process.waitFor();
+            }
+        }
+    }
+
+    private RedisServer redis(String... extra) throws Exception {
+        var redis = new RedisServer(dir.resolve("redis-" + running.size()), extra);
+        running.add(redis);
+        return redis.start();
+    }
+
+    @Test
+    void aLoginOnOnePopHostIsGrantedOnEverySmtpHostAndARemovalOnAnotherIsWithdrawnEverywhere() throws Exception {
+        var redis = redis();
+        var a = new Host("pop-a", true, "--cluster", redis.url()).start();
+        var b = new Host("pop-b", true, "--cluster", redis.url()).start();
+        var c = new Host("smtp-c", false, "--cluster", redis.url()).start();
+        var d = new Host("smtp-d", false, "--cluster", redis.url()).start();
+
+        assertEquals(null, c.relaylock("203.0.113.9"), "no grant before the login");
+        a.login("203.0.113.9", "alice");
+        for (var host : List.of(a, b, c, d)) {
+            host.awaitGranted("203.0.113.9");
+        }
+        assertEquals("", c.relaylock("203.0.113.9"), "relaylock on an SMTP host grants a login made on a POP host");
+        assertEquals("", d.relaylock("203.0.113.9"));
+        assertEquals(null, d.relaylock("203.0.113.10"));
+        var shown = Launchers.run("showallowed", Map.of(), "--db", c.db.toString(), "--json");
+        assertTrue(shown.out().contains("\"ip\":\"203.0.113.9\",\"user\":\"alice\"") && shown.out().contains("\"origin\":\"pop-a\""), shown.out());
+        var table = Launchers.run("showallowed", Map.of(), "--db", c.db.toString());
+        assertTrue(table.out().lines().anyMatch(l -> l.startsWith("203.0.113.9") && l.endsWith(" pop-a")), table.out());
+
+        var removed = Launchers.run("showallowed", Map.of(), "--db", b.db.toString(), "--remove", "203.0.113.9");
+        assertEquals(0, removed.exit(), removed.err());
+        for (var host : List.of(a, b, c, d)) {
+            host.awaitNot("203.0.113.9");
+        }
+        assertEquals(null, c.relaylock("203.0.113.9"));
+        try (var jedis = redis.client()) {
+            assertFalse(jedis.exists("poplock:grant:203.0.113.9"), "the removal took the key too");
+        }
+    }
+
+    @Test
+    void redisKilledWhileAPopHostRecordsLoginsLosesNone() throws Exception {
+        int port = RedisServer.freePort();
+        var data = dir.resolve("redis-data");
+        var redis = new RedisServer(data, port, "--appendonly", "yes", "--appendfsync", "always");
+        running.add(redis);
+        redis.start();
+        var a = new Host("pop-a", true, "--cluster", redis.url()).start();
+        var c = new Host("smtp-c", false, "--cluster", redis.url()).start();
+        for (int i = 1; i <= 3; i++) {
+            a.login("198.51.100." + i, "before" + i);
+        }
+        c.awaitGranted("198.51.100.3");
+
+        redis.kill();
+        for (int i = 11; i <= 15; i++) {
+            a.login("198.51.100." + i, "during" + i);
+        }
+        a.awaitGranted("198.51.100.15"); // recorded and published here at once
+        a.awaitSays(" lost: ");
+        assertEquals("", c.relaylock("198.51.100.2"), "grants C had keep working while Redis is away");
+        // A restarted while Redis is away: its queued logins are in its state.
+        a.stop();
+        a.start();
+        a.login("198.51.100.16", "during16");
+        a.awaitGranted("198.51.100.16");
+
+        var back = new RedisServer(data, port, "--appendonly", "yes", "--appendfsync", "always");
+        running.add(back);
+        back.start();
+        for (int i = 11; i <= 16; i++) {
+            c.awaitGranted("198.51.100." + i);
+        }
+        assertEquals("", c.relaylock("198.51.100.14"));
+        c.awaitSays(" back after ");
+        assertEquals(1, c.lines(" lost: "), "one line when the cluster is lost: " + c.err.soFar());
+        assertTrue(a.lines(" lost: ") <= 1, a.err.soFar());
+        try (var jedis = back.client()) {
+            var sent = jedis.xrange("poplock:stream", (StreamEntryID) null, (StreamEntryID) null)
+                    .stream().filter(e -> e.getFields().get("user").startsWith("during")).map(e -> e.getFields().get("ip")).toList();
+            assertEquals(List.of("198.51.100.11", "198.51.100.12", "198.51.100.13", "198.51.100.14", "198.51.100.15", "198.51.100.16"), sent,
+                    "A's queued logins reach the stream in order, each once");
+        }
+    }
+
+    @Test
+    void anSmtpHostRestartedWhileRedisIsDownAndAfterTheStreamWasTrimmedEndsWithExactlyTheLiveGrants() throws Exception {
+        int port = RedisServer.freePort();
+        var data = dir.resolve("redis-data");
+        var redis = new RedisServer(data, port, "--appendonly", "yes", "--appendfsync", "always");
+        running.add(redis);
+        redis.start();
+        var a = new Host("pop-a", true, "--cluster", redis.url()).start();
+        var c = new Host("smtp-c", false, "--cluster", redis.url()).start();
+        a.login("192.0.2.21", "kept");
+        a.login("192.0.2.22", "removed-later");
+        c.awaitGranted("192.0.2.22");
+
+        // Restarted while Redis is down: C serves from its state.
+        redis.kill();
+        c.stop();
+        c.start();
+        assertEquals("", c.relaylock("192.0.2.21"), "C restarted without Redis still grants what it had");
+        var back = new RedisServer(data, port, "--appendonly", "yes", "--appendfsync", "always");
+        running.add(back);
+        back.start();
+        a.login("192.0.2.23", "after-outage");
+        c.awaitGranted("192.0.2.23");
+
+        // C stopped; meanwhile a removal and a login, and the stream trimmed past C's position.
+        c.stop();
+        var removed = Launchers.run("showallowed", Map.of(), "--db", a.db.toString(), "--remove", "192.0.2.22");
+        assertEquals(0, removed.exit(), removed.err());
+        a.login("192.0.2.24", "while-c-away");
+        try (var jedis = back.client()) {
+            Launchers.await(Duration.ofSeconds(30), "A's login in Redis", () -> jedis.exists("poplock:grant:192.0.2.24"));
+            jedis.xtrim("poplock:stream", 0, false);
+        }
+        c.start();
+        c.awaitGranted("192.0.2.24");
+        c.awaitNot("192.0.2.22");
+        assertEquals(List.of("192.0.2.21", "192.0.2.23", "192.0.2.24"), Launchers.publishedIps(c.db), "exactly the live grants");
+        assertTrue(c.lines("loaded 3 current grants") == 1, c.err.soFar());
+    }
+
+    @Test
+    void hostileStreamEntriesAreIgnoredAndCountedAndNothingIsGranted() throws Exception {
+        var redis = redis();
+        var c = new Host("smtp-c", false, "--cluster", redis.url()).start();
+        long now = System.currentTimeMillis();
+        var fine = Map.of("op", "grant", "ip", "192.0.2.50", "user", "u", "login", "" + now, "expiry", "" + (now + 60_000), "host", "pop-x",
+                "at", "" + now);
+        try (var jedis = redis.client()) {
+            c.awaitSays("following its stream");
+            var hostile = List.of(
+                    with(fine, "ip", "not-an-address"),
+                    with(fine, "ip", "::ffff:192.0.2.51"), // not canonical: that is 192.0.2.51
+                    with(fine, "ip", "0.0.0.0"),
+                    with(with(fine, "ip", "192.0.2.52"), "expiry", "" + (now - 1000)),
+                    with(with(fine, "ip", "192.0.2.53"), "expiry", "" + (now + 400L * 24 * 3600 * 1000)),
+                    with(with(fine, "ip", "192.0.2.54"), "login", "yesterday"),
+                    with(with(fine, "ip", "192.0.2.55"), "op", "grant-all"),
+                    with(with(fine, "ip", "192.0.2.56"), "user", "a\nforged line"),
+                    with(with(fine, "ip", "192.0.2.57"), "host", "x y"),
+                    with(with(fine, "ip", "192.0.2.58"), "user", "x".repeat(1 << 20)),
+                    Map.of("garbage", "only"));
+            for (var fields : hostile) {
+                jedis.xadd("poplock:stream", StreamEntryID.NEW_ENTRY, fields);
+            }
+            jedis.xadd("poplock:stream", StreamEntryID.NEW_ENTRY, fine);
+        }
+        c.awaitGranted("192.0.2.50"); // the follower went on past all of them
+        assertEquals(List.of("192.0.2.50"), Launchers.publishedIps(c.db), "nothing hostile was granted");
+        assertTrue(c.lines("ignoring stream entry") >= 1, c.err.soFar());
+        assertTrue(c.err.soFar().lines().allMatch(l -> l.length() < 600), "no 1 MB line on stderr");
+        c.stop();
+        assertTrue(c.err.text().contains("11 stream entries ignored"), "ignored entries are counted: " + c.err.text());
+    }
+
+    private static Map<String, String> with(Map<String, String> fields, String key, String value) {
+        var out = new java.util.HashMap<>(fields);
+        out.put(key, value);
+        return out;
+    }
+
+    @Test
+    void wrongPasswordTlsMismatchAndAReadOnlyUserEachCostOneClearLineAndLocalWorkGoesOn() throws Exception {
+        var acl = dir.resolve("users.acl");
+        Files.writeString(acl, """
+                user default off
+                user pop on >pop-secret ~poplock:* resetchannels -@all +ping +hello +auth +select +client|setname +get +set +del +xadd +xread +xinfo +xrange +scan +mget +eval
+                user smtp on >smtp-secret ~poplock:* resetchannels -@all +ping +hello +auth +select +client|setname +get +xread +xinfo +xrange +scan +mget
+                """);
+        var redis = redis("--aclfile", acl.toString());
+        var popPassword = Files.writeString(dir.resolve("pop.pw"), "pop-secret\n");
+        var smtpPassword = Files.writeString(dir.resolve("smtp.pw"), "smtp-secret\n");
+        var wrong = Files.writeString(dir.resolve("wrong.pw"), "guess\n");
+
+        var a = new Host("pop-a", true, "--cluster", redis.url(), "--cluster-user", "pop", "--cluster-password-file", popPassword.toString()).start();
+        var c = new Host("smtp-c", false, "--cluster", redis.url(), "--cluster-user", "smtp", "--cluster-password-file", smtpPassword.toString()).start();
+        var guesser = new Host("pop-g", true, "--cluster", redis.url(), "--cluster-user", "pop", "--cluster-password-file", wrong.toString()).start();
+        var rogue = new Host("rogue", true, "--cluster", redis.url(), "--cluster-user", "smtp", "--cluster-password-file", smtpPassword.toString()).start();
+
+        a.login("192.0.2.60", "alice");
+        c.awaitGranted("192.0.2.60"); // the ACL users as documented work
+
+        guesser.login("192.0.2.61", "bob");
+        guesser.awaitGranted("192.0.2.61"); // local work goes on
+        guesser.awaitSays("wrong user or password");
+        rogue.login("192.0.2.62", "mallory");
+        rogue.awaitGranted("192.0.2.62");
+        rogue.awaitSays("refused by its ACL");
+        a.login("192.0.2.63", "carol");
+        c.awaitGranted("192.0.2.63");
+        assertFalse(Launchers.publishedIps(c.db).contains("192.0.2.61") || Launchers.publishedIps(c.db).contains("192.0.2.62"),
+                "nothing of a host with a wrong password or a read-only user is granted elsewhere");
+        assertEquals(1, guesser.lines(" lost: "), "one line, not one per retry: " + guesser.err.soFar());
+        assertEquals(1, rogue.lines(" lost: "), rogue.err.soFar());
+        assertFalse(guesser.err.soFar().contains("guess") || guesser.err.soFar().contains("pop-secret"), "no password in any message");
+    }
+
+    @Test
+    void overTlsWithTheClustersCaAndAPlainClientAgainstTlsOnlyIsOneClearLine() throws Exception {
+        var pki = Files.createDirectories(dir.resolve("pki"));
+        openssl(pki, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=test CA", "-keyout", "ca.key", "-out", "ca.crt");
+        openssl(pki, "req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1", "-keyout", "redis.key", "-out", "redis.csr");
+        Files.writeString(pki.resolve("san.ext"), "subjectAltName=IP:127.0.0.1\n");
+        openssl(pki, "x509", "-req", "-in", "redis.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-days", "1",
+                "-extfile", "san.ext", "-out", "redis.crt");
+        int tlsPort = RedisServer.freePort();
+        var redis = redis("--port", "0", "--tls-port", String.valueOf(tlsPort), "--tls-cert-file", pki.resolve("redis.crt").toString(),
+                "--tls-key-file", pki.resolve("redis.key").toString(), "--tls-ca-cert-file", pki.resolve("ca.crt").toString(),
+                "--tls-auth-clients", "no");
+        var url = "rediss://127.0.0.1:" + tlsPort + "/0";
+        var ca = pki.resolve("ca.crt").toString();
+        var a = new Host("pop-a", true, "--cluster", url, "--cluster-ca", ca).start();
+        var c = new Host("smtp-c", false, "--cluster", url, "--cluster-ca", ca).start();
+        var plain = new Host("plain", true, "--cluster", "redis://127.0.0.1:" + tlsPort + "/0").start();
+        a.login("192.0.2.70", "alice");
+        c.awaitGranted("192.0.2.70");
+        plain.login("192.0.2.71", "bob");
+        plain.awaitGranted("192.0.2.71");
+        plain.awaitSays(" lost: ");
+        assertTrue(plain.err.soFar().contains("rediss://"), "the line says what to do: " + plain.err.soFar());
+        assertEquals(1, plain.lines(" lost: "), plain.err.soFar());
+        assertFalse(Launchers.publishedIps(c.db).contains("192.0.2.71"));
+        assertTrue(redis.port > 0);
+    }
+
+    private static void openssl(Path dir, String... args) throws Exception {
+        var cmd = new ArrayList<String>();
+        cmd.add("openssl");
+        cmd.addAll(List.of(args));
+        var p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start();
+        var out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0, "openssl " + String.join(" ", args) + ": " + out);
+    }
+
+    @Test
+    void afterASentinelFailoverEveryReadlogWritesAndReadsAgainAndNothingSentAfterIsLost() throws Exception {
+        var primary = redis("--appendonly", "no");
+        var replica = redis("--replicaof", "127.0.0.1", String.valueOf(primary.port));
+        var sentinels = new ArrayList<String>();
+        for (int i = 0; i < 3; i++) {
+            int port = RedisServer.freePort();
+            var conf = Files.createDirectories(dir.resolve("sentinel-" + i)).resolve("sentinel.conf");
+            Files.writeString(conf, "port " + port + "\nbind 127.0.0.1\nsentinel monitor mymaster 127.0.0.1 " + primary.port + " 2\n"
+                    + "sentinel down-after-milliseconds mymaster 1000\nsentinel failover-timeout mymaster 5000\n"
+                    + "dir " + conf.getParent() + "\nlogfile " + conf.getParent().resolve("sentinel.log") + "\n");
+            var p = new ProcessBuilder("redis-sentinel", conf.toString()).redirectErrorStream(true)
+                    .redirectOutput(conf.getParent().resolve("out").toFile()).start();
+            running.add(() -> {
+                p.destroyForcibly();
+                p.waitFor();
+            });
+            sentinels.add("127.0.0.1:" + port);
+        }
+        try (var jedis = replica.client()) {
+            Launchers.await(Duration.ofSeconds(30), "the replica in sync", () -> jedis.info("replication").contains("master_link_status:up"));
+        }
+        var args = new String[] {"--cluster", primary.url(), "--cluster-sentinel", String.join(",", sentinels), "--cluster-master", "mymaster"};
+        var a = new Host("pop-a", true, args).start();
+        var c = new Host("smtp-c", false, args).start();
+        a.login("192.0.2.80", "before");
+        c.awaitGranted("192.0.2.80");
+
+        primary.kill();
+        Launchers.await(Duration.ofSeconds(60), "the replica promoted", () -> {
+            try (var jedis = replica.client()) {
+                return jedis.info("replication").contains("role:master");
+            } catch (RuntimeException e) {
+                return false; // the sentinels close clients while they reconfigure it
+            }
+        });
+        for (int i = 81; i <= 85; i++) {
+            a.login("192.0.2." + i, "after" + i);
+        }
+        for (int i = 81; i <= 85; i++) {
+            c.awaitGranted("192.0.2." + i);
+        }
+        assertEquals("", c.relaylock("192.0.2.85"));
+        assertTrue(c.relaylock("192.0.2.80") != null, "the grant from before the failover is kept");
+    }
+}

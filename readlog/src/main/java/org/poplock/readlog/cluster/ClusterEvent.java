@@ -1,0 +1,142 @@
+package org.poplock.readlog.cluster;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.poplock.common.address.IpAddress;
+import org.poplock.common.address.Printable;
+import org.poplock.common.store.RelayEntry;
+
+/**
+ * One change to who may relay, as the cluster's stream carries it: a grant (a login, a session
+ * extended, an admin's --add), the removal of one address, or a flush of all, each with the host
+ * it came from and when it happened there. Stream entries are input like log lines: {@link #parse}
+ * accepts only what this version would send, with a reason for anything else.
+ */
+public record ClusterEvent(Op op, String ip, String user, Instant login, Instant expiry, String host, Instant at) {
+
+    public enum Op { GRANT, REMOVE, FLUSH }
+
+    /** No field of ours is longer; anything longer is refused before it is looked at. */
+    static final int MAX_FIELD = 1024;
+    /** Clocks of cluster hosts differ a little: an expiry this far beyond the longest grant is still taken. */
+    static final Duration SKEW = Duration.ofMinutes(1);
+
+    public static ClusterEvent grant(RelayEntry entry, String host) {
+        return new ClusterEvent(Op.GRANT, entry.ip(), entry.user(), entry.login(), entry.expiry(), host, entry.login());
+    }
+
+    public static ClusterEvent remove(String ip, String host, Instant at) {
+        return new ClusterEvent(Op.REMOVE, ip, "", at, at, host, at);
+    }
+
+    public static ClusterEvent flush(String host, Instant at) {
+        return new ClusterEvent(Op.FLUSH, "", "", at, at, host, at);
+    }
+
+    /** The entry a grant stands for, with its origin. */
+    public RelayEntry entry() {
+        return new RelayEntry(ip, user, login, expiry, host);
+    }
+
+    /** The stream entry's fields. */
+    public Map<String, String> fields() {
+        var out = new LinkedHashMap<String, String>();
+        out.put("op", op.name().toLowerCase(java.util.Locale.ROOT));
+        out.put("ip", ip);
+        out.put("user", user);
+        out.put("login", Long.toString(login.toEpochMilli()));
+        out.put("expiry", Long.toString(expiry.toEpochMilli()));
+        out.put("host", host);
+        out.put("at", Long.toString(at.toEpochMilli()));
+        return out;
+    }
+
+    /** One line of the state's outbox: the fields, tab-separated, the user last. */
+    public String encode() {
+        return String.join("\t", op.name(), ip, Long.toString(login.toEpochMilli()), Long.toString(expiry.toEpochMilli()), host,
+                Long.toString(at.toEpochMilli()), user);
+    }
+
+    public static ClusterEvent decode(String line) {
+        var f = line.split("\t", 7);
+        if (f.length != 7) {
+            throw new IllegalArgumentException("outbox line has " + f.length + " fields");
+        }
+        return new ClusterEvent(Op.valueOf(f[0]), f[1], f[6], Instant.ofEpochMilli(Long.parseLong(f[2])),
+                Instant.ofEpochMilli(Long.parseLong(f[3])), f[4], Instant.ofEpochMilli(Long.parseLong(f[5])));
+    }
+
+    /**
+     * A stream entry's fields as an event, or IllegalArgumentException saying in a few words why
+     * not: not one of our ops, an address that is not canonical or no client's, a time that is no
+     * number, an expiry already past or beyond {@code longest} from now, a field too long.
+     */
+    public static ClusterEvent parse(Map<String, String> fields, Instant now, Duration longest) {
+        for (var e : fields.entrySet()) {
+            if (e.getKey().length() > MAX_FIELD || e.getValue().length() > MAX_FIELD) {
+                throw new IllegalArgumentException("a field longer than " + MAX_FIELD);
+            }
+        }
+        var opName = required(fields, "op");
+        Op op;
+        try {
+            op = Op.valueOf(opName.toUpperCase(java.util.Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("op " + Printable.of(opName) + " is none of grant, remove, flush");
+        }
+        var host = required(fields, "host");
+        if (!host.matches("[A-Za-z0-9][A-Za-z0-9.-]{0,252}")) {
+            throw new IllegalArgumentException("host " + Printable.of(host) + " is no host name");
+        }
+        var at = millis(fields, "at");
+        if (op == Op.FLUSH) {
+            return flush(host, at);
+        }
+        var ip = required(fields, "ip");
+        var bytes = IpAddress.bytesOrNull(ip);
+        if (bytes == null || !IpAddress.format(bytes).equals(ip)) {
+            throw new IllegalArgumentException("ip " + Printable.of(ip) + " is not a canonical address");
+        }
+        if (op == Op.REMOVE) {
+            return remove(ip, host, at);
+        }
+        var why = IpAddress.notAClient(ip);
+        if (why != null) {
+            throw new IllegalArgumentException("ip " + ip + " can be no client's: " + why);
+        }
+        var user = fields.getOrDefault("user", "");
+        if (user.length() > 256 || user.chars().anyMatch(c -> c < 0x20 || c == 0x7f || c >= 0x80 && c < 0xa0)) {
+            throw new IllegalArgumentException("user " + Printable.of(user) + " is not a user name");
+        }
+        var login = millis(fields, "login");
+        var expiry = millis(fields, "expiry");
+        if (!expiry.isAfter(now)) {
+            throw new IllegalArgumentException("expiry " + expiry + " is past");
+        }
+        if (expiry.isAfter(now.plus(longest).plus(SKEW))) {
+            throw new IllegalArgumentException("expiry " + expiry + " is beyond the longest grant (" + longest.toSeconds() + "s) from now");
+        }
+        if (expiry.isBefore(login)) {
+            throw new IllegalArgumentException("expiry before login");
+        }
+        return new ClusterEvent(op, ip, user, login, expiry, host, at);
+    }
+
+    private static String required(Map<String, String> fields, String name) {
+        var value = fields.get(name);
+        if (value == null || value.isEmpty()) {
+            throw new IllegalArgumentException("no " + name);
+        }
+        return value;
+    }
+
+    private static Instant millis(Map<String, String> fields, String name) {
+        var value = required(fields, name);
+        if (!value.matches("[0-9]{1,15}")) {
+            throw new IllegalArgumentException(name + " " + Printable.of(value) + " is not a time in ms");
+        }
+        return Instant.ofEpochMilli(Long.parseLong(value));
+    }
+}

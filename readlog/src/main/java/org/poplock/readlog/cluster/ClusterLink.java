@@ -1,0 +1,345 @@
+package org.poplock.readlog.cluster;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Consumer;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.StreamEntryID;
+import redis.clients.jedis.params.ScanParams;
+import redis.clients.jedis.params.XReadParams;
+import redis.clients.jedis.resps.StreamEntry;
+
+/**
+ * readlog's link to the cluster: a sender thread that hands this host's changes ({@link Outbox})
+ * to Redis, each as a key with its expiry as TTL and an entry on the stream in one script, and a
+ * follower thread that reads the stream with blocking reads and queues every other host's changes
+ * for the daemon's thread ({@link #drain}), which alone touches the state. Neither ever holds up
+ * the daemon: Redis away, slow or refusing costs one line, and a reconnect with a capped backoff.
+ *
+ * <p>Resume: the follower starts from the stream position the state saved with the entries it led
+ * to. When the stream no longer reaches back that far (trimmed, or a Redis that came back empty),
+ * or there is no saved position, it loads every current grant from the keys first (SCAN), then
+ * follows from the stream's end as it was before the scan; an event read twice changes nothing.
+ */
+public final class ClusterLink implements AutoCloseable {
+
+    /**
+     * What the follower read, in order: an event to apply (or null for an entry ignored or our own)
+     * and the position after it (or null); or a grant loaded from the keys; or the end of such a
+     * load, after which, when the load was {@code whole}, the grants of other hosts that the keys
+     * no longer hold are gone.
+     */
+    public record Incoming(ClusterEvent event, String position, boolean fromSnapshot, boolean snapshotEnd, boolean whole) {
+        Incoming(ClusterEvent event, String position) {
+            this(event, position, false, false, false);
+        }
+    }
+
+    static final int BLOCK_MILLIS = 2000;
+    private static final long BACKOFF_MIN_MILLIS = 250;
+    private static final long BACKOFF_MAX_MILLIS = 30_000;
+    private static final int BATCH = 200;
+
+    /**
+     * One atomic step per change: the grant's key (set only when it expires later than what is
+     * there; removed for a removal not older than its grant) and the stream entry, the stream
+     * trimmed by age to the longest grant. KEYS: the grant key, the stream. ARGV: op, ip, user,
+     * login, expiry, host, at, the oldest stream id to keep.
+     */
+    static final String SCRIPT = """
+            local op = ARGV[1]
+            if op == 'grant' then
+              local old = redis.call('GET', KEYS[1])
+              if old then
+                local e = tonumber(string.match(old, '^%d+ (%d+) '))
+                if e and e >= tonumber(ARGV[5]) then return 0 end
+              end
+              redis.call('SET', KEYS[1], ARGV[4] .. ' ' .. ARGV[5] .. ' ' .. ARGV[6] .. ' ' .. ARGV[3], 'PXAT', ARGV[5])
+            elseif op == 'remove' then
+              local old = redis.call('GET', KEYS[1])
+              if old then
+                local l = tonumber(string.match(old, '^(%d+) '))
+                if l and l <= tonumber(ARGV[7]) then redis.call('DEL', KEYS[1]) end
+              end
+            end
+            redis.call('XADD', KEYS[2], 'MINID', '~', ARGV[8], '*', 'op', op, 'ip', ARGV[2], 'user', ARGV[3],
+              'login', ARGV[4], 'expiry', ARGV[5], 'host', ARGV[6], 'at', ARGV[7])
+            return 1
+            """;
+
+    private final ClusterSettings settings;
+    private final RedisConnector connector;
+    private final Duration longest;
+    private final Outbox outbox;
+    private final Clock clock;
+    private final Health health;
+    private final ConcurrentLinkedQueue<Incoming> incoming = new ConcurrentLinkedQueue<>();
+    private volatile String position;
+    private volatile boolean running = true;
+    private volatile Jedis sending;
+    private volatile Jedis following;
+    private final Thread sender = new Thread(this::sendLoop, "cluster-sender");
+    private final Thread follower = new Thread(this::followLoop, "cluster-follower");
+
+    /**
+     * {@code longest}: the longest a grant may live (stream entries beyond it are refused, the stream
+     * keeps no more); {@code position}: where the state says the stream was applied up to, or null.
+     */
+    public ClusterLink(ClusterSettings settings, Duration longest, Outbox outbox, String position, Clock clock, Consumer<String> log) {
+        this.settings = settings;
+        this.connector = new RedisConnector(settings);
+        this.longest = longest;
+        this.outbox = outbox;
+        this.position = position;
+        this.clock = clock;
+        this.health = new Health(settings.where(), log);
+        sender.setDaemon(true);
+        follower.setDaemon(true);
+    }
+
+    public void start() {
+        sender.start();
+        follower.start();
+    }
+
+    /** Queues one of this host's changes for Redis. */
+    public void send(ClusterEvent event) {
+        outbox.add(event);
+    }
+
+    /** Hands what the follower read since the last call, in order, to {@code apply} (on the daemon's thread). */
+    public void drain(Consumer<Incoming> apply) {
+        for (Incoming in; (in = incoming.poll()) != null; ) {
+            apply.accept(in);
+        }
+    }
+
+    public String me() {
+        return settings.me();
+    }
+
+    /** Entries of the stream ignored as malformed or hostile, so far. */
+    public long ignored() {
+        return health.ignored();
+    }
+
+    private void sendLoop() {
+        long backoff = BACKOFF_MIN_MILLIS;
+        while (running) {
+            List<Outbox.Item> batch;
+            try {
+                batch = outbox.peek(BATCH, 1000, clock.instant());
+            } catch (InterruptedException e) {
+                return;
+            }
+            if (batch.isEmpty()) {
+                health.sent(0, true);
+                continue;
+            }
+            try {
+                if (sending == null) {
+                    sending = connector.connect(5000);
+                }
+                send(sending, batch);
+                outbox.ack(batch.get(batch.size() - 1).seq());
+                health.sent(batch.size(), outbox.size() == 0);
+                backoff = BACKOFF_MIN_MILLIS;
+            } catch (RuntimeException e) {
+                closeQuietly(sending);
+                sending = null;
+                health.down(e, outbox.size());
+                backoff = pause(backoff);
+            }
+        }
+    }
+
+    private void send(Jedis jedis, List<Outbox.Item> batch) {
+        var keep = (clock.millis() - longest.toMillis()) + "-0";
+        var pipeline = jedis.pipelined();
+        var replies = new ArrayList<redis.clients.jedis.Response<Object>>();
+        for (var item : batch) {
+            var e = item.event();
+            var key = e.op() == ClusterEvent.Op.FLUSH ? settings.streamKey() : settings.grantPrefix() + e.ip();
+            var f = e.fields();
+            replies.add(pipeline.eval(SCRIPT, List.of(key, settings.streamKey()),
+                    List.of(f.get("op"), f.get("ip"), f.get("user"), f.get("login"), f.get("expiry"), f.get("host"), f.get("at"), keep)));
+        }
+        pipeline.sync();
+        for (var reply : replies) {
+            reply.get(); // a refusal (NOPERM, say) is thrown here
+        }
+        for (var item : batch) {
+            if (item.event().op() == ClusterEvent.Op.FLUSH) {
+                removeGrantsUpTo(jedis, item.event().at().toEpochMilli());
+            }
+        }
+    }
+
+    /** After a flush on the stream, the keys of every grant not newer than it go too, so a host that catches up from them sees none. */
+    private void removeGrantsUpTo(Jedis jedis, long at) {
+        var params = new ScanParams().match(settings.grantPrefix() + "*").count(1000);
+        var cursor = ScanParams.SCAN_POINTER_START;
+        do {
+            var page = jedis.scan(cursor, params);
+            cursor = page.getCursor();
+            var keys = page.getResult();
+            if (!keys.isEmpty()) {
+                var values = jedis.mget(keys.toArray(String[]::new));
+                for (int i = 0; i < keys.size(); i++) {
+                    var v = values.get(i);
+                    if (v != null && v.matches("[0-9]+ .*") && Long.parseLong(v.substring(0, v.indexOf(' '))) <= at) {
+                        jedis.del(keys.get(i));
+                    }
+                }
+            }
+        } while (!cursor.equals(ScanParams.SCAN_POINTER_START));
+    }
+
+    private void followLoop() {
+        long backoff = BACKOFF_MIN_MILLIS;
+        while (running) {
+            try {
+                if (following == null) {
+                    following = connector.connect(BLOCK_MILLIS + 5000);
+                    catchUpIfNeeded(following);
+                }
+                var read = following.xread(XReadParams.xReadParams().block(BLOCK_MILLIS).count(1000),
+                        Map.of(settings.streamKey(), position == null ? new StreamEntryID() : new StreamEntryID(position)));
+                int n = 0;
+                if (read != null) {
+                    for (var stream : read) {
+                        for (var entry : stream.getValue()) {
+                            n += take(entry);
+                        }
+                    }
+                }
+                health.received(n);
+                backoff = BACKOFF_MIN_MILLIS;
+            } catch (RuntimeException e) {
+                closeQuietly(following);
+                following = null;
+                if (running) {
+                    health.down(e, outbox.size());
+                    backoff = pause(backoff);
+                }
+            }
+        }
+    }
+
+    /** One stream entry: queued when valid and another host's, ignored with a line (rate-limited) when not; the position moves on either way. */
+    private int take(StreamEntry entry) {
+        var id = entry.getID().toString();
+        position = id;
+        try {
+            var event = ClusterEvent.parse(entry.getFields(), clock.instant(), longest);
+            if (event.host().equals(settings.me())) {
+                incoming.add(new Incoming(null, id)); // ours: applied when it happened
+                return 0;
+            }
+            incoming.add(new Incoming(event, id));
+            return 1;
+        } catch (IllegalArgumentException e) {
+            health.ignoredEntry(id, e.getMessage());
+            incoming.add(new Incoming(null, id));
+            return 0;
+        }
+    }
+
+    private void catchUpIfNeeded(Jedis jedis) {
+        var info = StreamState.of(jedis, settings.streamKey(), position);
+        if (position != null && !info.lostSince(position)) {
+            return;
+        }
+        // Trimmed past us (or never followed): the keys are the whole truth, and a grant of another
+        // host they lack was removed meanwhile. A Redis that came back empty knows less than we do:
+        // its keys are merged, and what we hold stays until its own expiry.
+        boolean whole = position == null || !info.startedOverBelow(position);
+        var from = info.lastGenerated();
+        var params = new ScanParams().match(settings.grantPrefix() + "*").count(1000);
+        var cursor = ScanParams.SCAN_POINTER_START;
+        int loaded = 0;
+        do {
+            var page = jedis.scan(cursor, params);
+            cursor = page.getCursor();
+            var keys = page.getResult();
+            if (keys.isEmpty()) {
+                continue;
+            }
+            var values = jedis.mget(keys.toArray(String[]::new));
+            for (int i = 0; i < keys.size(); i++) {
+                var event = fromKey(keys.get(i), values.get(i));
+                if (event != null) {
+                    incoming.add(new Incoming(event, null, true, false, false));
+                    loaded++;
+                }
+            }
+        } while (!cursor.equals(ScanParams.SCAN_POINTER_START));
+        incoming.add(new Incoming(null, from, false, true, whole));
+        health.caughtUp(loaded, position != null);
+        position = from;
+    }
+
+    /** A grant key and its value ("login expiry host user") as an event, or null (ignored with a line) when it is not one. */
+    private ClusterEvent fromKey(String key, String value) {
+        if (value == null) {
+            return null; // expired between SCAN and MGET
+        }
+        var parts = value.split(" ", 4);
+        var fields = new HashMap<String, String>();
+        fields.put("op", "grant");
+        fields.put("ip", key.substring(settings.grantPrefix().length()));
+        fields.put("login", parts[0]);
+        fields.put("at", parts[0]);
+        fields.put("expiry", parts.length > 1 ? parts[1] : "");
+        fields.put("host", parts.length > 2 ? parts[2] : "");
+        fields.put("user", parts.length > 3 ? parts[3] : "");
+        try {
+            return ClusterEvent.parse(fields, clock.instant(), longest);
+        } catch (IllegalArgumentException e) {
+            health.ignoredEntry(key, e.getMessage());
+            return null;
+        }
+    }
+
+    private long pause(long backoff) {
+        long jittered = backoff + ThreadLocalRandom.current().nextLong(backoff / 4 + 1);
+        try {
+            Thread.sleep(jittered);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return Math.min(BACKOFF_MAX_MILLIS, backoff * 2);
+    }
+
+    private static void closeQuietly(Jedis jedis) {
+        if (jedis != null) {
+            try {
+                jedis.close();
+            } catch (RuntimeException e) {
+                // already broken
+            }
+        }
+    }
+
+    /** Stops both threads; what is still in the outbox stays there for the state to save. */
+    @Override
+    public void close() {
+        running = false;
+        sender.interrupt();
+        follower.interrupt();
+        closeQuietly(following); // a blocking read ends with its socket
+        try {
+            sender.join(2000);
+            follower.join(2000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        closeQuietly(sending);
+    }
+}

@@ -1,0 +1,113 @@
+package org.poplock.readlog.cluster;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.function.Consumer;
+import org.poplock.readlog.state.RelayState;
+
+/**
+ * This readlog as a member of the cluster: its own changes go to the {@link ClusterLink}'s outbox,
+ * and what the link read from the other hosts is merged into the state on the daemon's thread
+ * (the later expiry wins; a removal or flush beats every grant not newer than it), with the
+ * stream position it reached saved in the same state snapshot as the entries it led to.
+ */
+public final class ClusterMember implements LocalChanges, AutoCloseable {
+
+    private final RelayState state;
+    private final ClusterLink link;
+    private final Outbox outbox;
+    private volatile String applied;
+    private long received;
+    private int outboxSize;
+    /** The addresses a load from the keys has named so far. */
+    private final java.util.Set<String> inSnapshot = new java.util.HashSet<>();
+
+    private ClusterMember(RelayState state, ClusterLink link, Outbox outbox, String applied) {
+        this.state = state;
+        this.link = link;
+        this.outbox = outbox;
+        this.applied = applied;
+    }
+
+    /** Joins the cluster with what the state saved (its outbox, its stream position); the link's threads start here. */
+    public static ClusterMember join(ClusterSettings settings, Duration longest, RelayState state, Clock clock, Consumer<String> log) {
+        var saved = state.savedClusterRecords();
+        var outbox = Outbox.from(saved);
+        var position = Outbox.position(saved);
+        var member = new ClusterMember(state, new ClusterLink(settings, longest, outbox, position, clock, log), outbox, position);
+        state.clusterRecords(() -> outbox.records(member.applied));
+        if (outbox.size() > 0) {
+            log.accept("cluster: " + outbox.size() + " changes of this host saved while the cluster was away are sent first");
+        }
+        member.link.start();
+        return member;
+    }
+
+    @Override
+    public void granted(String ip) {
+        state.grants().entry(ip).ifPresent(e -> link.send(ClusterEvent.grant(e, link.me())));
+        state.clusterChanged();
+    }
+
+    @Override
+    public void removed(String ip, Instant at) {
+        link.send(ClusterEvent.remove(ip, link.me(), at));
+        state.clusterChanged();
+    }
+
+    @Override
+    public void flushed(Instant at) {
+        link.send(ClusterEvent.flush(link.me(), at));
+        state.clusterChanged();
+    }
+
+    /** Merges what came from the other hosts since the last round; returns how many entries changed. */
+    public int apply(Instant now) {
+        int[] changed = {0};
+        boolean[] any = {false};
+        link.drain(in -> {
+            any[0] = true;
+            var e = in.event();
+            if (in.fromSnapshot() && e != null) {
+                inSnapshot.add(e.ip());
+            }
+            if (in.snapshotEnd()) {
+                if (in.whole()) {
+                    changed[0] += state.grants().revokeOthersExcept(inSnapshot);
+                }
+                inSnapshot.clear();
+            }
+            if (e != null) {
+                received++;
+                boolean did = switch (e.op()) {
+                    case GRANT -> state.grants().merge(e.entry(), now);
+                    case REMOVE -> state.grants().revokeOlder(e.ip(), e.at());
+                    case FLUSH -> state.grants().revokeAllOlder(e.at()) > 0;
+                };
+                if (did) {
+                    changed[0]++;
+                }
+            }
+            if (in.position() != null) {
+                applied = in.position();
+            }
+        });
+        int waiting = outbox.size();
+        if (any[0] || waiting != outboxSize) {
+            state.clusterChanged(); // the position moved, or Redis took part of the outbox
+            outboxSize = waiting;
+        }
+        return changed[0];
+    }
+
+    /** For the summary line. */
+    public String summary() {
+        return received + " cluster changes received, " + outbox.size() + " waiting to be sent, " + link.ignored() + " stream entries ignored";
+    }
+
+    @Override
+    public void close() {
+        link.close();
+    }
+}

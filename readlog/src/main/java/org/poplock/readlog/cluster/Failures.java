@@ -1,0 +1,43 @@
+package org.poplock.readlog.cluster;
+
+import redis.clients.jedis.exceptions.JedisAccessControlException;
+import redis.clients.jedis.exceptions.JedisConnectionException;
+
+/** A Redis client's failure in a few words an admin can act on, never a stack trace. */
+final class Failures {
+
+    private Failures() {
+    }
+
+    static String reason(Throwable e) {
+        if (e == null) {
+            return "no answer";
+        }
+        var message = innermost(e);
+        if (message.startsWith("NOPERM")) {
+            return "refused by its ACL (" + message + "): is this host's user allowed to write?";
+        }
+        if (e instanceof JedisAccessControlException || message.startsWith("WRONGPASS") || message.startsWith("NOAUTH")) {
+            return "wrong user or password (" + message + ")";
+        }
+        if (e instanceof JedisConnectionException && e.getMessage() != null && e.getMessage().contains("rediss://")) {
+            return e.getMessage();
+        }
+        if (message.contains("PKIX") || message.contains("No subject alternative") || message.contains("certificate")) {
+            return "TLS certificate not trusted: " + message;
+        }
+        return message;
+    }
+
+    private static String innermost(Throwable e) {
+        var cause = e;
+        var message = e.getMessage();
+        while (cause.getCause() != null && cause.getCause() != cause) {
+            cause = cause.getCause();
+            if (cause.getMessage() != null) {
+                message = cause.getMessage();
+            }
+        }
+        return message == null ? e.getClass().getSimpleName() : message.replaceAll("[\\r\\n]+", " ");
+    }
+}

@@ -1,0 +1,109 @@
+package org.poplock.readlog.cluster;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
+
+/**
+ * This host's changes not yet taken by Redis, in order. The daemon adds, the sender thread takes
+ * the oldest and acknowledges them once Redis has them; what is still here is saved in readlog's
+ * state at every commit ({@link #records}), so a restart while Redis is away loses none of them.
+ */
+public final class Outbox {
+
+    /** The state's keys of the outbox and of the stream position: no address starts with a NUL. */
+    public static final String RECORD = "\0cluster ";
+    static final String ITEM = RECORD + "outbox ";
+    static final String POSITION = RECORD + "stream";
+    /** Beyond this many (a Redis away for hours at a provider), the oldest go: they would have expired anyway. */
+    static final int LIMIT = 1_000_000;
+
+    record Item(long seq, ClusterEvent event) {
+    }
+
+    private final ArrayDeque<Item> items = new ArrayDeque<>();
+    private long nextSeq = 1;
+    private long dropped;
+
+    /** The outbox the state saved ({@link #records}), in order. */
+    public static Outbox from(Map<String, byte[]> records) {
+        var outbox = new Outbox();
+        new TreeMap<>(records).forEach((key, value) -> {
+            if (key.startsWith(ITEM)) {
+                try {
+                    long seq = Long.parseLong(key.substring(ITEM.length()));
+                    outbox.items.add(new Item(seq, ClusterEvent.decode(new String(value, StandardCharsets.UTF_8))));
+                    outbox.nextSeq = Math.max(outbox.nextSeq, seq + 1);
+                } catch (RuntimeException e) {
+                    // damaged: that one change is not sent; the others are
+                }
+            }
+        });
+        return outbox;
+    }
+
+    /** The stream position the state saved, or null. */
+    public static String position(Map<String, byte[]> records) {
+        var value = records.get(POSITION);
+        return value == null ? null : new String(value, StandardCharsets.US_ASCII);
+    }
+
+    public synchronized void add(ClusterEvent event) {
+        items.add(new Item(nextSeq++, event));
+        if (items.size() > LIMIT) {
+            items.poll();
+            dropped++;
+        }
+        notifyAll();
+    }
+
+    /** Up to {@code max} of the oldest, waiting up to {@code waitMillis} for one; grants already expired are skipped. */
+    synchronized List<Item> peek(int max, long waitMillis, Instant now) throws InterruptedException {
+        if (items.isEmpty()) {
+            wait(waitMillis);
+        }
+        while (!items.isEmpty() && items.peek().event().op() == ClusterEvent.Op.GRANT && !items.peek().event().expiry().isAfter(now)) {
+            items.poll(); // no host needs it any more
+        }
+        var out = new ArrayList<Item>(Math.min(max, items.size()));
+        for (var item : items) {
+            if (out.size() == max) {
+                break;
+            }
+            out.add(item);
+        }
+        return out;
+    }
+
+    /** Redis has every item up to {@code seq}. */
+    synchronized void ack(long seq) {
+        while (!items.isEmpty() && items.peek().seq() <= seq) {
+            items.poll();
+        }
+    }
+
+    public synchronized int size() {
+        return items.size();
+    }
+
+    synchronized long dropped() {
+        return dropped;
+    }
+
+    /** What the state saves: every item not yet acknowledged, and the stream position {@code position} (may be null). */
+    public synchronized SortedMap<String, byte[]> records(String position) {
+        var out = new TreeMap<String, byte[]>();
+        for (var item : items) {
+            out.put(ITEM + String.format("%019d", item.seq()), item.event().encode().getBytes(StandardCharsets.UTF_8));
+        }
+        if (position != null) {
+            out.put(POSITION, position.getBytes(StandardCharsets.US_ASCII));
+        }
+        return out;
+    }
+}
