@@ -83,7 +83,12 @@ public final class ClusterLatency {
             new ProcessBuilder(jcmd, "" + smtp.pid(), "GC.run").redirectErrorStream(true).start().waitFor();
             var heap = new String(new ProcessBuilder(jcmd, "" + smtp.pid(), "GC.heap_info").redirectErrorStream(true).start()
                     .getInputStream().readAllBytes());
-            var used = heap.lines().filter(l -> l.contains("used")).findFirst().orElse("?").trim();
+            long usedK = 0;
+            var m = java.util.regex.Pattern.compile("generation +total \\d+K, used (\\d+)K").matcher(heap);
+            while (m.find()) {
+                usedK += Long.parseLong(m.group(1));
+            }
+            var used = usedK > 0 ? "heap used " + usedK / 1024 + " MiB" : heap.strip();
             var rss = Files.readAllLines(Path.of("/proc/" + smtp.pid() + "/status")).stream().filter(l -> l.startsWith("VmHWM")).findFirst()
                     .orElse("?").replaceAll("\\s+", " ");
             System.out.println("SMTP host after a full GC: " + used + "; peak RSS " + rss);
