@@ -9,6 +9,8 @@ import org.poplock.common.store.DatabaseLayout;
 import org.poplock.readlog.cluster.ClusterMember;
 import org.poplock.readlog.cluster.LocalChanges;
 import org.poplock.readlog.parse.Login;
+import org.poplock.readlog.policy.LiveTable;
+import org.poplock.readlog.policy.PolicyServer;
 import org.poplock.readlog.parse.LoginParser;
 import org.poplock.readlog.source.LogSource;
 import org.poplock.readlog.state.RelayState;
@@ -33,6 +35,9 @@ final class Daemon implements FollowLoop.Sink {
     private final AdminCommands admin;
     /** This host in the cluster, or null outside one. */
     private ClusterMember cluster;
+    /** The live grants as the policy service reads them, and the service; null without --policy. */
+    private LiveTable policyTable;
+    private PolicyServer policyServer;
     private FollowLoop loop;
 
     private long linesRead;
@@ -75,7 +80,20 @@ final class Daemon implements FollowLoop.Sink {
             log.say(e.getMessage());
             return 111;
         }
+        var policy = config.policyService();
+        if (!policy.addresses().isEmpty()) {
+            policyTable = new LiveTable(state.grants());
+            try {
+                policyServer = PolicyServer.start(policyTable, policy.action(), policy.idle(), policy.addresses(), policy.mode(),
+                        policy.group(), log::say);
+            } catch (IOException e) {
+                log.say(e.getMessage());
+                loop.close();
+                return 111;
+            }
+        }
         log.say("following " + loop.sources().stream().map(LogSource::name).toList()
+                + (policyServer == null ? "" : ", answering policy requests on " + policy.addresses())
                 + (cluster == null ? "" : " and the cluster at " + config.cluster().where() + " as " + config.cluster().me())
                 + ", publishing " + config.db()
                 + ", timeout " + Timeouts.format(config.timeout()));
@@ -99,6 +117,9 @@ final class Daemon implements FollowLoop.Sink {
             if (signals.takeReload()) {
                 reload();
             }
+        }
+        if (policyServer != null) {
+            policyServer.close();
         }
         if (cluster != null) {
             cluster.close();
@@ -128,6 +149,9 @@ final class Daemon implements FollowLoop.Sink {
         }
         var next = state.nextExpiry();
         boolean expired = next.isPresent() && !next.get().isAfter(now) && state.sweep(now) > 0;
+        if (policyTable != null) {
+            policyTable.update(); // even before the publish: the policy service answers from memory
+        }
         // Publish first: relaylock waits on it; the state commit that follows only guards
         // against a crash, and a crash before it just makes readlog read those lines again.
         if (changed > 0 || expired || dirty) {

@@ -139,6 +139,25 @@ public final class Readlog implements Callable<Integer> {
     @Option(names = "--cluster-host", paramLabel = "NAME", description = "this host's name in the cluster (default: the host name)")
     String clusterHost;
 
+    @Option(names = "--policy", paramLabel = "ADDRESS", split = ",",
+            description = "answer Postfix's check_policy_service and Exim's readsocket: unix:/path or inet:HOST:PORT; repeatable")
+    List<String> policy = new ArrayList<>();
+
+    @Option(names = "--policy-mode", paramLabel = "MODE", defaultValue = "0660",
+            description = "the mode of a unix policy socket (default: ${DEFAULT-VALUE})")
+    String policyMode;
+
+    @Option(names = "--policy-group", paramLabel = "GROUP", description = "the group of a unix policy socket (e.g. postfix)")
+    String policyGroup;
+
+    @Option(names = "--policy-action", paramLabel = "TEXT", defaultValue = "OK",
+            description = "the access(5) action for a client with a live grant (default: ${DEFAULT-VALUE}); others get DUNNO")
+    String policyAction;
+
+    @Option(names = "--policy-idle", paramLabel = "DURATION", defaultValue = "300s", converter = DurationConverter.class,
+            description = "close a policy client idle this long (default: ${DEFAULT-VALUE})")
+    Duration policyIdle;
+
     @Option(names = "--poll-ms", paramLabel = "MS", defaultValue = "10", hidden = true,
             description = "how often the logs are checked for new lines")
     int pollMillis;

@@ -12,12 +12,18 @@ import org.poplock.common.store.DatabaseDirectory;
 import org.poplock.common.store.DatabaseLayout;
 import org.poplock.readlog.cluster.ClusterSettings;
 import org.poplock.readlog.parse.ServerDefinition;
+import org.poplock.readlog.policy.PolicyAddress;
+import org.poplock.readlog.policy.PolicyServer;
 
 /** What readlog was told to do, checked: the options resolved into the values the daemon uses. */
 record ReadlogConfig(Path configPath, List<Path> logs, List<Path> fifos, Path db, String dbGroup, Path state, Duration timeout,
         boolean once, boolean keepWhileConnected, Duration keepAtMost, Path tcpRules, Path tcpRulesBase, int fifoQueue,
         Duration summaryEvery, int pollMillis, Duration rotateWait, List<ServerDefinition> definitions, LoginPolicy policy,
-        ClusterSettings cluster) {
+        ClusterSettings cluster, PolicySettings policyService) {
+
+    /** The policy service's settings, checked; no addresses: none. */
+    record PolicySettings(List<PolicyAddress> addresses, String mode, String group, String action, Duration idle) {
+    }
 
     /** Checks the options; throws IllegalArgumentException with a one-line reason. */
     static ReadlogConfig of(Readlog o, ConfigFile file) {
@@ -27,6 +33,10 @@ record ReadlogConfig(Path configPath, List<Path> logs, List<Path> fifos, Path db
             if (o.tcpRulesBase != null && o.tcpRules == null) {
                 throw new IllegalArgumentException("--tcprules-base needs --tcprules CDB");
             }
+            if (o.policyAction.isEmpty() || o.policyAction.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
+                throw new IllegalArgumentException("--policy-action must be one line of text, such as OK or PERMIT");
+            }
+            PolicyServer.permissions(o.policyMode); // says what is wrong with a bad mode
             if (o.logs.isEmpty() && o.fifos.isEmpty() && o.cluster == null) {
                 throw new IllegalArgumentException(
                         "no log to follow: give --log PATH, --log - or --fifo PATH (or log = PATH in the configuration file), or --cluster URL");
@@ -47,7 +57,8 @@ record ReadlogConfig(Path configPath, List<Path> logs, List<Path> fifos, Path db
                 o.clusterCa, o.clusterName, o.clusterSentinels, o.clusterMaster, o.clusterHost != null ? o.clusterHost : hostName());
         return new ReadlogConfig(file.path(), List.copyOf(o.logs), List.copyOf(o.fifos), db, o.dbGroup, state, o.timeout, o.once,
                 o.keepWhileConnected, o.keepAtMost, o.tcpRules, o.tcpRulesBase, o.fifoQueue, o.summaryEvery, o.pollMillis, o.rotateWait,
-                definitions, policy, cluster);
+                definitions, policy, cluster, new PolicySettings(o.policy.stream().map(PolicyAddress::parse).toList(), o.policyMode,
+                        o.policyGroup, o.policyAction, o.policyIdle));
     }
 
     /** This host's name, as the cluster's default name of it: the kernel's, else what the resolver says. */
@@ -103,6 +114,7 @@ record ReadlogConfig(Path configPath, List<Path> logs, List<Path> fifos, Path db
         check(out, "keep-while-connected", keepWhileConnected, running.keepWhileConnected);
         check(out, "poll-ms", pollMillis, running.pollMillis);
         check(out, "cluster", cluster, running.cluster);
+        check(out, "policy", policyService, running.policyService);
         return out;
     }
 
@@ -113,7 +125,7 @@ record ReadlogConfig(Path configPath, List<Path> logs, List<Path> fifos, Path db
     ReadlogConfig keeping(ReadlogConfig running) {
         return new ReadlogConfig(configPath, logs, running.fifos, running.db, running.dbGroup, running.state, timeout, once,
                 running.keepWhileConnected, keepAtMost, running.tcpRules, running.tcpRulesBase, running.fifoQueue, summaryEvery,
-                running.pollMillis, rotateWait, definitions, policy, running.cluster);
+                running.pollMillis, rotateWait, definitions, policy, running.cluster, running.policyService);
     }
 
     private static void check(List<String> out, String name, Object mine, Object theirs) {

@@ -60,12 +60,19 @@ public final class PublishedTable {
 
     /**
      * Publishes {@code live}, every live entry encoded and sorted, of which at most the addresses
-     * in {@code changed} differ from the last publish (every address, for the first one). A failure
-     * leaves the files readers see as they were and keeps the changes for the next publish.
+     * in {@code changed} differ from the last publish (null: any may). A failure leaves the files
+     * readers see as they were and keeps the changes for the next publish.
      */
     public void publish(SortedMap<String, byte[]> live, Set<String> changed) throws IOException {
-        sinceBase.addAll(changed);
-        if (generation > 0 && live.size() >= DELTA_FROM && sinceBase.size() <= Math.max(DELTA_AT_LEAST, baseSize / 8)) {
+        int limit = Math.max(DELTA_AT_LEAST, baseSize / 8);
+        boolean asDelta = generation > 0 && live.size() >= DELTA_FROM && changed != null && sinceBase.size() + changed.size() <= limit * 2;
+        if (asDelta) {
+            sinceBase.addAll(changed);
+            asDelta = sinceBase.size() <= limit;
+        } else {
+            sinceBase.clear(); // a new base follows: what changed since the old one no longer matters
+        }
+        if (asDelta) {
             var delta = new TreeMap<String, byte[]>();
             for (var ip : sinceBase) {
                 var entry = live.get(ip);
@@ -79,9 +86,11 @@ public final class PublishedTable {
             next = Math.max(Math.max(generation, previous) + 1, System.currentTimeMillis());
             RelayDatabase.write(DatabaseLayout.delta(path, next), new TreeMap<>(), mode, group, value, -1);
         }
+        long old = generation;
+        generation = 0; // until the new base is in place, no delta may be written against the old one
         RelayDatabase.write(path, live, mode, group, value, next);
-        if (generation > 0) {
-            previous = generation;
+        if (old > 0) {
+            previous = old;
         }
         generation = next;
         baseSize = live.size();

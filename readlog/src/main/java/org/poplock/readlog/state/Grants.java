@@ -32,13 +32,27 @@ public final class Grants {
      * table writes only those ({@link org.poplock.common.store.PublishedTable}).
      */
     public static final class Journal {
+        /** Beyond this many changes (a log read from its start) the journal says "all" rather than hold them. */
+        static final int MOST = 1 << 17;
         private Set<String> changed = new HashSet<>();
+        private boolean all;
 
-        /** The addresses changed since the last call, and a fresh start. */
+        /** The addresses changed since the last call, or null for "so many that all should be taken as changed"; then a fresh start. */
         public Set<String> take() {
-            var out = changed;
+            var out = all ? null : changed;
             changed = new HashSet<>();
+            all = false;
             return out;
+        }
+
+        void add(String ip) {
+            if (!all) {
+                changed.add(ip);
+                if (changed.size() > MOST) {
+                    all = true;
+                    changed = new HashSet<>();
+                }
+            }
         }
     }
 
@@ -226,7 +240,7 @@ public final class Grants {
     }
 
     /** Every entry as the store holds it, sorted (a read-only view). */
-    SortedMap<String, byte[]> stored() {
+    public SortedMap<String, byte[]> stored() {
         return Collections.unmodifiableSortedMap(withUsers);
     }
 
@@ -257,7 +271,7 @@ public final class Grants {
 
     private void journal(String ip) {
         for (var journal : journals) {
-            journal.changed.add(ip);
+            journal.add(ip);
         }
     }
 

@@ -1,0 +1,400 @@
+package org.poplock.readlog.policy;
+
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFilePermission;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import org.poplock.common.address.IpAddress;
+
+/**
+ * Postfix's policy delegation protocol (SMTPD_POLICY_README) over readlog's live grants, for
+ * Postfix's {@code check_policy_service} and Exim's {@code ${readsocket}}: {@code name=value}
+ * lines ended by an empty line; {@code request=smtpd_access_policy} and {@code client_address}
+ * count, every other attribute is read and ignored; a client address with a live grant gets
+ * {@code action=OK} (or {@code --policy-action}), any other {@code action=DUNNO}. Connections stay
+ * open for as many requests as the client sends.
+ *
+ * <p>Every client is attacker input: a line over 16 KiB, more than 1,000 attributes, bytes that are
+ * not text, a request without {@code request=}, a client that stops mid-request or says nothing
+ * for a minute: that connection alone is closed without a reply (Postfix's rule in trouble), with
+ * one line on stderr per kind of trouble at most once a minute. One thread per connection (a
+ * busy Postfix holds a few hundred), answers from {@link LiveTable}: nothing here waits on the
+ * daemon's thread, and nothing the daemon does waits on a client.
+ */
+public final class PolicyServer implements AutoCloseable {
+
+    static final int MAX_LINE = 16 * 1024;
+    static final int MAX_ATTRIBUTES = 1000;
+    static final int MAX_CONNECTIONS = 2000;
+    /** A client that has not finished a request within this long (Postfix sends one at once) is dropped. */
+    static final long STALL_MILLIS = 60_000;
+
+    private final LiveTable table;
+    private final String action;
+    private final long idleMillis;
+    private final Troubles troubles;
+    private final List<ServerSocketChannel> listeners = new ArrayList<>();
+    private final List<PolicyAddress> addresses;
+    private final Map<SocketChannel, Connection> connections = new ConcurrentHashMap<>();
+    private final AtomicInteger threadNumber = new AtomicInteger();
+    private volatile boolean running = true;
+
+    private PolicyServer(LiveTable table, String action, Duration idle, List<PolicyAddress> addresses, Consumer<String> log) {
+        this.table = table;
+        this.action = action;
+        this.idleMillis = idle.toMillis();
+        this.addresses = addresses;
+        this.troubles = new Troubles(log);
+    }
+
+    /**
+     * Listens on every address (a unix socket with {@code mode} and {@code group}, null for
+     * readlog's; a stale socket replaced, one another process listens on refused with its pid)
+     * and starts answering; IOException with one line when an address cannot be taken.
+     */
+    public static PolicyServer start(LiveTable table, String action, Duration idle, List<PolicyAddress> addresses, String mode,
+            String group, Consumer<String> log) throws IOException {
+        var server = new PolicyServer(table, action, idle, addresses, log);
+        try {
+            for (var address : addresses) {
+                server.listeners.add(server.listen(address, mode, group));
+            }
+        } catch (IOException | RuntimeException e) {
+            server.close();
+            throw e instanceof IOException io ? io : new IOException(e.getMessage(), e);
+        }
+        for (var listener : server.listeners) {
+            server.thread(() -> server.accept(listener), "policy-accept").start();
+        }
+        server.thread(server::reap, "policy-reaper").start();
+        return server;
+    }
+
+    private ServerSocketChannel listen(PolicyAddress address, String mode, String group) throws IOException {
+        if (address.unix() == null) {
+            var channel = ServerSocketChannel.open();
+            try {
+                channel.bind(address.socketAddress(), 256);
+            } catch (IOException e) {
+                channel.close();
+                throw new IOException("--policy " + address + ": cannot listen: " + e.getMessage(), e);
+            }
+            return channel;
+        }
+        var path = address.unix();
+        if (Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
+            var kind = Files.readAttributes(path, "unix:mode", LinkOption.NOFOLLOW_LINKS).get("mode");
+            if (kind instanceof Integer m && (m & 0170000) != 0140000) {
+                throw new IOException("--policy " + address + ": " + path + " exists and is no socket; not replacing it");
+            }
+            try (var probe = SocketChannel.open(UnixDomainSocketAddress.of(path))) {
+                var pid = SocketOwner.pidOf(path);
+                throw new IOException("--policy " + address + ": in use" + (pid == null ? "" : " by pid " + pid) + "; not taking it over");
+            } catch (IOException stale) {
+                if (stale.getMessage() != null && stale.getMessage().startsWith("--policy")) {
+                    throw stale;
+                }
+                Files.deleteIfExists(path); // nobody answers on it: left by a readlog that died
+            }
+        }
+        var channel = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+        try {
+            channel.bind(address.socketAddress(), 256);
+            Files.setPosixFilePermissions(path, permissions(mode));
+            if (group != null) {
+                var view = Files.getFileAttributeView(path, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS);
+                view.setGroup(path.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByGroupName(group));
+            }
+        } catch (IOException e) {
+            channel.close();
+            throw new IOException("--policy " + address + ": cannot listen: " + e.getMessage(), e);
+        }
+        return channel;
+    }
+
+    /** An octal mode such as 0660, as permissions; IllegalArgumentException for anything else. */
+    public static Set<PosixFilePermission> permissions(String mode) {
+        if (!mode.matches("0?[0-7]{3}")) {
+            throw new IllegalArgumentException("--policy-mode " + mode + " is not an octal mode such as 0660");
+        }
+        int m = Integer.parseInt(mode, 8);
+        var out = java.util.EnumSet.noneOf(PosixFilePermission.class);
+        var all = PosixFilePermission.values(); // OWNER_READ .. OTHERS_EXECUTE, high bit first
+        for (int i = 0; i < 9; i++) {
+            if ((m & (1 << (8 - i))) != 0) {
+                out.add(all[i]);
+            }
+        }
+        return out;
+    }
+
+    private Thread thread(Runnable body, String name) {
+        var t = new Thread(null, body, name + "-" + threadNumber.incrementAndGet(), 256 * 1024);
+        t.setDaemon(true);
+        return t;
+    }
+
+    private void accept(ServerSocketChannel listener) {
+        while (running) {
+            SocketChannel client;
+            try {
+                client = listener.accept();
+            } catch (IOException e) {
+                if (running && listener.isOpen()) {
+                    troubles.say("accept", "cannot accept: " + e.getMessage());
+                    pauseQuietly();
+                    continue;
+                }
+                return;
+            }
+            if (connections.size() >= MAX_CONNECTIONS) {
+                troubles.say("too many", "more than " + MAX_CONNECTIONS + " connections at once; closing new ones");
+                closeQuietly(client);
+                continue;
+            }
+            var connection = new Connection(client);
+            connections.put(client, connection);
+            thread(connection::serve, "policy").start();
+        }
+    }
+
+    /** Closes connections that stalled mid-request, never sent one, or sat idle past --policy-idle. */
+    private void reap() {
+        while (running) {
+            try {
+                Thread.sleep(1000);
+            } catch (InterruptedException e) {
+                return;
+            }
+            long now = System.currentTimeMillis();
+            for (var c : connections.values()) {
+                long quiet = now - c.lastByte;
+                if ((c.midRequest || c.answered == 0) && quiet > STALL_MILLIS) {
+                    troubles.say("stalled", "a client sent no complete request for " + STALL_MILLIS / 1000 + "s; closed");
+                    c.close();
+                } else if (quiet > idleMillis) {
+                    c.close(); // idle, as Postfix's own max_idle: not a trouble
+                }
+            }
+        }
+    }
+
+    /** One client: requests answered in turn until it closes, stalls or misbehaves. */
+    private final class Connection {
+        private final SocketChannel channel;
+        volatile long lastByte = System.currentTimeMillis();
+        volatile boolean midRequest;
+        volatile int answered;
+
+        Connection(SocketChannel channel) {
+            this.channel = channel;
+        }
+
+        void serve() {
+            try (InputStream in = new BufferedInputStream(Channels.newInputStream(channel), 8192);
+                 OutputStream out = Channels.newOutputStream(channel)) {
+                var attributes = new HashMap<String, String>();
+                int count = 0;
+                var line = new byte[MAX_LINE];
+                while (running) {
+                    int n = readLine(in, line);
+                    if (n < 0) {
+                        if (midRequest) {
+                            troubles.say("cut", "a client closed the connection mid-request");
+                        }
+                        return;
+                    }
+                    if (n == 0) { // the empty line: the request is whole
+                        var reply = answer(attributes);
+                        if (reply == null) {
+                            return; // trouble said; no reply
+                        }
+                        out.write(reply);
+                        out.flush();
+                        answered++;
+                        attributes.clear();
+                        count = 0;
+                        midRequest = false;
+                        continue;
+                    }
+                    midRequest = true;
+                    var text = text(line, n);
+                    if (text == null) {
+                        return;
+                    }
+                    int eq = text.indexOf('=');
+                    if (eq <= 0) {
+                        troubles.say("no attribute", "a client sent a line that is no name=value attribute; closed");
+                        return;
+                    }
+                    if (++count > MAX_ATTRIBUTES) {
+                        troubles.say("too many attributes", "a client sent more than " + MAX_ATTRIBUTES + " attributes; closed");
+                        return;
+                    }
+                    attributes.put(text.substring(0, eq), text.substring(eq + 1));
+                }
+            } catch (IOException e) {
+                // closed by the reaper, or by the client: nothing to answer
+            } finally {
+                close();
+            }
+        }
+
+        /** The line's length without its newline, -1 at the end; a line too long is trouble (an IOException closes). */
+        private int readLine(InputStream in, byte[] line) throws IOException {
+            int n = 0;
+            while (true) {
+                int b = in.read();
+                if (b < 0) {
+                    return n == 0 ? -1 : cutLine();
+                }
+                lastByte = System.currentTimeMillis();
+                if (b == '\n') {
+                    if (n > 0 && line[n - 1] == '\r') {
+                        n--;
+                    }
+                    return n;
+                }
+                if (n == line.length) {
+                    troubles.say("long line", "a client sent a line over " + MAX_LINE / 1024 + " KiB; closed");
+                    throw new IOException("line too long");
+                }
+                line[n++] = (byte) b;
+            }
+        }
+
+        private int cutLine() throws IOException {
+            troubles.say("cut", "a client closed the connection mid-request");
+            throw new IOException("cut");
+        }
+
+        private String text(byte[] line, int n) {
+            for (int i = 0; i < n; i++) {
+                int b = line[i] & 0xff;
+                if (b < 0x20 && b != '\t' || b == 0x7f) {
+                    troubles.say("not text", "a client sent bytes that are not text; closed");
+                    return null;
+                }
+            }
+            try {
+                return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                        .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(line, 0, n)).toString();
+            } catch (CharacterCodingException e) {
+                troubles.say("not text", "a client sent bytes that are not text; closed");
+                return null;
+            }
+        }
+
+        private byte[] answer(Map<String, String> attributes) {
+            var request = attributes.get("request");
+            if (request == null) {
+                troubles.say("no request", "a client sent a request without request=; closed");
+                return null;
+            }
+            if (!request.equals("smtpd_access_policy")) {
+                troubles.say("other request", "a client asked request=" + org.poplock.common.address.Printable.of(request)
+                        + ", not smtpd_access_policy; closed");
+                return null;
+            }
+            var client = attributes.get("client_address");
+            var ip = client == null ? null : IpAddress.bytesOrNull(client);
+            boolean live = ip != null && table.isLive(IpAddress.format(ip), System.currentTimeMillis());
+            return ("action=" + (live ? action : "DUNNO") + "\n\n").getBytes(StandardCharsets.UTF_8);
+        }
+
+        void close() {
+            connections.remove(channel);
+            closeQuietly(channel);
+        }
+    }
+
+    private static void closeQuietly(java.io.Closeable c) {
+        try {
+            c.close();
+        } catch (IOException e) {
+            // already gone
+        }
+    }
+
+    private static void pauseQuietly() {
+        try {
+            Thread.sleep(100);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** How many clients are connected now: for the summary. */
+    public int connected() {
+        return connections.size();
+    }
+
+    public List<PolicyAddress> addresses() {
+        return addresses;
+    }
+
+    /** Stops listening, closes every client and removes the unix sockets. */
+    @Override
+    public void close() {
+        running = false;
+        for (var listener : listeners) {
+            closeQuietly(listener);
+        }
+        for (var c : connections.values()) {
+            c.close();
+        }
+        for (var address : addresses) {
+            if (address.unix() != null && listeners.size() == addresses.size()) {
+                try {
+                    Files.deleteIfExists(address.unix());
+                } catch (IOException e) {
+                    // a stale socket is replaced at the next start
+                }
+            }
+        }
+    }
+
+    /** One line per kind of trouble at most once a minute, with how many were not shown. */
+    private static final class Troubles {
+        private final Consumer<String> log;
+        private final Map<String, long[]> kinds = new HashMap<>();
+
+        Troubles(Consumer<String> log) {
+            this.log = log;
+        }
+
+        synchronized void say(String kind, String line) {
+            var k = kinds.computeIfAbsent(kind, x -> new long[] {Long.MIN_VALUE, 0});
+            long now = System.nanoTime();
+            if (k[0] == Long.MIN_VALUE || now - k[0] > 60_000_000_000L) {
+                log.accept("policy: " + line + (k[1] > 0 ? " (" + k[1] + " more of these since the last line)" : ""));
+                k[0] = now;
+                k[1] = 0;
+            } else {
+                k[1]++;
+            }
+        }
+    }
+}
