@@ -1,0 +1,202 @@
+package org.poplock.packaging;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A private Postfix instance from Debian's package (its own config, queue and log under the
+ * test's directory, smtpd on a loopback high port) asking readlog's policy service, as the README
+ * documents it: check_policy_service before reject_unauth_destination. swaks is the client, from
+ * two loopback sources: one that logs in, one that never does.
+ */
+class PostfixIT {
+
+    @TempDir
+    Path tmp;
+
+    private Path instance;
+    private int smtpPort;
+    private int policyPort;
+    private Process readlog;
+    private Launchers.StreamText err;
+
+    @BeforeEach
+    void startPostfix() throws Exception {
+        // The daemons run as postfix: the instance must be reachable through its parents.
+        Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxr-xr-x"));
+        instance = Files.createDirectories(tmp.resolve("postfix"));
+        smtpPort = RedisServer.freePort();
+        policyPort = RedisServer.freePort();
+        Files.createDirectories(instance.resolve("queue"));
+        var data = Files.createDirectories(instance.resolve("data"));
+        run("chown", "postfix", data.toString());
+        Files.writeString(instance.resolve("main.cf"), String.join("\n",
+                "compatibility_level = 3.6",
+                "queue_directory = " + instance.resolve("queue"),
+                "data_directory = " + data,
+                "mail_owner = postfix",
+                "setgid_group = postdrop",
+                "myhostname = mx.local.test",
+                "mydomain = local.test",
+                "mydestination = local.test",
+                "mynetworks = 192.0.2.1/32",
+                "inet_interfaces = 127.0.0.1",
+                "inet_protocols = ipv4",
+                "maillog_file_prefixes = " + tmp,
+                "maillog_file = " + instance.resolve("postfix.log"),
+                "local_transport = discard",
+                "default_transport = discard",
+                "alias_maps =",
+                "local_recipient_maps =",
+                "alias_database =",
+                "biff = no",
+                // As the README says: the policy service first, then the relay check; readlog away means DUNNO.
+                "smtpd_relay_restrictions = check_policy_service { inet:127.0.0.1:" + policyPort
+                        + ", timeout=5s, try_limit=1, default_action=DUNNO }, reject_unauth_destination",
+                ""));
+        Files.writeString(instance.resolve("master.cf"), String.join("\n",
+                "127.0.0.1:" + smtpPort + " inet n - n - - smtpd",
+                "pickup unix n - n 60 1 pickup",
+                "cleanup unix n - n - 0 cleanup",
+                "qmgr unix n - n 300 1 qmgr",
+                "rewrite unix - - n - - trivial-rewrite",
+                "bounce unix - - n - 0 bounce",
+                "defer unix - - n - 0 bounce",
+                "trace unix - - n - 0 bounce",
+                "verify unix - - n - 1 verify",
+                "flush unix n - n 1000? 0 flush",
+                "proxymap unix - - n - - proxymap",
+                "smtp unix - - n - - smtp",
+                "relay unix - - n - - smtp",
+                "showq unix n - n - - showq",
+                "error unix - - n - - error",
+                "retry unix - - n - - error",
+                "discard unix - - n - - discard",
+                "local unix - n n - - local",
+                "anvil unix - - n - 1 anvil",
+                "scache unix - - n - 1 scache",
+                "postlog unix-dgram n - n - 1 postlogd",
+                ""));
+        run("postfix", "-c", instance.toString(), "start");
+        Launchers.await(Duration.ofSeconds(30), "Postfix's smtpd", () -> {
+            try (var s = new java.net.Socket("127.0.0.1", smtpPort)) {
+                return true;
+            } catch (java.io.IOException e) {
+                return false;
+            }
+        });
+        Files.writeString(tmp.resolve("mail.log"), "");
+    }
+
+    @AfterEach
+    void stopAll() throws Exception {
+        if (readlog != null) {
+            readlog.destroyForcibly();
+            readlog.waitFor();
+        }
+        new ProcessBuilder("postfix", "-c", instance.toString(), "abort").inheritIO().start().waitFor();
+    }
+
+    private static void run(String... cmd) throws Exception {
+        var p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        var out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0, String.join(" ", cmd) + ": " + out);
+    }
+
+    private void startReadlog() throws Exception {
+        readlog = Launchers.command("readlog", Map.of(), "--log", tmp.resolve("mail.log").toString(), "--db", tmp.resolve("relay.db").toString(),
+                "--timeout", "4s", "--policy", "inet:127.0.0.1:" + policyPort).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        err = new Launchers.StreamText(readlog.getErrorStream());
+        Launchers.await(Duration.ofSeconds(30), "readlog's policy service", () -> err.soFar().contains("answering policy"));
+    }
+
+    record Dialogue(String rcptReply, long millis) {
+    }
+
+    /** swaks from {@code source} to Postfix, up to RCPT TO {@code to}: the reply to RCPT and how long the dialogue took. */
+    private Dialogue rcpt(String source, String to) throws Exception {
+        long start = System.nanoTime();
+        var p = new ProcessBuilder("swaks", "--server", "127.0.0.1:" + smtpPort, "--local-interface", source, "--from", "a@example.com",
+                "--to", to, "--quit-after", "RCPT", "--timeout", "30").redirectErrorStream(true).start();
+        var out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+        long millis = (System.nanoTime() - start) / 1_000_000;
+        var lines = out.lines().filter(l -> l.startsWith("<-") || l.startsWith("<**")).toList();
+        var reply = lines.size() >= 2 ? lines.get(lines.size() - 2) : out; // the last is QUIT's 221
+        return new Dialogue(reply, millis);
+    }
+
+    private void login(String ip) throws Exception {
+        Files.writeString(tmp.resolve("mail.log"), Dovecot.login(Instant.now(), "pop3", ip, "alice"), StandardOpenOption.APPEND);
+    }
+
+    @Test
+    void relayIsRefusedBeforeALoginAcceptedAfterItAndRefusedAgainAfterTheTimeout() throws Exception {
+        startReadlog();
+        assertTrue(rcpt("127.0.0.2", "b@example.net").rcptReply().contains("554 5.7.1"), "no relay before a login");
+        login("127.0.0.2");
+        Launchers.await(Duration.ofSeconds(20), "relay accepted after the login", () -> {
+            try {
+                return rcpt("127.0.0.2", "b@example.net").rcptReply().contains("250 2.1.5");
+            } catch (Exception e) {
+                return false;
+            }
+        });
+        assertTrue(rcpt("127.0.0.3", "b@example.net").rcptReply().contains("554 5.7.1"), "another client may not relay");
+        Launchers.await(Duration.ofSeconds(20), "relay refused again after the 4 s timeout", () -> {
+            try {
+                return rcpt("127.0.0.2", "b@example.net").rcptReply().contains("554 5.7.1");
+            } catch (Exception e) {
+                return false;
+            }
+        });
+    }
+
+    @Test
+    void withReadlogHungOrKilledRelayIsRefusedLocalMailAcceptedAndNobodyWaitsPastTheTimeout() throws Exception {
+        startReadlog();
+        login("127.0.0.2");
+        Launchers.await(Duration.ofSeconds(20), "relay accepted", () -> {
+            try {
+                return rcpt("127.0.0.2", "b@example.net").rcptReply().contains("250 2.1.5");
+            } catch (Exception e) {
+                return false;
+            }
+        });
+        // Overloaded or hung: it takes the connection and never answers.
+        Launchers.signal(readlog, "STOP");
+        var hung = rcpt("127.0.0.2", "b@example.net");
+        System.out.println("postfix: readlog hung (SIGSTOP): RCPT answered in " + hung.millis() + " ms: " + hung.rcptReply());
+        assertTrue(hung.rcptReply().contains("554 5.7.1"), "worst case: no relay: " + hung);
+        assertTrue(hung.millis() < 8_000, "Postfix waited its 5 s policy timeout, not longer: " + hung.millis() + " ms");
+        var local = rcpt("127.0.0.3", "b@local.test");
+        assertTrue(local.rcptReply().contains("250 2.1.5"), "local mail is accepted: " + local);
+        Launchers.signal(readlog, "CONT");
+        // Killed: refused at once.
+        readlog.destroyForcibly();
+        readlog.waitFor();
+        var gone = rcpt("127.0.0.2", "b@example.net");
+        System.out.println("postfix: readlog killed: RCPT answered in " + gone.millis() + " ms: " + gone.rcptReply());
+        assertTrue(gone.rcptReply().contains("554 5.7.1"), gone.toString());
+        assertTrue(rcpt("127.0.0.3", "b@local.test").rcptReply().contains("250 2.1.5"));
+        assertTrue(gone.millis() < 15_000, gone.millis() + " ms");
+        var log = Files.readString(instance.resolve("postfix.log"));
+        assertTrue(log.contains("problem talking to server 127.0.0.1:" + policyPort), "Postfix said why it fell back to DUNNO: " + log);
+    }
+}
