@@ -1,6 +1,5 @@
 package org.poplock.readlog.policy;
 
-import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -213,7 +212,7 @@ public final class PolicyServer implements AutoCloseable {
         }
 
         void serve() {
-            try (InputStream in = new BufferedInputStream(Channels.newInputStream(channel), 8192);
+            try (InputStream in = Channels.newInputStream(channel);
                  OutputStream out = Channels.newOutputStream(channel)) {
                 var attributes = new HashMap<String, String>();
                 int count = 0;
@@ -263,14 +262,23 @@ public final class PolicyServer implements AutoCloseable {
         }
 
         /** The line's length without its newline, -1 at the end; a line too long is trouble (an IOException closes). */
+        private final byte[] buffer = new byte[8192];
+        private int pos;
+        private int limit;
+
         private int readLine(InputStream in, byte[] line) throws IOException {
             int n = 0;
             while (true) {
-                int b = in.read();
-                if (b < 0) {
-                    return n == 0 ? -1 : cutLine();
+                if (pos == limit) {
+                    limit = in.read(buffer, 0, buffer.length);
+                    pos = 0;
+                    if (limit < 0) {
+                        limit = 0;
+                        return n == 0 ? -1 : cutLine();
+                    }
+                    lastByte = System.currentTimeMillis();
                 }
-                lastByte = System.currentTimeMillis();
+                int b = buffer[pos++] & 0xff;
                 if (b == '\n') {
                     if (n > 0 && line[n - 1] == '\r') {
                         n--;

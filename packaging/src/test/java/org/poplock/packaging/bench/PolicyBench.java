@@ -1,0 +1,152 @@
+package org.poplock.packaging.bench;
+
+import java.io.BufferedReader;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Benchmark, not a test: requests per second and latency of readlog's policy service against a
+ * Perl policy server of the usual kind (bench/perl-policy.pl: a process per connection, a hash),
+ * both holding the same 10,000 live grants, on 1 and on 50 connections, side by side in one run.
+ * Each connection sends one request, reads its answer, and again, for SECONDS; half the
+ * requests are for granted addresses.
+ *
+ * <p>Run: {@code bench/policy [SECONDS=10]}.
+ */
+public final class PolicyBench {
+
+    public static void main(String[] args) throws Exception {
+        int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 10;
+        int entries = 10_000;
+        var bin = Path.of(System.getProperty("poplock.bin", "packaging/bin")).toAbsolutePath();
+        var dir = Files.createTempDirectory("poplock-policy-bench-");
+        var log = new StringBuilder();
+        var ips = new StringBuilder();
+        for (int i = 0; i < entries; i++) {
+            var ip = "10.0." + (i >> 8 & 255) + "." + (i & 255);
+            log.append(PublishLatency.line(Instant.now(), ip));
+            ips.append(ip).append('\n');
+        }
+        Files.writeString(dir.resolve("mail.log"), log);
+        Files.writeString(dir.resolve("ips"), ips);
+        int javaPort = freePort();
+        int perlPort = freePort();
+        var readlog = new ProcessBuilder(bin.resolve("readlog").toString(), "--log", dir.resolve("mail.log").toString(), "--db",
+                dir.resolve("relay.db").toString(), "--policy", "inet:127.0.0.1:" + javaPort).redirectErrorStream(true)
+                .redirectOutput(dir.resolve("readlog.out").toFile()).start();
+        var perl = new ProcessBuilder("perl", Path.of("bench/perl-policy.pl").toAbsolutePath().toString(), "" + perlPort,
+                dir.resolve("ips").toString()).redirectErrorStream(true).start();
+        try {
+            new BufferedReader(new InputStreamReader(perl.getInputStream())).readLine(); // "ready"
+            while (!"action=OK".equals(ask(javaPort, "10.0.39.15"))) {
+                Thread.sleep(50);
+            }
+            System.out.printf("policy requests, %d live grants, %d s per run (p50/p99 per request)%n", entries, seconds);
+            System.out.printf("%-34s %12s %10s %10s %8s%n", "server, connections", "requests/s", "p50 ms", "p99 ms", "ratio");
+            for (int connections : new int[] {1, 50}) {
+                var perlRun = run(perlPort, connections, seconds);
+                var javaRun = run(javaPort, connections, seconds);
+                print("Perl, fork per connection, " + connections, perlRun, perlRun.rate);
+                print("readlog --policy, " + connections, javaRun, perlRun.rate);
+            }
+        } finally {
+            readlog.destroy();
+            perl.destroy();
+            readlog.waitFor();
+            new ProcessBuilder("pkill", "-f", "perl-policy.pl " + perlPort).start().waitFor();
+        }
+    }
+
+    record Run(double rate, double p50, double p99) {
+    }
+
+    private static void print(String what, Run r, double baseline) {
+        System.out.printf("%-34s %12.0f %10.3f %10.3f %7.2fx%n", what, r.rate, r.p50, r.p99, r.rate / baseline);
+    }
+
+    private static Run run(int port, int connections, int seconds) throws Exception {
+        var latencies = Collections.synchronizedList(new ArrayList<long[]>());
+        var total = new AtomicLong();
+        var threads = new ArrayList<Thread>();
+        long end = System.nanoTime() + seconds * 1_000_000_000L;
+        for (int c = 0; c < connections; c++) {
+            int seed = c;
+            var t = new Thread(() -> {
+                var mine = new long[4_000_000 / connections];
+                int n = 0;
+                try (var s = new Socket("127.0.0.1", port)) {
+                    s.setTcpNoDelay(true);
+                    var out = s.getOutputStream();
+                    var in = s.getInputStream();
+                    int i = seed;
+                    while (System.nanoTime() < end && n < mine.length) {
+                        var ip = (i++ & 1) == 0 ? "10.0." + (i >> 8 & 39) + "." + (i & 255) : "192.0.2." + (i & 255);
+                        long t0 = System.nanoTime();
+                        out.write(request(ip));
+                        readReply(in);
+                        mine[n++] = System.nanoTime() - t0;
+                    }
+                } catch (Exception e) {
+                    throw new RuntimeException(e);
+                }
+                latencies.add(java.util.Arrays.copyOf(mine, n));
+                total.addAndGet(n);
+            });
+            threads.add(t);
+            t.start();
+        }
+        for (var t : threads) {
+            t.join();
+        }
+        var all = new long[(int) total.get()];
+        int k = 0;
+        for (var l : latencies) {
+            System.arraycopy(l, 0, all, k, l.length);
+            k += l.length;
+        }
+        java.util.Arrays.sort(all);
+        return new Run(all.length / (double) seconds, all[all.length / 2] / 1e6, all[(int) (all.length * 0.99)] / 1e6);
+    }
+
+    static byte[] request(String ip) {
+        return ("request=smtpd_access_policy\nprotocol_state=RCPT\nprotocol_name=ESMTP\nclient_address=" + ip
+                + "\nclient_name=unknown\nhelo_name=client.example\nsender=a@example.com\nrecipient=b@example.net\n"
+                + "recipient_count=0\nqueue_id=\ninstance=1a2b.3c4d.5e6f.0\nsize=0\n\n").getBytes(StandardCharsets.US_ASCII);
+    }
+
+    private static void readReply(InputStream in) throws Exception {
+        int newlines = 0;
+        while (newlines < 2) {
+            int b = in.read();
+            if (b < 0) {
+                throw new IllegalStateException("closed");
+            }
+            newlines = b == '\n' ? newlines + 1 : 0;
+        }
+    }
+
+    private static String ask(int port, String ip) {
+        try (var s = new Socket("127.0.0.1", port)) {
+            s.getOutputStream().write(request(ip));
+            var reply = new String(s.getInputStream().readNBytes(11), StandardCharsets.US_ASCII);
+            return reply.trim();
+        } catch (Exception e) {
+            return null;
+        }
+    }
+
+    private static int freePort() throws Exception {
+        try (var s = new java.net.ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+}
