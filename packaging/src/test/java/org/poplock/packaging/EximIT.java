@@ -1,0 +1,117 @@
+package org.poplock.packaging;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Debian's Exim (exim4-daemon-light, unpacked by .ci/run: it conflicts with Postfix) with a
+ * private configuration whose RCPT ACL asks readlog's policy service through ${readsocket}, as the
+ * README documents it, driven by {@code exim -bh ADDRESS}: a whole SMTP dialogue from that address
+ * through the ACLs, with no network and no delivery.
+ */
+class EximIT {
+
+    @TempDir
+    Path dir;
+
+    private Process readlog;
+
+    @AfterEach
+    void stop() throws Exception {
+        if (readlog != null) {
+            readlog.destroyForcibly();
+            readlog.waitFor();
+        }
+    }
+
+    private Path exim() {
+        var exim = System.getenv("POPLOCK_EXIM");
+        assertTrue(exim != null && Files.isExecutable(Path.of(exim)), "POPLOCK_EXIM names Exim's binary (.ci/run unpacks it): " + exim);
+        return Path.of(exim);
+    }
+
+    private Path config(int policyPort) throws Exception {
+        Files.createDirectories(dir.resolve("spool"));
+        Files.createDirectories(dir.resolve("log"));
+        var conf = dir.resolve("exim.conf");
+        Files.writeString(conf, String.join("\n",
+                "primary_hostname = mx.local.test",
+                "domainlist local_domains = local.test",
+                "exim_user = root",
+                "exim_group = root",
+                "never_users =",
+                "spool_directory = " + dir.resolve("spool"),
+                "log_file_path = " + dir.resolve("log") + "/%slog",
+                "acl_smtp_rcpt = acl_check_rcpt",
+                "begin acl",
+                "acl_check_rcpt:",
+                "  accept  condition = ${if match{${readsocket{inet:127.0.0.1:" + policyPort + "}"
+                        + "{request=smtpd_access_policy\\nclient_address=$sender_host_address\\n\\n}{5s}{}{action=DUNNO}}}{\\N^action=OK\\s*$\\N}}",
+                "  accept  domains = +local_domains",
+                "  deny    message = relay not permitted",
+                ""));
+        return conf;
+    }
+
+    record Dialogue(String reply, long millis) {
+    }
+
+    /** exim -bh from {@code source}: the reply to RCPT TO {@code to}, and how long it all took. */
+    private Dialogue rcpt(Path conf, String source, String to) throws Exception {
+        long start = System.nanoTime();
+        var p = new ProcessBuilder(exim().toString(), "-C", conf.toString(), "-bh", source).redirectErrorStream(true).start();
+        p.getOutputStream().write(("EHLO client\r\nMAIL FROM:<a@example.com>\r\nRCPT TO:<" + to + ">\r\nQUIT\r\n").getBytes(StandardCharsets.US_ASCII));
+        p.getOutputStream().close();
+        var out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+        var reply = out.lines().filter(l -> l.startsWith("250 Accepted") || l.startsWith("550 ")).findFirst().orElse(out);
+        return new Dialogue(reply, (System.nanoTime() - start) / 1_000_000);
+    }
+
+    @Test
+    void aGrantedAddressMayRelayAnotherMayNotAndWithReadlogStoppedNoneMayWithinTheTimeout() throws Exception {
+        int port = RedisServer.freePort();
+        var conf = config(port);
+        var log = dir.resolve("mail.log");
+        Files.writeString(log, "");
+        readlog = Launchers.command("readlog", Map.of(), "--log", log.toString(), "--db", dir.resolve("relay.db").toString(),
+                "--policy", "inet:127.0.0.1:" + port).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        var err = new Launchers.StreamText(readlog.getErrorStream());
+        Launchers.await(Duration.ofSeconds(30), "readlog's policy service", () -> err.soFar().contains("answering policy"));
+        assertEquals("550 relay not permitted", rcpt(conf, "192.0.2.7", "b@example.net").reply(), "no relay before a login");
+        Files.writeString(log, Dovecot.login(Instant.now(), "imap", "192.0.2.7", "alice"), StandardOpenOption.APPEND);
+        Launchers.await(Duration.ofSeconds(20), "relay accepted after the login", () -> {
+            try {
+                return rcpt(conf, "192.0.2.7", "b@example.net").reply().equals("250 Accepted");
+            } catch (Exception e) {
+                return false;
+            }
+        });
+        assertEquals("550 relay not permitted", rcpt(conf, "192.0.2.8", "b@example.net").reply(), "another address may not relay");
+        assertEquals("250 Accepted", rcpt(conf, "192.0.2.8", "b@local.test").reply(), "local mail is accepted");
+
+        Launchers.signal(readlog, "STOP"); // hung: the connection is taken, no answer comes
+        var hung = rcpt(conf, "192.0.2.7", "b@example.net");
+        System.out.println("exim: readlog hung (SIGSTOP): RCPT answered in " + hung.millis() + " ms: " + hung.reply());
+        assertEquals("550 relay not permitted", hung.reply());
+        assertTrue(hung.millis() < 8_000, "readsocket's 5 s, not longer: " + hung.millis() + " ms");
+        Launchers.signal(readlog, "CONT");
+        readlog.destroyForcibly();
+        readlog.waitFor();
+        var gone = rcpt(conf, "192.0.2.7", "b@example.net");
+        assertEquals("550 relay not permitted", gone.reply(), "readlog stopped: no relay");
+        assertEquals("250 Accepted", rcpt(conf, "192.0.2.8", "b@local.test").reply());
+    }
+}
