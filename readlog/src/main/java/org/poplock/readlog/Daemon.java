@@ -8,6 +8,8 @@ import org.poplock.common.config.Timeouts;
 import org.poplock.common.store.DatabaseLayout;
 import org.poplock.readlog.cluster.ClusterMember;
 import org.poplock.readlog.cluster.LocalChanges;
+import org.poplock.readlog.metrics.Metrics;
+import org.poplock.readlog.metrics.MetricsServer;
 import org.poplock.readlog.parse.Login;
 import org.poplock.readlog.policy.LiveTable;
 import org.poplock.readlog.policy.PolicyServer;
@@ -38,6 +40,8 @@ final class Daemon implements FollowLoop.Sink {
     /** The live grants as the policy service reads them, and the service; null without --policy. */
     private LiveTable policyTable;
     private PolicyServer policyServer;
+    private final Metrics metrics = new Metrics();
+    private MetricsServer metricsServer;
     private FollowLoop loop;
 
     private long linesRead;
@@ -80,6 +84,18 @@ final class Daemon implements FollowLoop.Sink {
             log.say(e.getMessage());
             return 111;
         }
+        if (config.metrics() != null) {
+            try {
+                metricsServer = MetricsServer.start(config.metrics(), metrics);
+            } catch (IOException e) {
+                log.say(e.getMessage());
+                loop.close();
+                return 111;
+            }
+        }
+        for (var source : loop.sources()) {
+            metrics.droppedBy(source.name(), source::dropped);
+        }
         var policy = config.policyService();
         if (!policy.addresses().isEmpty()) {
             policyTable = new LiveTable(state.grants());
@@ -121,6 +137,9 @@ final class Daemon implements FollowLoop.Sink {
         if (policyServer != null) {
             policyServer.close();
         }
+        if (metricsServer != null) {
+            metricsServer.close();
+        }
         if (cluster != null) {
             cluster.close();
             cluster.apply(clock.instant());
@@ -135,7 +154,8 @@ final class Daemon implements FollowLoop.Sink {
     /** Every source read, admin changes applied, sessions extended, expired entries swept; then publish, commit, report. */
     private void round() {
         changed = 0;
-        int lines = loop.poll();
+        long roundStart = System.nanoTime();
+        int lines = loop.poll(metrics::linesRead);
         linesRead += lines;
         loginsRecorded += changed;
         var now = clock.instant();
@@ -156,6 +176,11 @@ final class Daemon implements FollowLoop.Sink {
         // against a crash, and a crash before it just makes readlog read those lines again.
         if (changed > 0 || expired || dirty) {
             dirty = !publisher.publish(state, now);
+            metrics.published(!dirty, System.nanoTime() - roundStart);
+        }
+        metrics.liveEntries(state.size());
+        if (cluster != null) {
+            metrics.clusterLag(cluster.lagMillis());
         }
         // An admin's change is shown by showallowed at once; a login's user name may lag a second.
         publisher.publishUsers(state, now, config.once() || signals.stopping() || adminChanges > 0);
@@ -170,10 +195,12 @@ final class Daemon implements FollowLoop.Sink {
     @Override
     public void login(Login login, Optional<String> refusal) {
         if (refusal.isPresent()) {
+            metrics.refused();
             return;
         }
         if (state.record(login, config.timeout(), clock.instant())) {
             changed++;
+            metrics.login(login.server());
             if (cluster != null) {
                 cluster.granted(login.ip());
             }
@@ -198,6 +225,7 @@ final class Daemon implements FollowLoop.Sink {
         if ((anythingNew || state.writeFailure() != null) && due) {
             savePositions();
             state.commit();
+            metrics.committed();
             lastCommit = System.nanoTime();
         }
     }
@@ -205,6 +233,8 @@ final class Daemon implements FollowLoop.Sink {
     /** One line when the state cannot be written, one when it can again. */
     private void reportStateFailure() {
         var failure = state.writeFailure();
+        metrics.health(dirty ? "cannot publish " + config.db() + " (see readlog's log)"
+                : failure != null ? "cannot save state: " + failure : null);
         if (failure != null && !writeFailing) {
             log.say("cannot save state: " + failure + "; serving from memory, writing it anew every few seconds until there is room");
         } else if (failure == null && writeFailing) {

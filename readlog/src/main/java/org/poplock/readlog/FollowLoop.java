@@ -45,9 +45,18 @@ final class FollowLoop {
 
     /** One pass over every source; returns how many lines were read. */
     int poll() {
+        return poll((source, n) -> { });
+    }
+
+    /** Reads every source once; tells {@code perSource} how many lines each gave. */
+    int poll(java.util.function.ObjIntConsumer<String> perSource) {
         int lines = 0;
         for (var source : sources) {
-            lines += source.poll(this::onLine);
+            int n = source.poll(this::onLine);
+            if (n > 0) {
+                perSource.accept(source.name(), n);
+            }
+            lines += n;
         }
         return lines;
     }

@@ -158,6 +158,10 @@ public final class Readlog implements Callable<Integer> {
             description = "close a policy client idle this long (default: ${DEFAULT-VALUE})")
     Duration policyIdle;
 
+    @Option(names = "--metrics", paramLabel = "ADDRESS",
+            description = "serve /metrics (Prometheus) and /health over HTTP on inet:HOST:PORT (keep it on loopback)")
+    String metrics;
+
     @Option(names = "--poll-ms", paramLabel = "MS", defaultValue = "10", hidden = true,
             description = "how often the logs are checked for new lines")
     int pollMillis;

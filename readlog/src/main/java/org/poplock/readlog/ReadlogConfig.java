@@ -19,7 +19,7 @@ import org.poplock.readlog.policy.PolicyServer;
 record ReadlogConfig(Path configPath, List<Path> logs, List<Path> fifos, Path db, String dbGroup, Path state, Duration timeout,
         boolean once, boolean keepWhileConnected, Duration keepAtMost, Path tcpRules, Path tcpRulesBase, int fifoQueue,
         Duration summaryEvery, int pollMillis, Duration rotateWait, List<ServerDefinition> definitions, LoginPolicy policy,
-        ClusterSettings cluster, PolicySettings policyService) {
+        ClusterSettings cluster, PolicySettings policyService, String metrics) {
 
     /** The policy service's settings, checked; no addresses: none. */
     record PolicySettings(List<PolicyAddress> addresses, String mode, String group, String action, Duration idle) {
@@ -58,7 +58,7 @@ record ReadlogConfig(Path configPath, List<Path> logs, List<Path> fifos, Path db
         return new ReadlogConfig(file.path(), List.copyOf(o.logs), List.copyOf(o.fifos), db, o.dbGroup, state, o.timeout, o.once,
                 o.keepWhileConnected, o.keepAtMost, o.tcpRules, o.tcpRulesBase, o.fifoQueue, o.summaryEvery, o.pollMillis, o.rotateWait,
                 definitions, policy, cluster, new PolicySettings(o.policy.stream().map(PolicyAddress::parse).toList(), o.policyMode,
-                        o.policyGroup, o.policyAction, o.policyIdle));
+                        o.policyGroup, o.policyAction, o.policyIdle), o.metrics);
     }
 
     /** This host's name, as the cluster's default name of it: the kernel's, else what the resolver says. */
@@ -115,6 +115,7 @@ record ReadlogConfig(Path configPath, List<Path> logs, List<Path> fifos, Path db
         check(out, "poll-ms", pollMillis, running.pollMillis);
         check(out, "cluster", cluster, running.cluster);
         check(out, "policy", policyService, running.policyService);
+        check(out, "metrics", metrics, running.metrics);
         return out;
     }
 
@@ -125,7 +126,7 @@ record ReadlogConfig(Path configPath, List<Path> logs, List<Path> fifos, Path db
     ReadlogConfig keeping(ReadlogConfig running) {
         return new ReadlogConfig(configPath, logs, running.fifos, running.db, running.dbGroup, running.state, timeout, once,
                 running.keepWhileConnected, keepAtMost, running.tcpRules, running.tcpRulesBase, running.fifoQueue, summaryEvery,
-                running.pollMillis, rotateWait, definitions, policy, running.cluster, running.policyService);
+                running.pollMillis, rotateWait, definitions, policy, running.cluster, running.policyService, running.metrics);
     }
 
     private static void check(List<String> out, String name, Object mine, Object theirs) {

@@ -20,6 +20,7 @@ public final class ClusterMember implements LocalChanges, AutoCloseable {
     private volatile String applied;
     private long received;
     private int outboxSize;
+    private long lagMillis = -1;
     /** The addresses a load from the keys has named so far. */
     private final java.util.Set<String> inSnapshot = new java.util.HashSet<>();
 
@@ -80,6 +81,9 @@ public final class ClusterMember implements LocalChanges, AutoCloseable {
             }
             if (e != null) {
                 received++;
+                if (!in.fromSnapshot()) {
+                    lagMillis = now.toEpochMilli() - e.at().toEpochMilli();
+                }
                 boolean did = switch (e.op()) {
                     case GRANT -> state.grants().merge(e.entry(), now);
                     case REMOVE -> state.grants().revokeOlder(e.ip(), e.at());
@@ -99,6 +103,11 @@ public final class ClusterMember implements LocalChanges, AutoCloseable {
             outboxSize = waiting;
         }
         return changed[0];
+    }
+
+    /** How old the last change from the stream was when applied, or -1 before the first. */
+    public long lagMillis() {
+        return lagMillis;
     }
 
     /** For the summary line. */
