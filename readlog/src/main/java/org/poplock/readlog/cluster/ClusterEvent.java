@@ -20,6 +20,8 @@ public record ClusterEvent(Op op, String ip, String user, Instant login, Instant
 
     /** No field of ours is longer; anything longer is refused before it is looked at. */
     static final int MAX_FIELD = 1024;
+    /** A cluster host's name: what --cluster-host accepts and what a stream entry may carry. */
+    static final java.util.regex.Pattern HOST_NAME = java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9.-]{0,252}");
     /** Clocks of cluster hosts differ a little: an expiry this far beyond the longest grant is still taken. */
     static final Duration SKEW = Duration.ofMinutes(1);
 
@@ -87,7 +89,7 @@ public record ClusterEvent(Op op, String ip, String user, Instant login, Instant
             throw new IllegalArgumentException("op " + Printable.of(opName) + " is none of grant, remove, flush");
         }
         var host = required(fields, "host");
-        if (!host.matches("[A-Za-z0-9][A-Za-z0-9.-]{0,252}")) {
+        if (!HOST_NAME.matcher(host).matches()) {
             throw new IllegalArgumentException("host " + Printable.of(host) + " is no host name");
         }
         var at = millis(fields, "at");

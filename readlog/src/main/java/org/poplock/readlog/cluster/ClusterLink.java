@@ -183,6 +183,15 @@ public final class ClusterLink implements AutoCloseable {
 
     /** After a flush on the stream, the keys of every grant not newer than it go too, so a host that catches up from them sees none. */
     private void removeGrantsUpTo(Jedis jedis, long at) {
+        forEachGrantKey(jedis, (key, value) -> {
+            if (value.matches("[0-9]+ .*") && Long.parseLong(value.substring(0, value.indexOf(' '))) <= at) {
+                jedis.del(key);
+            }
+        });
+    }
+
+    /** Every grant key and its value ("login expiry host user"), by SCAN and MGET a thousand at a time; one expired meanwhile is left out. */
+    private void forEachGrantKey(Jedis jedis, java.util.function.BiConsumer<String, String> action) {
         var params = new ScanParams().match(settings.grantPrefix() + "*").count(1000);
         var cursor = ScanParams.SCAN_POINTER_START;
         do {
@@ -192,9 +201,8 @@ public final class ClusterLink implements AutoCloseable {
             if (!keys.isEmpty()) {
                 var values = jedis.mget(keys.toArray(String[]::new));
                 for (int i = 0; i < keys.size(); i++) {
-                    var v = values.get(i);
-                    if (v != null && v.matches("[0-9]+ .*") && Long.parseLong(v.substring(0, v.indexOf(' '))) <= at) {
-                        jedis.del(keys.get(i));
+                    if (values.get(i) != null) {
+                        action.accept(keys.get(i), values.get(i));
                     }
                 }
             }
@@ -261,35 +269,21 @@ public final class ClusterLink implements AutoCloseable {
         // its keys are merged, and what we hold stays until its own expiry.
         boolean whole = position == null || !info.startedOverBelow(position);
         var from = info.lastGenerated();
-        var params = new ScanParams().match(settings.grantPrefix() + "*").count(1000);
-        var cursor = ScanParams.SCAN_POINTER_START;
-        int loaded = 0;
-        do {
-            var page = jedis.scan(cursor, params);
-            cursor = page.getCursor();
-            var keys = page.getResult();
-            if (keys.isEmpty()) {
-                continue;
+        int[] loaded = {0};
+        forEachGrantKey(jedis, (key, value) -> {
+            var event = fromKey(key, value);
+            if (event != null) {
+                incoming.add(new Incoming(event, null, true, false, false));
+                loaded[0]++;
             }
-            var values = jedis.mget(keys.toArray(String[]::new));
-            for (int i = 0; i < keys.size(); i++) {
-                var event = fromKey(keys.get(i), values.get(i));
-                if (event != null) {
-                    incoming.add(new Incoming(event, null, true, false, false));
-                    loaded++;
-                }
-            }
-        } while (!cursor.equals(ScanParams.SCAN_POINTER_START));
+        });
         incoming.add(new Incoming(null, from, false, true, whole));
-        health.caughtUp(loaded, position != null);
+        health.caughtUp(loaded[0], position != null);
         position = from;
     }
 
     /** A grant key and its value ("login expiry host user") as an event, or null (ignored with a line) when it is not one. */
     private ClusterEvent fromKey(String key, String value) {
-        if (value == null) {
-            return null; // expired between SCAN and MGET
-        }
         var parts = value.split(" ", 4);
         var fields = new HashMap<String, String>();
         fields.put("op", "grant");

@@ -83,7 +83,7 @@ public record ClusterSettings(String host, int port, int database, boolean tls, 
         if (!name.matches("[A-Za-z0-9_.-]{1,64}")) {
             throw new IllegalArgumentException("--cluster-name " + name + ": letters, digits, '_', '.', '-' only");
         }
-        if (!me.matches("[A-Za-z0-9][A-Za-z0-9.-]{0,252}")) {
+        if (!ClusterEvent.HOST_NAME.matcher(me).matches()) {
             throw new IllegalArgumentException("--cluster-host " + me + " is not a host name");
         }
         var endpoints = new ArrayList<Endpoint>();

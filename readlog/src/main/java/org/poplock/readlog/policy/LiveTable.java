@@ -19,15 +19,14 @@ public final class LiveTable {
     public LiveTable(Grants grants) {
         this.grants = grants;
         this.changes = grants.journal();
-        grants.stored().forEach((ip, value) -> expiries.put(ip, RelayEntry.expiryMillis(value)));
+        reload();
     }
 
     /** On the daemon's thread, after a round. */
     public void update() {
         var changed = changes.take();
         if (changed == null) { // so many that everything is taken again
-            grants.stored().forEach((ip, value) -> expiries.put(ip, RelayEntry.expiryMillis(value)));
-            expiries.keySet().removeIf(ip -> !grants.stored().containsKey(ip));
+            reload();
             return;
         }
         for (var ip : changed) {
@@ -38,6 +37,13 @@ public final class LiveTable {
                 expiries.put(ip, RelayEntry.expiryMillis(entry));
             }
         }
+    }
+
+    /** Every entry the grants hold, and none they do not. */
+    private void reload() {
+        var stored = grants.stored();
+        stored.forEach((ip, value) -> expiries.put(ip, RelayEntry.expiryMillis(value)));
+        expiries.keySet().removeIf(ip -> !stored.containsKey(ip));
     }
 
     /** Whether a canonical address may relay at {@code nowMillis}: its expiry checked at the moment of asking. */

@@ -108,15 +108,17 @@ public final class PolicyServer implements AutoCloseable {
             if (kind instanceof Integer m && (m & 0170000) != 0140000) {
                 throw new IOException("--policy " + address + ": " + path + " exists and is no socket; not replacing it");
             }
+            boolean answered;
             try (var probe = SocketChannel.open(UnixDomainSocketAddress.of(path))) {
+                answered = true;
+            } catch (IOException refused) {
+                answered = false;
+            }
+            if (answered) {
                 var pid = SocketOwner.pidOf(path);
                 throw new IOException("--policy " + address + ": in use" + (pid == null ? "" : " by pid " + pid) + "; not taking it over");
-            } catch (IOException stale) {
-                if (stale.getMessage() != null && stale.getMessage().startsWith("--policy")) {
-                    throw stale;
-                }
-                Files.deleteIfExists(path); // nobody answers on it: left by a readlog that died
             }
+            Files.deleteIfExists(path); // nobody answers on it: left by a readlog that died
         }
         var channel = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         try {
