@@ -122,6 +122,13 @@ class ClusterIT {
         }
     }
 
+    /** A Redis that keeps its data across a SIGKILL (AOF, fsync always), on {@code port}, data in {@code data}: started again on the same. */
+    private RedisServer persistentRedis(Path data, int port) throws Exception {
+        var redis = new RedisServer(data, port, "--appendonly", "yes", "--appendfsync", "always");
+        running.add(redis);
+        return redis.start();
+    }
+
     private RedisServer redis(String... extra) throws Exception {
         var redis = new RedisServer(dir.resolve("redis-" + running.size()), extra);
         running.add(redis);
@@ -164,9 +171,7 @@ class ClusterIT {
     void redisKilledWhileAPopHostRecordsLoginsLosesNone() throws Exception {
         int port = RedisServer.freePort();
         var data = dir.resolve("redis-data");
-        var redis = new RedisServer(data, port, "--appendonly", "yes", "--appendfsync", "always");
-        running.add(redis);
-        redis.start();
+        var redis = persistentRedis(data, port);
         var a = new Host("pop-a", true, "--cluster", redis.url()).start();
         var c = new Host("smtp-c", false, "--cluster", redis.url()).start();
         for (int i = 1; i <= 3; i++) {
@@ -187,9 +192,7 @@ class ClusterIT {
         a.login("198.51.100.16", "during16");
         a.awaitGranted("198.51.100.16");
 
-        var back = new RedisServer(data, port, "--appendonly", "yes", "--appendfsync", "always");
-        running.add(back);
-        back.start();
+        var back = persistentRedis(data, port);
         for (int i = 11; i <= 16; i++) {
             c.awaitGranted("198.51.100." + i);
         }
@@ -209,9 +212,7 @@ class ClusterIT {
     void anSmtpHostRestartedWhileRedisIsDownAndAfterTheStreamWasTrimmedEndsWithExactlyTheLiveGrants() throws Exception {
         int port = RedisServer.freePort();
         var data = dir.resolve("redis-data");
-        var redis = new RedisServer(data, port, "--appendonly", "yes", "--appendfsync", "always");
-        running.add(redis);
-        redis.start();
+        var redis = persistentRedis(data, port);
         var a = new Host("pop-a", true, "--cluster", redis.url()).start();
         var c = new Host("smtp-c", false, "--cluster", redis.url()).start();
         a.login("192.0.2.21", "kept");
@@ -223,9 +224,7 @@ class ClusterIT {
         c.stop();
         c.start();
         assertEquals("", c.relaylock("192.0.2.21"), "C restarted without Redis still grants what it had");
-        var back = new RedisServer(data, port, "--appendonly", "yes", "--appendfsync", "always");
-        running.add(back);
-        back.start();
+        var back = persistentRedis(data, port);
         a.login("192.0.2.23", "after-outage");
         c.awaitGranted("192.0.2.23");
 

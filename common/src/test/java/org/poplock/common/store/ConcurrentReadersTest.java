@@ -130,41 +130,30 @@ class ConcurrentReadersTest {
 
     /** A reader process of the large table: exit 1 on anything but one whole round. */
     public static final class RoundChecker {
-        public static void main(String[] args) throws IOException {
-            var db = Path.of(args[0]);
-            var stop = Path.of(args[1]);
-            int snapshots = 0;
-            var seen = new java.util.HashSet<String>();
-            try {
-                while (!Files.exists(stop) || snapshots == 0) {
-                    var read = RelayDatabase.openTable(db);
-                    var round = read.find(SENTINEL).orElseThrow(() -> new IllegalStateException("no sentinel")).user();
-                    int r = Integer.parseInt(round.substring("round-".length()));
-                    int[] counts = new int[3];
-                    read.forEach(e -> counts[e.user().equals("bulk") ? 0 : e.user().equals(round) ? 1 : 2]++);
-                    if (counts[0] != BULK || counts[1] != 11 || counts[2] != 0) {
-                        throw new IllegalStateException(round + ": bulk, this round, other rounds = " + java.util.Arrays.toString(counts));
-                    }
-                    var before = roundAddress(r - 1, 3);
-                    if (r > 0 && read.find(before).isPresent()) {
-                        throw new IllegalStateException(round + ": the round before's " + before + " is still there");
-                    }
-                    // relaylock's reader, on whatever round the name holds now: that round or a later one.
-                    var looked = RelayLookup.find(db, SENTINEL);
-                    if (looked.isEmpty() || Integer.parseInt(looked.get().user().substring("round-".length())) < r) {
-                        throw new IllegalStateException("RelayLookup after " + round + " gave " + looked);
-                    }
-                    if (RelayLookup.find(db, "10.0.1.7").isEmpty() || RelayLookup.find(db, "10.250.0.1").isPresent()) {
-                        throw new IllegalStateException("RelayLookup lost the bulk or found an address never published");
-                    }
-                    seen.add(round);
-                    snapshots++;
+        public static void main(String[] args) {
+            checkUntilStopped(args, db -> {
+                var read = RelayDatabase.openTable(db);
+                var round = read.find(SENTINEL).orElseThrow(() -> new IllegalStateException("no sentinel")).user();
+                int r = Integer.parseInt(round.substring("round-".length()));
+                int[] counts = new int[3];
+                read.forEach(e -> counts[e.user().equals("bulk") ? 0 : e.user().equals(round) ? 1 : 2]++);
+                if (counts[0] != BULK || counts[1] != 11 || counts[2] != 0) {
+                    throw new IllegalStateException(round + ": bulk, this round, other rounds = " + java.util.Arrays.toString(counts));
                 }
-            } catch (Exception e) {
-                System.out.println("WRONG after " + snapshots + " snapshots: " + e);
-                System.exit(1);
-            }
-            System.out.println("checked " + snapshots + " snapshots, " + seen.size() + " generations");
+                var before = roundAddress(r - 1, 3);
+                if (r > 0 && read.find(before).isPresent()) {
+                    throw new IllegalStateException(round + ": the round before's " + before + " is still there");
+                }
+                // relaylock's reader, on whatever round the name holds now: that round or a later one.
+                var looked = RelayLookup.find(db, SENTINEL);
+                if (looked.isEmpty() || Integer.parseInt(looked.get().user().substring("round-".length())) < r) {
+                    throw new IllegalStateException("RelayLookup after " + round + " gave " + looked);
+                }
+                if (RelayLookup.find(db, "10.0.1.7").isEmpty() || RelayLookup.find(db, "10.250.0.1").isPresent()) {
+                    throw new IllegalStateException("RelayLookup lost the bulk or found an address never published");
+                }
+                return round;
+            });
         }
     }
 
@@ -190,47 +179,62 @@ class ConcurrentReadersTest {
 
     /** A reader process: checks snapshots until the stop file appears; exit 1 on any error or inconsistency. */
     public static final class GenerationChecker {
-        public static void main(String[] args) throws IOException {
-            var db = Path.of(args[0]);
-            var stop = Path.of(args[1]);
-            int snapshots = 0;
-            var seen = new java.util.HashSet<String>();
-            try {
-                while (!Files.exists(stop) || snapshots == 0) {
-                    var read = RelayDatabase.open(db);
-                    var sentinel = read.find(SENTINEL).orElseThrow(() -> new IllegalStateException("no sentinel"));
-                    var parts = sentinel.user().split(" ");
-                    var gen = parts[0];
-                    int count = Integer.parseInt(parts[1].substring("count-".length()));
-                    var entries = read.entries();
-                    if (entries.size() != count + 1) {
-                        throw new IllegalStateException(gen + ": " + entries.size() + " entries, sentinel says " + (count + 1));
-                    }
-                    for (var e : entries) {
-                        if (!e.ip().equals(SENTINEL) && !e.user().equals(gen)) {
-                            throw new IllegalStateException(gen + ": entry " + e + " from another generation");
-                        }
-                    }
-                    var probe = read.find("10.0.0.99");
-                    if (probe.isEmpty() || !probe.get().user().equals(gen)) {
-                        throw new IllegalStateException(gen + ": lookup of 10.0.0.99 gave " + probe);
-                    }
-                    // relaylock's own reader, on whatever generation the name holds now: always one whole.
-                    var looked = RelayLookup.find(db, "10.0.0.99");
-                    if (looked.isEmpty() || !looked.get().user().matches("gen-\\d+")) {
-                        throw new IllegalStateException("RelayLookup of 10.0.0.99 gave " + looked);
-                    }
-                    if (RelayLookup.find(db, SENTINEL).isEmpty() || RelayLookup.find(db, "10.250.0.1").isPresent()) {
-                        throw new IllegalStateException("RelayLookup lost the sentinel or found an address never published");
-                    }
-                    seen.add(gen);
-                    snapshots++;
+        public static void main(String[] args) {
+            checkUntilStopped(args, db -> {
+                var read = RelayDatabase.open(db);
+                var sentinel = read.find(SENTINEL).orElseThrow(() -> new IllegalStateException("no sentinel"));
+                var parts = sentinel.user().split(" ");
+                var gen = parts[0];
+                int count = Integer.parseInt(parts[1].substring("count-".length()));
+                var entries = read.entries();
+                if (entries.size() != count + 1) {
+                    throw new IllegalStateException(gen + ": " + entries.size() + " entries, sentinel says " + (count + 1));
                 }
-            } catch (Exception e) {
-                System.out.println("WRONG after " + snapshots + " snapshots: " + e);
-                System.exit(1);
-            }
-            System.out.println("checked " + snapshots + " snapshots, " + seen.size() + " generations");
+                for (var e : entries) {
+                    if (!e.ip().equals(SENTINEL) && !e.user().equals(gen)) {
+                        throw new IllegalStateException(gen + ": entry " + e + " from another generation");
+                    }
+                }
+                var probe = read.find("10.0.0.99");
+                if (probe.isEmpty() || !probe.get().user().equals(gen)) {
+                    throw new IllegalStateException(gen + ": lookup of 10.0.0.99 gave " + probe);
+                }
+                // relaylock's own reader, on whatever generation the name holds now: always one whole.
+                var looked = RelayLookup.find(db, "10.0.0.99");
+                if (looked.isEmpty() || !looked.get().user().matches("gen-\\d+")) {
+                    throw new IllegalStateException("RelayLookup of 10.0.0.99 gave " + looked);
+                }
+                if (RelayLookup.find(db, SENTINEL).isEmpty() || RelayLookup.find(db, "10.250.0.1").isPresent()) {
+                    throw new IllegalStateException("RelayLookup lost the sentinel or found an address never published");
+                }
+                return gen;
+            });
         }
+    }
+
+    /** One snapshot checked: the generation (or round) it was, or an exception saying what was wrong. */
+    interface Snapshot {
+        String check(Path db) throws Exception;
+    }
+
+    /**
+     * A reader process's loop: checks snapshots of the database at {@code args[0]} until the file
+     * {@code args[1]} appears (at least one); prints what it checked, or WRONG and exits 1.
+     */
+    static void checkUntilStopped(String[] args, Snapshot snapshot) {
+        var db = Path.of(args[0]);
+        var stop = Path.of(args[1]);
+        int snapshots = 0;
+        var seen = new java.util.HashSet<String>();
+        try {
+            while (!Files.exists(stop) || snapshots == 0) {
+                seen.add(snapshot.check(db));
+                snapshots++;
+            }
+        } catch (Exception e) {
+            System.out.println("WRONG after " + snapshots + " snapshots: " + e);
+            System.exit(1);
+        }
+        System.out.println("checked " + snapshots + " snapshots, " + seen.size() + " generations");
     }
 }

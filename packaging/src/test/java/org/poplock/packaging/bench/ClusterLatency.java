@@ -36,11 +36,7 @@ public final class ClusterLatency {
         var log = Files.createDirectories(dir.resolve("pop")).resolve("mail.log");
         var popDb = dir.resolve("pop/relay.db");
         var smtpDb = Files.createDirectories(dir.resolve("smtp")).resolve("relay.db");
-        var initial = new StringBuilder();
-        for (int i = 0; i < entries; i++) {
-            initial.append(PublishLatency.line(Instant.now(), "10." + (i >> 16 & 255) + "." + (i >> 8 & 255) + "." + (i & 255)));
-        }
-        Files.writeString(log, initial);
+        Files.writeString(log, PublishLatency.initialLog(entries));
         Thread.sleep(300); // redis-server binds at once; readlog retries anyway
         var pop = new ProcessBuilder(bin.resolve("readlog").toString(), "--log", log.toString(), "--db", popDb.toString(), "--cluster", url,
                 "--cluster-host", "pop").redirectErrorStream(true).redirectOutput(dir.resolve("pop.out").toFile()).start();

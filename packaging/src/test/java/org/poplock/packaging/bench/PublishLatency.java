@@ -35,11 +35,7 @@ public final class PublishLatency {
         var log = dir.resolve("mail.log");
         var db = dir.resolve("relay.db");
 
-        var initial = new StringBuilder();
-        for (int i = 0; i < entries; i++) {
-            initial.append(line(Instant.now(), "10." + (i >> 16 & 255) + "." + (i >> 8 & 255) + "." + (i & 255)));
-        }
-        Files.writeString(log, initial);
+        Files.writeString(log, initialLog(entries));
         var readlog = new ProcessBuilder(bin.resolve("readlog").toString(), "--log", log.toString(), "--db", db.toString())
                 .redirectErrorStream(true).redirectOutput(dir.resolve("readlog.out").toFile()).start();
         try {
@@ -128,6 +124,15 @@ public final class PublishLatency {
         } catch (IOException e) {
             return -1;
         }
+    }
+
+    /** {@code entries} logins from 10.0.0.0 on, each a live grant once read. */
+    static String initialLog(int entries) {
+        var initial = new StringBuilder();
+        for (int i = 0; i < entries; i++) {
+            initial.append(line(Instant.now(), "10." + (i >> 16 & 255) + "." + (i >> 8 & 255) + "." + (i & 255)));
+        }
+        return initial.toString();
     }
 
     static String line(Instant t, String ip) {
