@@ -41,6 +41,8 @@ final class Daemon implements FollowLoop.Sink {
     private LiveTable policyTable;
     private PolicyServer policyServer;
     private final Metrics metrics = new Metrics();
+    /** Forged logins (a journal entry from a sender no definition trusts), said at most once a minute. */
+    private final Troubles forged;
     private MetricsServer metricsServer;
     private FollowLoop loop;
 
@@ -61,6 +63,7 @@ final class Daemon implements FollowLoop.Sink {
         this.log = log;
         this.signals = signals;
         this.reloader = reloader;
+        this.forged = new Troubles("", log::say);
         this.publisher = new Publisher(config.db(), config.dbGroup(), state.grants(),
                 config.tcpRules() == null ? null : new TcpRules(config.tcpRules(), config.tcpRulesBase()), log::say);
         if (config.cluster() != null) {
@@ -78,7 +81,18 @@ final class Daemon implements FollowLoop.Sink {
     /** Runs until a signal, the end of --once, or the end of standard input; returns the exit status. */
     int run() {
         try {
-            loop = new FollowLoop(FollowLoop.open(config, state::positions, log::say), new LoginParser(config.definitions(), clock),
+            var saved = new FollowLoop.Saved() {
+                @Override
+                public java.util.List<org.poplock.readlog.source.LogPosition> positions(String log) {
+                    return state.positions(log);
+                }
+
+                @Override
+                public String cursor(String source) {
+                    return state.cursor(source);
+                }
+            };
+            loop = new FollowLoop(FollowLoop.open(config, saved, clock, log::say), new LoginParser(config.definitions(), clock),
                     config.policy(), this, config.keepWhileConnected());
         } catch (IOException e) {
             log.say(e.getMessage());
@@ -96,19 +110,28 @@ final class Daemon implements FollowLoop.Sink {
         for (var source : loop.sources()) {
             metrics.droppedBy(source.name(), source::dropped);
         }
+        for (var source : loop.loginSources()) {
+            if (source instanceof org.poplock.readlog.authpolicy.AuthPolicyServer dovecot) {
+                metrics.counter("poplock_dovecot_policy_reports_total", "authentication reports Dovecot posted", dovecot::reports);
+                metrics.counter("poplock_dovecot_policy_refused_total", "requests refused (no secret, bad JSON, too large)", dovecot::refused);
+            }
+        }
         var policy = config.policyService();
         if (!policy.addresses().isEmpty()) {
             policyTable = new LiveTable(state.grants());
             try {
                 policyServer = PolicyServer.start(policyTable, policy.action(), policy.idle(), policy.addresses(), policy.mode(),
                         policy.group(), log::say);
+                metrics.counter("poplock_policy_granted_total", "policy requests answered with the action (a live grant)", policyServer::granted);
+                metrics.counter("poplock_policy_dunno_total", "policy requests answered DUNNO", policyServer::notGranted);
             } catch (IOException e) {
                 log.say(e.getMessage());
                 loop.close();
                 return 111;
             }
         }
-        log.say("following " + loop.sources().stream().map(LogSource::name).toList()
+        log.say("following " + java.util.stream.Stream.concat(loop.sources().stream().map(LogSource::name),
+                        loop.loginSources().stream().map(org.poplock.readlog.source.LoginSource::name)).toList()
                 + (policyServer == null ? "" : ", answering policy requests on " + policy.addresses())
                 + (cluster == null ? "" : " and the cluster at " + config.cluster().where() + " as " + config.cluster().me())
                 + ", publishing " + config.db()
@@ -211,6 +234,12 @@ final class Daemon implements FollowLoop.Sink {
     }
 
     @Override
+    public void untrusted(Login login, String why) {
+        metrics.untrusted();
+        forged.say("forged", "not recorded: " + login.ip() + " " + org.poplock.common.address.Printable.word(login.user()) + ": " + why);
+    }
+
+    @Override
     public void logout(String session) {
         state.sessions().closed(session);
     }
@@ -259,6 +288,10 @@ final class Daemon implements FollowLoop.Sink {
             var p = source.positions();
             if (!p.isEmpty()) {
                 state.savePositions(source.name(), p);
+            }
+            var cursor = source.cursor();
+            if (cursor != null) {
+                state.saveCursor(source.name(), cursor);
             }
         }
     }

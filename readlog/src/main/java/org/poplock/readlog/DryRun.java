@@ -3,7 +3,6 @@ package org.poplock.readlog;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.time.Clock;
-import java.util.List;
 import org.poplock.common.address.Printable;
 import org.poplock.readlog.parse.LoginParser;
 
@@ -14,9 +13,9 @@ final class DryRun {
     }
 
     static int run(ReadlogConfig config, Clock clock, PrintStream out, Messages log, Signals signals) {
-        List<org.poplock.readlog.source.LogSource> sources;
+        FollowLoop.Sources sources;
         try {
-            sources = FollowLoop.open(config, name -> List.of(), log::say);
+            sources = FollowLoop.open(config, FollowLoop.Saved.NOTHING, clock, log::say);
         } catch (IOException e) {
             log.say(e.getMessage());
             return 111;

@@ -5,11 +5,16 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
+import java.time.Clock;
+import org.poplock.readlog.authpolicy.AuthPolicyServer;
+import org.poplock.readlog.journal.JournalReader;
+import org.poplock.readlog.journal.JournalTrust;
 import org.poplock.readlog.parse.Login;
 import org.poplock.readlog.parse.LoginParser;
 import org.poplock.readlog.source.LogFollower;
 import org.poplock.readlog.source.LogPosition;
 import org.poplock.readlog.source.LogSource;
+import org.poplock.readlog.source.LoginSource;
 import org.poplock.readlog.source.PipeReader;
 
 /**
@@ -24,6 +29,11 @@ final class FollowLoop {
         /** A login the parser recognised; {@code refusal} says why the policy will not let it relay. */
         void login(Login login, Optional<String> refusal);
 
+        /** A login in a line whose sender the source cannot vouch for (a forged journal entry): never recorded. */
+        default void untrusted(Login login, String why) {
+            login(login, Optional.of(why));
+        }
+
         /** A session's end, for --keep-while-connected. */
         default void logout(String session) {
         }
@@ -34,9 +44,16 @@ final class FollowLoop {
     private LoginParser parser;
     private LoginPolicy policy;
     private List<LogSource> sources;
+    /** Sources of logins already parsed (Dovecot's reports); they stay as they are across a reload. */
+    private final List<LoginSource> told;
 
     FollowLoop(List<LogSource> sources, LoginParser parser, LoginPolicy policy, Sink sink, boolean logouts) {
-        this.sources = sources;
+        this(new Sources(sources, List.of()), parser, policy, sink, logouts);
+    }
+
+    FollowLoop(Sources opened, LoginParser parser, LoginPolicy policy, Sink sink, boolean logouts) {
+        this.sources = opened.lines();
+        this.told = opened.logins();
         this.parser = parser;
         this.policy = policy;
         this.sink = sink;
@@ -52,13 +69,34 @@ final class FollowLoop {
     int poll(java.util.function.ObjIntConsumer<String> perSource) {
         int lines = 0;
         for (var source : sources) {
-            int n = source.poll(this::onLine);
+            int n = source.poll(lines());
+            if (n > 0) {
+                perSource.accept(source.name(), n);
+            }
+            lines += n;
+        }
+        for (var source : told) {
+            int n = source.poll(login -> sink.login(login, policy.refusal(login)));
             if (n > 0) {
                 perSource.accept(source.name(), n);
             }
             lines += n;
         }
         return lines;
+    }
+
+    private LogSource.Lines lines() {
+        return new LogSource.Lines() {
+            @Override
+            public void accept(String line) {
+                onLine(line);
+            }
+
+            @Override
+            public void untrusted(String line, String why) {
+                parser.parse(line).ifPresent(login -> sink.untrusted(login, why));
+            }
+        };
     }
 
     private void onLine(String line) {
@@ -79,6 +117,10 @@ final class FollowLoop {
         return sources;
     }
 
+    List<LoginSource> loginSources() {
+        return told;
+    }
+
     /** After a reload: another parser and policy, the log files reopened; FIFOs and standard input stay. */
     void replace(LoginParser newParser, LoginPolicy newPolicy, List<LogSource> newSources) {
         parser = newParser;
@@ -88,27 +130,74 @@ final class FollowLoop {
 
     void close() {
         sources.forEach(LogSource::close);
+        told.forEach(LoginSource::close);
+    }
+
+    /** What {@link #open} opened: sources of lines, and sources of logins. */
+    record Sources(List<LogSource> lines, List<LoginSource> logins) {
+    }
+
+    /** Where a restart resumes: each log file's positions, the journal's cursor. */
+    interface Saved {
+        List<LogPosition> positions(String log);
+
+        String cursor(String source);
+
+        Saved NOTHING = new Saved() {
+            @Override
+            public List<LogPosition> positions(String log) {
+                return List.of();
+            }
+
+            @Override
+            public String cursor(String source) {
+                return null;
+            }
+        };
     }
 
     /**
-     * The files to follow (resuming where {@code saved} says), standard input for {@code -}, and
-     * the FIFOs; throws IOException when a FIFO cannot be opened.
+     * The files to follow (resuming where {@code saved} says), standard input for {@code -}, the
+     * FIFOs, the journal and Dovecot's reports; throws IOException when a FIFO cannot be opened or
+     * a listener cannot listen.
      */
-    static List<LogSource> open(ReadlogConfig config, java.util.function.Function<String, List<LogPosition>> saved,
-            Consumer<String> warnings) throws java.io.IOException {
+    static Sources open(ReadlogConfig config, Saved saved, Clock clock, Consumer<String> warnings) throws java.io.IOException {
         var out = new ArrayList<LogSource>();
+        var told = new ArrayList<LoginSource>();
         for (var path : config.logs()) {
-            out.add(path.toString().equals("-") ? PipeReader.stdin(System.in, warnings) : follower(path, config, saved, warnings));
+            out.add(path.toString().equals("-") ? PipeReader.stdin(System.in, warnings) : follower(path, config, saved::positions, warnings));
         }
-        for (var fifo : config.fifos()) {
-            try {
-                out.add(PipeReader.fifo(fifo, config.fifoQueue(), warnings));
-            } catch (java.io.IOException e) {
-                out.forEach(LogSource::close);
-                throw new java.io.IOException("cannot read FIFO " + fifo + ": " + e.getMessage(), e);
+        try {
+            for (var fifo : config.fifos()) {
+                try {
+                    out.add(PipeReader.fifo(fifo, config.fifoQueue(), warnings));
+                } catch (java.io.IOException e) {
+                    throw new java.io.IOException("cannot read FIFO " + fifo + ": " + e.getMessage(), e);
+                }
             }
+            if (config.dovecotPolicy() != null) {
+                told.add(AuthPolicyServer.start(config.dovecotPolicy(), clock, warnings));
+            }
+        } catch (java.io.IOException e) {
+            out.forEach(LogSource::close);
+            throw e;
         }
-        return out;
+        if (config.journal() != null) {
+            var trust = new JournalTrust(config.definitions(), FollowLoop::uid);
+            out.add(new JournalReader(config.journal(), saved.cursor("journal"), clock.instant().minus(config.timeout()), !config.once(),
+                    trust, warnings));
+        }
+        return new Sources(out, told);
+    }
+
+    /** A user's number from the system's user database (NSS), or -1. */
+    private static int uid(String user) {
+        try {
+            var pw = jnr.posix.POSIXFactory.getNativePOSIX().getpwnam(user);
+            return pw == null ? -1 : (int) pw.getUID();
+        } catch (RuntimeException | LinkageError e) {
+            return -1;
+        }
     }
 
     static LogFollower follower(Path path, ReadlogConfig config, java.util.function.Function<String, List<LogPosition>> saved,

@@ -104,6 +104,31 @@ public final class Readlog implements Callable<Integer> {
             description = "a FIFO syslogd writes to (created if missing); read without ever blocking the writer")
     List<Path> fifos = new ArrayList<>();
 
+    @Option(names = "--journal",
+            description = "read logins from the systemd journal (through journalctl), resuming at the cursor saved in the state")
+    boolean journal;
+
+    @Option(names = "--journal-match", paramLabel = "FIELD=VALUE",
+            description = "journal entries to read, as journalctl's matches (repeatable; default: the units of the supported servers, "
+                    + "_SYSTEMD_UNIT=dovecot.service ...)")
+    List<String> journalMatches = new ArrayList<>();
+
+    @Option(names = "--journal-directory", paramLabel = "DIR",
+            description = "read the journal files in DIR (journalctl --directory; e.g. what systemd-journal-remote writes) instead of the system journal")
+    Path journalDirectory;
+
+    @Option(names = "--journalctl", paramLabel = "PROGRAM", defaultValue = "journalctl", hidden = true,
+            description = "the journalctl to run")
+    String journalctl;
+
+    @Option(names = "--dovecot-policy", paramLabel = "ADDRESS",
+            description = "be Dovecot's auth policy server on inet:HOST:PORT (keep it on loopback): its reports of successful POP3/IMAP logins are recorded")
+    String dovecotPolicy;
+
+    @Option(names = "--dovecot-policy-secret-file", paramLabel = "FILE",
+            description = "the secret Dovecot sends as Authorization: Bearer SECRET (auth_policy_server_api_header)")
+    Path dovecotPolicySecretFile;
+
     @Option(names = "--fifo-queue", paramLabel = "LINES", defaultValue = "" + PipeReader.QUEUE_LINES, hidden = true,
             description = "lines a FIFO's queue holds before the oldest are dropped")
     int fifoQueue;
@@ -185,6 +210,10 @@ public final class Readlog implements Callable<Integer> {
     }
 
     public static void main(String[] args) {
+        // The JDK's HTTP server (/metrics, Dovecot's reports) would wait for a slow client's request
+        // for ever: it must come whole within 10 s, an idle kept-alive connection goes after 30 s.
+        System.setProperty("sun.net.httpserver.maxReqTime", System.getProperty("sun.net.httpserver.maxReqTime", "10"));
+        System.setProperty("sun.net.httpserver.idleInterval", System.getProperty("sun.net.httpserver.idleInterval", "30"));
         var readlog = new Readlog(Clock.systemDefaultZone(), System.out, System.err);
         System.exit(readlog.run(args, System.getenv()));
     }

@@ -10,7 +10,10 @@ import org.poplock.common.address.Cidr;
 import org.poplock.common.config.ConfigFile;
 import org.poplock.common.store.DatabaseDirectory;
 import org.poplock.common.store.DatabaseLayout;
+import org.poplock.readlog.authpolicy.AuthPolicyServer;
 import org.poplock.readlog.cluster.ClusterSettings;
+import org.poplock.readlog.journal.JournalReader;
+import org.poplock.readlog.journal.JournalTrust;
 import org.poplock.readlog.parse.ServerDefinition;
 import org.poplock.readlog.policy.PolicyAddress;
 import org.poplock.readlog.policy.PolicyServer;
@@ -19,7 +22,8 @@ import org.poplock.readlog.policy.PolicyServer;
 record ReadlogConfig(Path configPath, List<Path> logs, List<Path> fifos, Path db, String dbGroup, Path state, Duration timeout,
         boolean once, boolean keepWhileConnected, Duration keepAtMost, Path tcpRules, Path tcpRulesBase, int fifoQueue,
         Duration summaryEvery, int pollMillis, Duration rotateWait, List<ServerDefinition> definitions, LoginPolicy policy,
-        ClusterSettings cluster, PolicySettings policyService, String metrics) {
+        ClusterSettings cluster, PolicySettings policyService, String metrics, JournalReader.Settings journal,
+        AuthPolicyServer.Settings dovecotPolicy) {
 
     /** The policy service's settings, checked; no addresses: none. */
     record PolicySettings(List<PolicyAddress> addresses, String mode, String group, String action, Duration idle) {
@@ -37,9 +41,15 @@ record ReadlogConfig(Path configPath, List<Path> logs, List<Path> fifos, Path db
                 throw new IllegalArgumentException("--policy-action must be one line of text, such as OK or PERMIT");
             }
             PolicyServer.permissions(o.policyMode); // says what is wrong with a bad mode
-            if (o.logs.isEmpty() && o.fifos.isEmpty() && o.cluster == null) {
-                throw new IllegalArgumentException(
-                        "no log to follow: give --log PATH, --log - or --fifo PATH (or log = PATH in the configuration file), or --cluster URL");
+            if (o.logs.isEmpty() && o.fifos.isEmpty() && o.cluster == null && !o.journal && o.dovecotPolicy == null) {
+                throw new IllegalArgumentException("no log to follow: give --log PATH, --log - or --fifo PATH (or log = PATH in the"
+                        + " configuration file), --journal, --dovecot-policy ADDRESS or --cluster URL");
+            }
+            if (!o.journal && (!o.journalMatches.isEmpty() || o.journalDirectory != null)) {
+                throw new IllegalArgumentException("--journal-match and --journal-directory need --journal");
+            }
+            if (o.dovecotPolicy == null && o.dovecotPolicySecretFile != null) {
+                throw new IllegalArgumentException("--dovecot-policy-secret-file needs --dovecot-policy ADDRESS");
             }
             if (!o.dryRun) {
                 var bad = DatabaseDirectory.problem("--db", o.db, true);
@@ -55,10 +65,19 @@ record ReadlogConfig(Path configPath, List<Path> logs, List<Path> fifos, Path db
         var state = o.state != null ? o.state.toAbsolutePath() : db == null || db.toString().isEmpty() ? null : new DatabaseLayout(db).state();
         var cluster = o.cluster == null || o.listParsers ? null : ClusterSettings.of(o.cluster, o.clusterUser, o.clusterPasswordFile,
                 o.clusterCa, o.clusterName, o.clusterSentinels, o.clusterMaster, o.clusterHost != null ? o.clusterHost : hostName());
+        JournalReader.Settings journal = null;
+        if (o.journal) {
+            var matches = o.journalMatches.isEmpty() ? JournalTrust.defaultMatches(definitions) : o.journalMatches;
+            if (matches.isEmpty()) {
+                throw new IllegalArgumentException("--journal: the definitions chosen name no unit; give --journal-match FIELD=VALUE");
+            }
+            journal = new JournalReader.Settings(o.journalDirectory == null ? null : o.journalDirectory.toAbsolutePath(), matches, o.journalctl);
+        }
+        var dovecotPolicy = o.dovecotPolicy == null || o.listParsers ? null : AuthPolicyServer.Settings.of(o.dovecotPolicy, o.dovecotPolicySecretFile);
         return new ReadlogConfig(file.path(), List.copyOf(o.logs), List.copyOf(o.fifos), db, o.dbGroup, state, o.timeout, o.once,
                 o.keepWhileConnected, o.keepAtMost, o.tcpRules, o.tcpRulesBase, o.fifoQueue, o.summaryEvery, o.pollMillis, o.rotateWait,
                 definitions, policy, cluster, new PolicySettings(o.policy.stream().map(PolicyAddress::parse).toList(), o.policyMode,
-                        o.policyGroup, o.policyAction, o.policyIdle), o.metrics);
+                        o.policyGroup, o.policyAction, o.policyIdle), o.metrics, journal, dovecotPolicy);
     }
 
     /** This host's name, as the cluster's default name of it: the kernel's, else what the resolver says. */
@@ -116,6 +135,8 @@ record ReadlogConfig(Path configPath, List<Path> logs, List<Path> fifos, Path db
         check(out, "cluster", cluster, running.cluster);
         check(out, "policy", policyService, running.policyService);
         check(out, "metrics", metrics, running.metrics);
+        check(out, "journal", journal, running.journal);
+        check(out, "dovecot-policy", dovecotPolicy, running.dovecotPolicy);
         return out;
     }
 
@@ -126,7 +147,8 @@ record ReadlogConfig(Path configPath, List<Path> logs, List<Path> fifos, Path db
     ReadlogConfig keeping(ReadlogConfig running) {
         return new ReadlogConfig(configPath, logs, running.fifos, running.db, running.dbGroup, running.state, timeout, once,
                 running.keepWhileConnected, keepAtMost, running.tcpRules, running.tcpRulesBase, running.fifoQueue, summaryEvery,
-                running.pollMillis, rotateWait, definitions, policy, running.cluster, running.policyService, running.metrics);
+                running.pollMillis, rotateWait, definitions, policy, running.cluster, running.policyService, running.metrics,
+                running.journal, running.dovecotPolicy);
     }
 
     private static void check(List<String> out, String name, Object mine, Object theirs) {

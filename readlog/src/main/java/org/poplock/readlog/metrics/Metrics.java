@@ -20,6 +20,9 @@ public final class Metrics {
     private final Map<String, Supplier<Long>> linesDropped = new ConcurrentHashMap<>();
     private final Map<String, AtomicLong> logins = new ConcurrentHashMap<>();
     private final AtomicLong refused = new AtomicLong();
+    private final AtomicLong untrusted = new AtomicLong();
+    /** Counters a listener keeps itself (the policy service, the Dovecot reports), by name: help text and value. */
+    private final Map<String, Map.Entry<String, Supplier<Long>>> counters = new java.util.concurrent.ConcurrentSkipListMap<>();
     private final AtomicLong liveEntries = new AtomicLong();
     private final AtomicLong publishes = new AtomicLong();
     private final AtomicLong publishFailures = new AtomicLong();
@@ -44,6 +47,16 @@ public final class Metrics {
 
     public void refused() {
         refused.incrementAndGet();
+    }
+
+    /** A login a journal entry claimed, from a sender no definition trusts (a forged line). */
+    public void untrusted() {
+        untrusted.incrementAndGet();
+    }
+
+    /** A counter {@code value} keeps, shown as {@code name}. */
+    public void counter(String name, String help, Supplier<Long> value) {
+        counters.put(name, Map.entry(help, value));
     }
 
     public void liveEntries(long n) {
@@ -95,6 +108,9 @@ public final class Metrics {
         family(sb, "poplock_logins_total", "counter", "logins recorded, per server definition");
         logins.forEach((definition, n) -> sample(sb, "poplock_logins_total", "definition", definition, n.get()));
         simple(sb, "poplock_logins_refused_total", "counter", "logins refused by --never-relay or --deny-user", refused.get());
+        simple(sb, "poplock_logins_untrusted_total", "counter",
+                "logins in journal entries from a sender the definition does not trust (forged: not recorded)", untrusted.get());
+        counters.forEach((name, c) -> simple(sb, name, "counter", c.getKey(), c.getValue().get()));
         simple(sb, "poplock_live_entries", "gauge", "entries that may relay", liveEntries.get());
         simple(sb, "poplock_publishes_total", "counter", "publishes of the database", publishes.get());
         simple(sb, "poplock_publish_failures_total", "counter", "publishes that failed (full disk, directory gone)", publishFailures.get());

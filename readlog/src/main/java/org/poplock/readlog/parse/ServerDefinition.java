@@ -29,6 +29,9 @@ import java.util.regex.PatternSyntaxException;
  * <li>{@code logout} (repeatable): the line that ends a login's session, with group {@code sid}; a
  *     login expression that captures the same {@code sid} lets {@code --keep-while-connected} keep
  *     the grant while that session is open.</li>
+ * <li>{@code journal-unit}, {@code journal-exe}, {@code journal-user}: who writes these lines into the
+ *     systemd journal, in the fields journald sets itself ({@code _SYSTEMD_UNIT}, {@code _EXE}, shell
+ *     patterns, {@code _UID}, names or numbers): see {@link JournalSender}.</li>
  * </ul>
  * Expressions are anchored on the line's structure, the program tag then the success keyword, and
  * end at the end of the line where the server puts the address last, so that text a client got
@@ -38,7 +41,7 @@ import java.util.regex.PatternSyntaxException;
  * {@code servers/shorthands}.
  */
 public record ServerDefinition(String name, Set<String> tags, String require, List<Pattern> logins, List<Pattern> sessions,
-        List<Pattern> logouts) {
+        List<Pattern> logouts, JournalSender journal) {
 
     /** {@code {host}} → its expression, from the data file {@code servers/shorthands}. */
     private static final Map<String, String> SHORTHANDS = shorthands().entrySet().stream()
@@ -103,6 +106,7 @@ public record ServerDefinition(String name, Set<String> tags, String require, Li
         }
         sessions = List.copyOf(sessions);
         logouts = List.copyOf(logouts);
+        java.util.Objects.requireNonNull(journal);
     }
 
     /** An admin's definition from the configuration file: one expression, tried on every line. */
@@ -111,7 +115,7 @@ public record ServerDefinition(String name, Set<String> tags, String require, Li
         for (var e : expressions) {
             logins.add(compile(e, "custom definition " + name));
         }
-        return new ServerDefinition(name, Set.of("*"), "", logins, List.of(), List.of());
+        return new ServerDefinition(name, Set.of("*"), "", logins, List.of(), List.of(), JournalSender.NONE);
     }
 
     static boolean hasGroup(Pattern p, String group) {
@@ -140,6 +144,9 @@ public record ServerDefinition(String name, Set<String> tags, String require, Li
         var logins = new ArrayList<Pattern>();
         var sessions = new ArrayList<Pattern>();
         var logouts = new ArrayList<Pattern>();
+        var units = List.<String>of();
+        var programs = List.<String>of();
+        var users = List.<String>of();
         for (var kv : KeyValue.parse(text, origin)) {
             var key = kv.key();
             var value = kv.value();
@@ -151,6 +158,9 @@ public record ServerDefinition(String name, Set<String> tags, String require, Li
                 case "login" -> logins.add(compile(value, where));
                 case "session" -> sessions.add(compile(value, where));
                 case "logout" -> logouts.add(compile(value, where));
+                case "journal-unit" -> units = List.of(value.split("\\s+"));
+                case "journal-exe" -> programs = List.of(value.split("\\s+"));
+                case "journal-user" -> users = List.of(value.split("\\s+"));
                 default -> throw new IllegalArgumentException(where + ": unknown key '" + key + "'");
             }
         }
@@ -158,7 +168,7 @@ public record ServerDefinition(String name, Set<String> tags, String require, Li
             throw new IllegalArgumentException(origin + ": no tags (use tags = * to try every line)");
         }
         try {
-            return new ServerDefinition(name, tags, require, logins, sessions, logouts);
+            return new ServerDefinition(name, tags, require, logins, sessions, logouts, new JournalSender(units, programs, users));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(origin + ": " + e.getMessage());
         }

@@ -53,7 +53,10 @@ public final class PolicyServer implements AutoCloseable {
     private final LiveTable table;
     private final String action;
     private final long idleMillis;
-    private final Troubles troubles;
+    private final org.poplock.readlog.Troubles troubles;
+    /** Requests answered with the action, and with DUNNO: for the metrics. */
+    private final java.util.concurrent.atomic.LongAdder granted = new java.util.concurrent.atomic.LongAdder();
+    private final java.util.concurrent.atomic.LongAdder notGranted = new java.util.concurrent.atomic.LongAdder();
     private final List<ServerSocketChannel> listeners = new ArrayList<>();
     private final List<PolicyAddress> addresses;
     private final Map<SocketChannel, Connection> connections = new ConcurrentHashMap<>();
@@ -65,7 +68,7 @@ public final class PolicyServer implements AutoCloseable {
         this.action = action;
         this.idleMillis = idle.toMillis();
         this.addresses = addresses;
-        this.troubles = new Troubles(log);
+        this.troubles = new org.poplock.readlog.Troubles("policy: ", log);
     }
 
     /**
@@ -331,6 +334,7 @@ public final class PolicyServer implements AutoCloseable {
             var client = attributes.get("client_address");
             var ip = client == null ? null : IpAddress.bytesOrNull(client);
             boolean live = ip != null && table.isLive(IpAddress.format(ip), System.currentTimeMillis());
+            (live ? granted : notGranted).increment();
             return ("action=" + (live ? action : "DUNNO") + "\n\n").getBytes(StandardCharsets.UTF_8);
         }
 
@@ -366,6 +370,16 @@ public final class PolicyServer implements AutoCloseable {
     }
 
     /** Stops listening, closes every client and removes the unix sockets. */
+    /** Requests answered with the grant's action. */
+    public long granted() {
+        return granted.sum();
+    }
+
+    /** Requests answered DUNNO (no live grant). */
+    public long notGranted() {
+        return notGranted.sum();
+    }
+
     @Override
     public void close() {
         running = false;
@@ -382,28 +396,6 @@ public final class PolicyServer implements AutoCloseable {
                 } catch (IOException e) {
                     // a stale socket is replaced at the next start
                 }
-            }
-        }
-    }
-
-    /** One line per kind of trouble at most once a minute, with how many were not shown. */
-    private static final class Troubles {
-        private final Consumer<String> log;
-        private final Map<String, long[]> kinds = new HashMap<>();
-
-        Troubles(Consumer<String> log) {
-            this.log = log;
-        }
-
-        synchronized void say(String kind, String line) {
-            var k = kinds.computeIfAbsent(kind, x -> new long[] {Long.MIN_VALUE, 0});
-            long now = System.nanoTime();
-            if (k[0] == Long.MIN_VALUE || now - k[0] > 60_000_000_000L) {
-                log.accept("policy: " + line + (k[1] > 0 ? " (" + k[1] + " more of these since the last line)" : ""));
-                k[0] = now;
-                k[1] = 0;
-            } else {
-                k[1]++;
             }
         }
     }

@@ -80,7 +80,7 @@ public final class LogFollower implements LogSource {
     }
 
     @Override
-    public int poll(Consumer<String> lines) {
+    public int poll(Lines lines) {
         long now = nanoClock.getAsLong();
         int n = 0;
         try {

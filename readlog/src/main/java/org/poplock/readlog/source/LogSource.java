@@ -3,18 +3,31 @@ package org.poplock.readlog.source;
 import java.util.List;
 import java.util.function.Consumer;
 
-/** Where log lines come from: a followed file, standard input, or a syslog FIFO. */
+/** Where log lines come from: a followed file, standard input, a syslog FIFO, or the systemd journal. */
 public interface LogSource extends AutoCloseable {
+
+    /** Where a source's lines go. */
+    @FunctionalInterface
+    interface Lines extends Consumer<String> {
+        /** A line whose sender the source cannot vouch for (the journal's trusted fields say so): parsed, never recorded. */
+        default void untrusted(String line, String why) {
+        }
+    }
 
     /** What the admin named it (a path, or {@code -}). */
     String name();
 
     /** Hands every complete line available now to {@code lines}; never blocks; returns how many. */
-    int poll(Consumer<String> lines);
+    int poll(Lines lines);
 
     /** How far each file has been read (the file at the path first, then rotated ones still open), to be saved with the state; empty for a stream. */
     default List<LogPosition> positions() {
         return List.of();
+    }
+
+    /** Where a stream that has one was read to (the journal's cursor), to be saved with the state; null for others. */
+    default String cursor() {
+        return null;
     }
 
     /** Whether this source has ended for good (standard input at end of file). */

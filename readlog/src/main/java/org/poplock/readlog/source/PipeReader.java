@@ -116,7 +116,7 @@ public final class PipeReader implements LogSource {
     }
 
     @Override
-    public int poll(Consumer<String> lines) {
+    public int poll(Lines lines) {
         List<String> batch;
         synchronized (this) {
             batch = new ArrayList<>(queue);

@@ -30,12 +30,15 @@ public final class RelayState implements AutoCloseable {
     /** The cluster's records as the state saved them (outbox, stream position); then what {@link #clusterRecords} supplies. */
     private final Map<String, byte[]> savedCluster = new HashMap<>();
     private java.util.function.Supplier<? extends Map<String, byte[]>> cluster = () -> savedCluster;
+    /** Where each stream with a cursor (the journal) was read to, as last handed to the store. */
+    private final Map<String, byte[]> cursors = new HashMap<>();
 
     private RelayState(StateStore store, Consumer<String> warnings) throws IOException {
         this.store = store;
         this.grants = new Grants(store);
         try {
-            store.load(grants::load, positions::put, savedCluster::put, warnings);
+            store.load(grants::load, positions::put, (key, value) -> (key.startsWith(StateStore.CURSOR) ? cursors : savedCluster).put(key, value),
+                    warnings);
         } catch (IOException | RuntimeException e) {
             store.close();
             throw e instanceof IOException io ? io : new IOException("cannot read state: " + e.getMessage(), e);
@@ -120,6 +123,19 @@ public final class RelayState implements AutoCloseable {
         store.positionsChanged();
     }
 
+    /** Where the stream {@code source} was read to when last saved (its cursor), or null. */
+    public String cursor(String source) {
+        var c = cursors.get(StateStore.CURSOR + source);
+        return c == null ? null : new String(c, java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    public void saveCursor(String source, String cursor) {
+        var c = cursor.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        if (!java.util.Arrays.equals(c, cursors.put(StateStore.CURSOR + source, c))) {
+            store.positionsChanged();
+        }
+    }
+
     /** The cluster's records the state was saved with: its outbox and stream position. */
     public Map<String, byte[]> savedClusterRecords() {
         return Map.copyOf(savedCluster);
@@ -135,9 +151,19 @@ public final class RelayState implements AutoCloseable {
         store.positionsChanged();
     }
 
+    /** The records beside the entries and positions: the cluster's and the streams' cursors. */
+    private Map<String, byte[]> records() {
+        if (cursors.isEmpty()) {
+            return cluster.get();
+        }
+        var all = new HashMap<String, byte[]>(cluster.get());
+        all.putAll(cursors);
+        return all;
+    }
+
     /** Hands a snapshot of the state to the writer thread when one is due; returns at once. */
     public void commit() {
-        store.commit(grants.stored(), positions, cluster.get());
+        store.commit(grants.stored(), positions, records());
     }
 
     /** The last commit's failure (a full disk, say), or null; the entries in memory are still served. */
@@ -148,7 +174,7 @@ public final class RelayState implements AutoCloseable {
     /** Commits what is pending, waits for the writer, and closes the file. */
     @Override
     public void close() {
-        store.commitNow(grants.stored(), positions, cluster.get());
+        store.commitNow(grants.stored(), positions, records());
         store.close();
     }
 }

@@ -43,6 +43,8 @@ final class StateStore implements Grants.Changes, AutoCloseable {
     private static final String POSITION = "\0position ";
     /** Keys of the cluster's outbox and stream position ({@code org.poplock.readlog.cluster.Outbox}). */
     private static final String CLUSTER = "\0cluster ";
+    /** Keys of a stream's cursor (the journal's: {@code \0cursor journal}). */
+    static final String CURSOR = "\0cursor ";
     private static final long MIN_INTERVAL_NANOS = 250_000_000L;
     private static final long RETRY_NANOS = 5_000_000_000L;
 
@@ -85,7 +87,7 @@ final class StateStore implements Grants.Changes, AutoCloseable {
             RelayDatabase.forEachStored(file, (key, value) -> {
                 if (key.startsWith(POSITION)) {
                     positions.accept(key.substring(POSITION.length()), longs(value));
-                } else if (key.startsWith(CLUSTER)) {
+                } else if (key.startsWith(CLUSTER) || key.startsWith(CURSOR)) {
                     cluster.accept(key, value);
                 } else {
                     entries.accept(key, value);

@@ -1,0 +1,36 @@
+package org.poplock.readlog;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * One line per kind of trouble at most once a minute, with how many were not shown: what a
+ * listener or a source says about bad input, which an attacker may send as fast as he likes.
+ */
+public final class Troubles {
+
+    private static final long MINUTE_NANOS = 60_000_000_000L;
+
+    private final String prefix;
+    private final Consumer<String> log;
+    private final Map<String, long[]> kinds = new HashMap<>();
+
+    /** {@code prefix} names the listener or source ("policy: "). */
+    public Troubles(String prefix, Consumer<String> log) {
+        this.prefix = prefix;
+        this.log = log;
+    }
+
+    public synchronized void say(String kind, String line) {
+        var k = kinds.computeIfAbsent(kind, x -> new long[] {Long.MIN_VALUE, 0});
+        long now = System.nanoTime();
+        if (k[0] == Long.MIN_VALUE || now - k[0] > MINUTE_NANOS) {
+            log.accept(prefix + line + (k[1] > 0 ? " (" + k[1] + " more of these since the last line)" : ""));
+            k[0] = now;
+            k[1] = 0;
+        } else {
+            k[1]++;
+        }
+    }
+}
