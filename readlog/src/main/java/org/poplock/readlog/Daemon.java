@@ -53,6 +53,8 @@ final class Daemon implements FollowLoop.Sink {
     /** The last publish failed: publish again in the next round. */
     private boolean dirty;
     private long lastCommit;
+    /** Lines were read (or entries changed) since the last commit: commit when due, even if the log has gone quiet. */
+    private boolean uncommitted;
     private boolean writeFailing;
     private long nextSummary;
 
@@ -250,10 +252,11 @@ final class Daemon implements FollowLoop.Sink {
      * retried on a quiet log too: the state paces the retries.
      */
     private void commitIfDue(boolean anythingNew) {
+        uncommitted |= anythingNew;
         boolean due = System.nanoTime() - lastCommit >= COMMIT_EVERY_NANOS || config.once() || signals.stopping();
-        if ((anythingNew || state.writeFailure() != null) && due) {
+        if ((uncommitted || state.writeFailure() != null) && due) {
             savePositions();
-            state.commit();
+            uncommitted = !state.commit();
             metrics.committed();
             lastCommit = System.nanoTime();
         }

@@ -108,7 +108,7 @@ public final class Readlog implements Callable<Integer> {
             description = "read logins from the systemd journal (through journalctl), resuming at the cursor saved in the state")
     boolean journal;
 
-    @Option(names = "--journal-match", paramLabel = "FIELD=VALUE",
+    @Option(names = "--journal-match", paramLabel = "FIELD=VALUE", split = ",",
             description = "journal entries to read, as journalctl's matches (repeatable; default: the units of the supported servers, "
                     + "_SYSTEMD_UNIT=dovecot.service ...)")
     List<String> journalMatches = new ArrayList<>();

@@ -56,7 +56,7 @@ final class ExportFormat {
             if (eq >= 0) {
                 var name = new String(line, 0, eq, StandardCharsets.US_ASCII);
                 if (FIELDS.contains(name)) {
-                    fields.put(name, n > line.length ? TOO_LONG : new String(line, eq + 1, n - eq - 1, StandardCharsets.UTF_8));
+                    fields.put(name, n - eq - 1 > MAX_VALUE ? TOO_LONG : new String(line, eq + 1, n - eq - 1, StandardCharsets.UTF_8));
                 }
             } else {
                 var name = new String(line, 0, Math.min(n, MAX_NAME), StandardCharsets.US_ASCII);

@@ -24,7 +24,7 @@ import org.poplock.readlog.source.LogSource;
  * the reader wait, and nothing is dropped.
  *
  * <p>The cursor saved with the state is that of the last entry handed to the daemon, so a restart
- * resumes after exactly the entries whose logins the state holds ({@code --after-cursor}); the
+ * resumes after exactly the entries whose logins the state holds; the
  * first start reads the entries of the last {@code timeout}, which may still be live grants.
  */
 public final class JournalReader implements LogSource {
@@ -85,7 +85,8 @@ public final class JournalReader implements LogSource {
     private void run() {
         long backoff = MIN_BACKOFF_MILLIS;
         while (!closed) {
-            var command = command();
+            var from = read;
+            var command = command(from);
             String problem;
             boolean gotAny = false;
             try {
@@ -94,6 +95,9 @@ public final class JournalReader implements LogSource {
                 var stderr = new LastLine(p);
                 var export = new ExportFormat(new BufferedInputStream(p.getInputStream(), 1 << 16));
                 for (JournalEntry entry; (entry = export.next()) != null; ) {
+                    if (!gotAny && entry.cursor().equals(from)) {
+                        continue; // --cursor starts at the entry already read, when it is still there
+                    }
                     read = entry.cursor();
                     gotAny = true;
                     queue.put(new Item(entry.cursor(), trust.check(entry)));
@@ -140,7 +144,13 @@ public final class JournalReader implements LogSource {
         finished = true;
     }
 
-    private List<String> command() {
+    /**
+     * journalctl from just after {@code from} (null: from {@link #since}). {@code --cursor} and not
+     * {@code --after-cursor}: systemd 252's after-cursor skips one entry more when the cursor's own
+     * entry was vacuumed (seen here: the first entry of the next file was lost); the entry at the
+     * cursor itself is skipped by {@link #run}.
+     */
+    private List<String> command(String from) {
         var c = new ArrayList<String>(List.of(settings.journalctl(), "--output=export", "--quiet", "--no-pager"));
         if (follow) {
             c.addAll(List.of("--follow", "--no-tail"));
@@ -148,8 +158,7 @@ public final class JournalReader implements LogSource {
         if (settings.directory() != null) {
             c.add("--directory=" + settings.directory());
         }
-        var from = read;
-        c.add(from != null ? "--after-cursor=" + from : "--since=@" + since.getEpochSecond());
+        c.add(from != null ? "--cursor=" + from : "--since=@" + since.getEpochSecond());
         c.add("--");
         c.addAll(settings.matches());
         return c;
@@ -203,9 +212,9 @@ public final class JournalReader implements LogSource {
                     continue;
                 }
                 handed = item.cursor();
+                n++; // every entry counts, a login or not: its cursor is to be saved
                 var v = item.verdict();
                 if (v != null) {
-                    n++;
                     if (v.untrusted() == null) {
                         lines.accept(v.line());
                     } else {

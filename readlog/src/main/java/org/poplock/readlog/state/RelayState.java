@@ -161,9 +161,9 @@ public final class RelayState implements AutoCloseable {
         return all;
     }
 
-    /** Hands a snapshot of the state to the writer thread when one is due; returns at once. */
-    public void commit() {
-        store.commit(grants.stored(), positions, records());
+    /** Hands a snapshot of the state to the writer thread when one is due; returns at once, false when a change still waits. */
+    public boolean commit() {
+        return store.commit(grants.stored(), positions, records());
     }
 
     /** The last commit's failure (a full disk, say), or null; the entries in memory are still served. */

@@ -145,16 +145,21 @@ final class StateStore implements Grants.Changes, AutoCloseable {
     /**
      * Takes a snapshot and hands it to the writer thread, when something changed, the writer is
      * free and the pace allows; returns at once. {@code entries} are the entries as the state
-     * stores them, sorted (copied here), {@code positions} each log's positions.
+     * stores them, sorted (copied here), {@code positions} each log's positions. Returns false when
+     * a change waits for a later call (the writer busy, or the pace).
      */
-    void commit(SortedMap<String, byte[]> entries, Map<String, long[]> positions, Map<String, byte[]> cluster) {
-        if (!changed && writeFailure == null || writing.get() || System.nanoTime() - nextAllowed < 0) {
-            return;
+    boolean commit(SortedMap<String, byte[]> entries, Map<String, long[]> positions, Map<String, byte[]> cluster) {
+        if (!changed && writeFailure == null) {
+            return true;
+        }
+        if (writing.get() || System.nanoTime() - nextAllowed < 0) {
+            return false;
         }
         var snapshot = snapshot(entries, positions, cluster);
         changed = false;
         writing.set(true);
         writer.execute(() -> write(snapshot));
+        return true;
     }
 
     /** Waits for a snapshot being written, then writes one of what is in memory now. */
