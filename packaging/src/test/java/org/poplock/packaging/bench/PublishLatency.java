@@ -19,7 +19,7 @@ import org.poplock.common.store.RelayDatabase;
  * published database containing it, with {@code ENTRIES} live entries and a steady {@code RATE}
  * logins per second, through the real readlog launcher. Prints p50, p99 and max.
  *
- * <p>Run: {@code bench/publish-latency [ENTRIES] [RATE] [SECONDS]} (after {@code mvn -B -q -DskipTests package}
+ * <p>Run: {@code bench/publish-latency [ENTRIES] [RATE] [SECONDS] [expiring]} (after {@code mvn -B -q -DskipTests package}
  * with test classes built: {@code mvn -B -q -DskipTests test-compile package}).
  */
 public final class PublishLatency {
@@ -30,16 +30,19 @@ public final class PublishLatency {
         int entries = args.length > 0 ? Integer.parseInt(args[0]) : 10_000;
         int rate = args.length > 1 ? Integer.parseInt(args[1]) : 100;
         int seconds = args.length > 2 ? Integer.parseInt(args[2]) : 20;
+        // "expiring": the initial logins spread over the last 15 minutes (the timeout), so that as
+        // many expire each second as the rate brings, as at a provider in its steady state.
+        boolean expiring = args.length > 3 && args[3].equals("expiring");
         var bin = Path.of(System.getProperty("poplock.bin", "packaging/bin")).toAbsolutePath();
         var dir = Files.createTempDirectory("poplock-latency-");
         var log = dir.resolve("mail.log");
         var db = dir.resolve("relay.db");
 
-        Files.writeString(log, initialLog(entries));
+        Files.writeString(log, expiring ? initialLog(entries, java.time.Duration.ofMinutes(15).minusSeconds(seconds + 60)) : initialLog(entries));
         var readlog = new ProcessBuilder(bin.resolve("readlog").toString(), "--log", log.toString(), "--db", db.toString())
                 .redirectErrorStream(true).redirectOutput(dir.resolve("readlog.out").toFile()).start();
         try {
-            while (count(db) < entries) {
+            while (count(db) < entries * (expiring ? 0.9 : 1.0)) {
                 Thread.sleep(20);
             }
             var appended = new ConcurrentHashMap<String, Long>();
@@ -67,14 +70,15 @@ public final class PublishLatency {
                 Thread.sleep(10);
             }
             double mbPerSecond = (written(readlog.pid()) - writtenBefore) / 1e6 / seconds;
+            long peakKib = status(readlog.pid(), "VmHWM:");
             List<Long> sorted;
             synchronized (latencies) {
                 sorted = new ArrayList<>(latencies);
             }
             Collections.sort(sorted);
-            System.out.printf("publish latency, %d live entries, %d logins/s for %d s: n=%d p50=%.1f ms p99=%.1f ms max=%.1f ms, lost=%d, readlog wrote %.1f MB/s%n",
-                    entries, rate, seconds, sorted.size(), ms(pct(sorted, 50)), ms(pct(sorted, 99)), ms(sorted.get(sorted.size() - 1)),
-                    appended.size(), mbPerSecond);
+            System.out.printf("publish latency, %d live entries%s, %d logins/s for %d s: n=%d p50=%.1f ms p99=%.1f ms max=%.1f ms, lost=%d, readlog wrote %.1f MB/s, peak RSS %d MiB%n",
+                    entries, expiring ? " expiring as they come" : "", rate, seconds, sorted.size(), ms(pct(sorted, 50)), ms(pct(sorted, 99)), ms(sorted.get(sorted.size() - 1)),
+                    appended.size(), mbPerSecond, peakKib / 1024);
         } finally {
             readlog.destroy();
             readlog.waitFor();
@@ -116,6 +120,17 @@ public final class PublishLatency {
         return 0;
     }
 
+    /** A field of readlog's /proc/PID/status (the launcher's java, its only child), in KiB. */
+    static long status(long launcher, String field) throws IOException {
+        long pid = ProcessHandle.of(launcher).flatMap(p -> p.descendants().findFirst()).map(ProcessHandle::pid).orElse(launcher);
+        for (var line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+            if (line.startsWith(field)) {
+                return Long.parseLong(line.substring(field.length()).trim().split("\\s+")[0]);
+            }
+        }
+        return 0;
+    }
+
     static int count(Path db) {
         try {
             int[] n = {0};
@@ -128,9 +143,16 @@ public final class PublishLatency {
 
     /** {@code entries} logins from 10.0.0.0 on, each a live grant once read. */
     static String initialLog(int entries) {
+        return initialLog(entries, java.time.Duration.ZERO);
+    }
+
+    /** As {@link #initialLog(int)}, the logins' times spread evenly over the {@code spread} before now, oldest first. */
+    static String initialLog(int entries, java.time.Duration spread) {
         var initial = new StringBuilder();
+        var now = Instant.now();
         for (int i = 0; i < entries; i++) {
-            initial.append(line(Instant.now(), "10." + (i >> 16 & 255) + "." + (i >> 8 & 255) + "." + (i & 255)));
+            var t = now.minusMillis(spread.toMillis() * (entries - i) / entries);
+            initial.append(line(t, "10." + (i >> 16 & 255) + "." + (i >> 8 & 255) + "." + (i & 255)));
         }
         return initial.toString();
     }

@@ -64,8 +64,8 @@ public final class Grants {
      * read from the bytes, an entry is decoded when one is asked for.
      */
     private final TreeMap<String, byte[]> withUsers = new TreeMap<>();
-    /** No entry expires before this; may be earlier than the truth, never later. */
-    private Instant nextExpiry;
+    /** The entries by expiry, with stale items of renewed and removed ones: the sweep takes from its front. */
+    private final ExpiryQueue byExpiry = new ExpiryQueue();
 
     public Grants(Changes changes) {
         this.changes = changes;
@@ -199,24 +199,24 @@ public final class Grants {
         return n;
     }
 
-    /** Removes expired entries; returns how many. */
+    /** Removes expired entries; returns how many. Costs what expired (and the stale items before it), not the table. */
     public int sweep(Instant now) {
         int removed = 0;
         long nowMillis = now.toEpochMilli();
-        long earliest = Long.MAX_VALUE;
-        for (var it = withUsers.entrySet().iterator(); it.hasNext(); ) {
-            var e = it.next();
-            long expiry = RelayEntry.expiryMillis(e.getValue());
-            if (expiry <= nowMillis) {
-                it.remove();
-                changes.remove(e.getKey());
-                journal(e.getKey());
+        while (byExpiry.earliest() <= nowMillis) {
+            var ip = byExpiry.take();
+            var value = withUsers.get(ip);
+            if (value != null && RelayEntry.expiryMillis(value) <= nowMillis) {
+                withUsers.remove(ip);
+                changes.remove(ip);
+                journal(ip);
                 removed++;
-            } else {
-                earliest = Math.min(earliest, expiry);
             }
         }
-        nextExpiry = earliest == Long.MAX_VALUE ? null : Instant.ofEpochMilli(earliest);
+        if (byExpiry.size() > 2 * withUsers.size() + 4096) {
+            byExpiry.clear(); // mostly stale items of renewed entries: rebuilt from the table, once in a long while
+            withUsers.forEach((ip, value) -> byExpiry.add(ip, RelayEntry.expiryMillis(value)));
+        }
         return removed;
     }
 
@@ -246,7 +246,8 @@ public final class Grants {
 
     /** When the earliest stored entry expires, so the daemon can sweep and republish on a quiet log. */
     public Optional<Instant> nextExpiry() {
-        return Optional.ofNullable(nextExpiry);
+        long earliest = byExpiry.earliest();
+        return earliest == Long.MAX_VALUE ? Optional.empty() : Optional.of(Instant.ofEpochMilli(earliest));
     }
 
     /** How many entries are stored, live or not yet swept. */
@@ -277,13 +278,11 @@ public final class Grants {
 
     private void index(RelayEntry entry, byte[] value) {
         withUsers.put(entry.ip(), value);
-        if (nextExpiry == null || entry.expiry().isBefore(nextExpiry)) {
-            nextExpiry = entry.expiry();
-        }
+        byExpiry.add(entry.ip(), entry.expiry().toEpochMilli());
     }
 
     private SortedMap<String, byte[]> liveOf(TreeMap<String, byte[]> encoded, Instant now) {
-        if (nextExpiry == null || nextExpiry.isAfter(now)) {
+        if (byExpiry.earliest() > now.toEpochMilli()) {
             return Collections.unmodifiableSortedMap(encoded);
         }
         var live = new TreeMap<String, byte[]>();

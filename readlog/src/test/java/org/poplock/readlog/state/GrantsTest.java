@@ -96,4 +96,37 @@ class GrantsTest {
         assertEquals(0, grants.size());
         assertTrue(grants.publishable(now).isEmpty());
     }
+
+    /** The sweep takes from the expiry queue: against a plain scan of the table, over renewals, removals and many rounds. */
+    @Test
+    void aSweepRemovesExactlyWhatExpiredWhateverWasRenewedOrRemoved() {
+        var random = new java.util.Random(7);
+        var expected = new java.util.TreeMap<String, Instant>();
+        var t = now;
+        for (int round = 0; round < 2000; round++) {
+            t = t.plusSeconds(1);
+            for (int k = 0; k < 5; k++) {
+                var ip = "10.0." + random.nextInt(4) + "." + random.nextInt(250);
+                int what = random.nextInt(10);
+                if (what == 0) {
+                    grants.revoke(ip);
+                    expected.remove(ip);
+                } else {
+                    var login = t.minusSeconds(random.nextInt(600));
+                    if (grants.record(ip, "u", login, timeout, t)) {
+                        expected.put(ip, login.plus(timeout));
+                    }
+                }
+            }
+            var now2 = t;
+            int gone = grants.sweep(t);
+            int expectedGone = (int) expected.values().stream().filter(e -> !e.isAfter(now2)).count();
+            expected.values().removeIf(e -> !e.isAfter(now2));
+            assertEquals(expectedGone, gone, "round " + round);
+            assertEquals(expected.keySet(), new java.util.TreeSet<>(grants.stored().keySet()), "round " + round);
+            var earliest = expected.values().stream().min(Instant::compareTo);
+            assertTrue(grants.nextExpiry().isPresent() == earliest.isPresent()
+                    && (earliest.isEmpty() || !grants.nextExpiry().get().isAfter(earliest.get())), "next expiry never later than the truth");
+        }
+    }
 }
