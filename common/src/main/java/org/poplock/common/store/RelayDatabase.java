@@ -17,7 +17,9 @@ import java.util.SortedMap;
 import java.util.TreeMap;
 import org.mapdb.Serializer;
 import org.mapdb.SortedTableMap;
+import org.mapdb.volume.ByteArrayVol;
 import org.mapdb.volume.FileChannelVol;
+import org.mapdb.volume.Volume;
 import org.mapdb.volume.SingleByteArrayVol;
 
 /**
@@ -241,28 +243,31 @@ public final class RelayDatabase {
      */
     static void write(Path live, SortedMap<String, byte[]> sorted, String mode, String group,
             java.util.function.UnaryOperator<byte[]> value, long generation) throws IOException {
-        write(live, sorted::forEach, mode, group, value, generation);
+        write(live, sorted::forEach, sorted.size(), mode, group, value, generation);
     }
 
     /**
      * Writes a table whose entries {@code inOrder} hands to its argument in ascending key order:
      * readlog's state, from a snapshot of two arrays rather than a copied map.
      */
-    public static void publishInOrder(Path live, java.util.function.Consumer<java.util.function.BiConsumer<String, byte[]>> inOrder, String mode)
-            throws IOException {
-        write(live, inOrder, mode, null, java.util.function.UnaryOperator.identity(), -1);
+    public static void publishInOrder(Path live, java.util.function.Consumer<java.util.function.BiConsumer<String, byte[]>> inOrder, int size,
+            String mode) throws IOException {
+        write(live, inOrder, size, mode, null, java.util.function.UnaryOperator.identity(), -1);
     }
 
-    private static void write(Path live, java.util.function.Consumer<java.util.function.BiConsumer<String, byte[]>> inOrder, String mode,
-            String group, java.util.function.UnaryOperator<byte[]> value, long generation) throws IOException {
+    private static void write(Path live, java.util.function.Consumer<java.util.function.BiConsumer<String, byte[]>> inOrder, int size,
+            String mode, String group, java.util.function.UnaryOperator<byte[]> value, long generation) throws IOException {
         var dir = live.toAbsolutePath().getParent();
         var tmp = dir.resolve("." + live.getFileName() + ".tmp");
         try {
             Files.deleteIfExists(tmp); // left by a writer killed mid-write
-            // Written straight into the file (64 KiB slices, as the pages), not built in the heap
-            // first: at a million entries that was 42 MB held for the whole write, long enough to
-            // be promoted and to cost the daemon a full collection.
-            var volume = FileChannelVol.FACTORY.makeVolume(tmp.toString(), false, -1L, 16, 0, false);
+            // A large table is written straight into its file (64 KiB slices, as the pages): built
+            // in the heap first, a million entries held 42 MB through the whole write, long enough
+            // to be promoted and to cost the daemon a full collection. A small one (a delta, a
+            // table under DELTA_FROM) is built in the heap and written at once: the file volume's
+            // many small writes cost more than it saves there.
+            boolean large = size >= PublishedTable.DELTA_FROM;
+            Volume volume = large ? FileChannelVol.FACTORY.makeVolume(tmp.toString(), false, -1L, 16, 0, false) : new ByteArrayVol(16, 0);
             try {
                 var sink = SortedTableMap.create(volume, Serializer.STRING, Serializer.BYTE_ARRAY).pageSize(PAGE_SIZE).createFromSink();
                 if (generation > 0) {
@@ -271,7 +276,16 @@ public final class RelayDatabase {
                 }
                 inOrder.accept((k, v) -> sink.put(k, v.length == 0 ? v : value.apply(v)));
                 sink.create();
-                volume.sync();
+                if (large) {
+                    volume.sync();
+                } else {
+                    try (var channel = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+                        var out = java.nio.channels.Channels.newOutputStream(channel);
+                        volume.copyTo(out);
+                        out.flush();
+                        channel.force(true);
+                    }
+                }
             } finally {
                 volume.close();
             }

@@ -208,7 +208,7 @@ final class StateStore implements Grants.Changes, AutoCloseable {
     private void write(Snapshot snapshot) {
         long start = System.nanoTime();
         try {
-            RelayDatabase.publishInOrder(file, snapshot::forEach, "rw-r-----");
+            RelayDatabase.publishInOrder(file, snapshot::forEach, snapshot.keys().length, "rw-r-----");
             writeFailure = null;
             for (var old : legacy) {
                 Files.deleteIfExists(old);
