@@ -3,9 +3,7 @@ package org.poplock.readlog.parse;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.LocalDateTime;
-import java.time.OffsetDateTime;
 import java.time.ZonedDateTime;
-import java.time.format.DateTimeParseException;
 import java.util.regex.Pattern;
 
 /**
@@ -63,13 +61,48 @@ public final class LogStamps {
         return new StampedLine(null, line);
     }
 
+    /**
+     * The instant of {@code yyyy-mm-ddThh:mm:ss[.fraction]} at {@code zone} ({@code Z}, {@code +hh:mm},
+     * {@code +hhmm}), the fields already matched as digits by {@link #RFC3339}; null for a field out of
+     * range. Computed from the digits: java.time's parser was a tenth of --once's time at a million lines.
+     */
     private static Instant rfc3339(String local, String zone) {
-        var z = zone.equals("Z") ? "Z" : zone.length() == 5 ? zone.substring(0, 3) + ":" + zone.substring(3) : zone;
-        try {
-            return OffsetDateTime.parse(local.replace(' ', 'T').replace(',', '.') + z).toInstant();
-        } catch (DateTimeParseException e) {
+        int year = digits(local, 0, 4);
+        int month = digits(local, 5, 2);
+        int day = digits(local, 8, 2);
+        int hour = digits(local, 11, 2);
+        int minute = digits(local, 14, 2);
+        int second = digits(local, 17, 2);
+        if (month < 1 || month > 12 || day < 1 || day > java.time.YearMonth.of(year, month).lengthOfMonth() || hour > 23 || minute > 59
+                || second > 59) {
             return null;
         }
+        long nanos = 0;
+        if (local.length() > 19) {
+            var fraction = local.substring(20);
+            nanos = Long.parseLong(fraction) * POWERS[9 - fraction.length()];
+        }
+        int offset = 0;
+        if (!zone.equals("Z")) {
+            int h = digits(zone, 1, 2);
+            int m = digits(zone, zone.length() - 2, 2);
+            if (h > 18 || m > 59) {
+                return null;
+            }
+            offset = (zone.charAt(0) == '-' ? -1 : 1) * (h * 3600 + m * 60);
+        }
+        long epochSecond = java.time.LocalDate.of(year, month, day).toEpochDay() * 86_400 + hour * 3600L + minute * 60L + second - offset;
+        return Instant.ofEpochSecond(epochSecond, nanos);
+    }
+
+    private static final long[] POWERS = {1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000, 1_000_000_000};
+
+    private static int digits(String s, int from, int n) {
+        int v = 0;
+        for (int i = from; i < from + n; i++) {
+            v = v * 10 + (s.charAt(i) - '0');
+        }
+        return v;
     }
 
     private Instant bsd(java.util.regex.Matcher m) {

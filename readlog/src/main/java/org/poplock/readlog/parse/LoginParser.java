@@ -26,6 +26,11 @@ public final class LoginParser {
     private static final int MAX_SESSIONS = 4096;
 
     private final Map<String, List<ServerDefinition>> byTag = new HashMap<>();
+    /** Which optional groups each login expression has: looked up per login, so found once (it was a string search per line). */
+    private final Map<java.util.regex.Pattern, Groups> groups = new java.util.IdentityHashMap<>();
+
+    private record Groups(boolean ip, boolean sid, boolean time) {
+    }
     private final List<ServerDefinition> anyTag = new ArrayList<>();
     private final LogStamps stamps;
     private final Clock clock;
@@ -46,6 +51,15 @@ public final class LoginParser {
         }
         this.stamps = new LogStamps(clock);
         this.clock = clock;
+        for (var def : definitions) {
+            for (var p : def.logins()) {
+                groups.put(p, new Groups(ServerDefinition.hasGroup(p, "ip"), ServerDefinition.hasGroup(p, "sid"), ServerDefinition.hasGroup(p, "time")));
+            }
+        }
+    }
+
+    private Groups groupsOf(java.util.regex.Pattern p) {
+        return groups.get(p);
     }
 
     public Optional<Login> parse(String line) {
@@ -83,13 +97,14 @@ public final class LoginParser {
                 continue;
             }
             var user = m.group("user");
-            var ipText = ServerDefinition.hasGroup(pattern, "ip") ? m.group("ip") : sessions.remove(def.name() + " " + m.group("pid"));
+            var groups = groupsOf(pattern);
+            var ipText = groups.ip() ? m.group("ip") : sessions.remove(def.name() + " " + m.group("pid"));
             var ip = IpAddress.bytesOrNull(ipText);
             if (ip == null || user == null || user.isEmpty()) {
                 continue;
             }
-            var session = ServerDefinition.hasGroup(pattern, "sid") ? def.name() + " " + m.group("sid") : null;
-            return new Login(IpAddress.format(ip), user, time(m, pattern, stamped), def.name(), session);
+            var session = groups.sid() ? def.name() + " " + m.group("sid") : null;
+            return new Login(IpAddress.format(ip), user, time(m, groups.time(), stamped), def.name(), session);
         }
         rememberSession(def, message);
         return null;
@@ -126,8 +141,8 @@ public final class LoginParser {
         }
     }
 
-    private Instant time(Matcher m, java.util.regex.Pattern pattern, StampedLine stamped) {
-        if (ServerDefinition.hasGroup(pattern, "time") && m.group("time") != null) {
+    private Instant time(Matcher m, boolean hasTime, StampedLine stamped) {
+        if (hasTime && m.group("time") != null) {
             var own = stamps.split(m.group("time") + " ").time();
             if (own != null) {
                 return own;

@@ -23,6 +23,9 @@ class LogStampsTest {
         "2026-11-22T04:59:00+01:00 host x|2026-11-22T03:59:00Z|host x",
         "2026-11-22T03:59:00+0000 host x|2026-11-22T03:59:00Z|host x",
         "2026-11-22T03:59:00Z host x|2026-11-22T03:59:00Z|host x",
+        "2026-11-22 09:29:00,5+05:30 host x|2026-11-22T03:59:00.500Z|host x",
+        "2026-01-01T00:00:00.000000001-0130 host x|2026-01-01T01:30:00.000000001Z|host x",
+        "2024-02-29T23:59:59.123456789+00:00 host x|2024-02-29T23:59:59.123456789Z|host x",
         "@40000000694044051dcd6500 vchkpw: x|2025-12-15T17:23:07.500Z|vchkpw: x",
     })
     void readsTheLinesOwnTime(String line, String time, String message) {
@@ -46,7 +49,8 @@ class LogStampsTest {
 
     @ParameterizedTest(name = "[{0}]")
     @CsvSource(delimiter = '|', value = {"pop3-login: Login: x", "Foo 22 03:51:47 x", "Nov 32 03:51:47 x",
-        "2026-13-22T03:59:00Z x", "@4000zz x", "Feb 30 10:00:00 x"})
+        "2026-13-22T03:59:00Z x", "@4000zz x", "Feb 30 10:00:00 x",
+        "2026-02-29T10:00:00Z x", "2026-11-22T24:00:00Z x", "2026-11-22T03:60:00Z x", "2026-11-22T03:59:60Z x", "2026-11-22T03:59:00+19:00 x"})
     void unstampedOrInvalidStampKeepsTheWholeLine(String line) {
         var s = utc.split(line);
         assertNull(s.time());
