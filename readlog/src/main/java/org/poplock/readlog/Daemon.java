@@ -257,7 +257,9 @@ final class Daemon implements FollowLoop.Sink {
         if ((uncommitted || state.writeFailure() != null) && due) {
             savePositions();
             uncommitted = !state.commit();
-            metrics.committed();
+            if (!uncommitted) {
+                metrics.committed();
+            }
             lastCommit = System.nanoTime();
         }
     }
