@@ -123,4 +123,37 @@ class BadSettingsTest {
         assertEquals(1, show.err().lines().count(), show.err());
         assertFalse(show.out().contains("192.0.2.10"), show.out());
     }
+
+    /** The new sources' settings: each mistake one line, exit 2 or 111, and a listener that started is closed again. */
+    @Test
+    void theJournalAndDovecotsReportsRefuseBadSettingsInOneLine() throws Exception {
+        var out = dir.resolve("out.db").toString();
+        var noSecret = Launchers.run("readlog", Map.of(), "--once", "--db", out, "--dovecot-policy", "inet:127.0.0.1:4001");
+        assertEquals(2, noSecret.exit());
+        assertEquals("readlog: --dovecot-policy needs --dovecot-policy-secret-file FILE (the Bearer secret Dovecot sends)\n", noSecret.err());
+        var shortSecret = Files.writeString(dir.resolve("short.secret"), "abc\n");
+        var weak = Launchers.run("readlog", Map.of(), "--once", "--db", out, "--dovecot-policy", "inet:127.0.0.1:4001",
+                "--dovecot-policy-secret-file", shortSecret.toString());
+        assertEquals(2, weak.exit());
+        assertTrue(weak.err().endsWith("the secret must be one word of at least 16 printable ASCII characters\n") && !weak.err().contains("abc"), weak.err());
+        var badMatch = Launchers.run("readlog", Map.of(), "--once", "--db", out, "--journal", "--journal-match", "-u dovecot");
+        assertEquals(2, badMatch.exit());
+        assertEquals("readlog: --journal-match -u dovecot: give FIELD=VALUE (a field name in capitals) or +\n", badMatch.err());
+
+        // A port taken: one line and 111, whether it is the first listener (Dovecot's reports) or
+        // one after others have started (the policy service, after /metrics and Dovecot's reports).
+        var secret = Files.writeString(dir.resolve("good.secret"), "0123456789abcdef0123\n");
+        try (var taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            var first = Launchers.run("readlog", Map.of(), "--db", out, "--dovecot-policy", "inet:127.0.0.1:" + taken.getLocalPort(),
+                    "--dovecot-policy-secret-file", secret.toString());
+            assertEquals(111, first.exit(), first.err());
+            assertTrue(first.err().matches("readlog: --dovecot-policy inet:127.0.0.1:" + taken.getLocalPort() + ": cannot listen: [^\n]+\n"), first.err());
+            var later = Launchers.run("readlog", Map.of(), "--db", out, "--metrics", "inet:127.0.0.1:" + RedisServer.freePort(), "--dovecot-policy",
+                    "inet:127.0.0.1:" + RedisServer.freePort(), "--dovecot-policy-secret-file", secret.toString(), "--policy",
+                    "inet:127.0.0.1:" + taken.getLocalPort());
+            assertEquals(111, later.exit(), later.err());
+            assertTrue(later.err().matches("readlog: --policy inet:127.0.0.1:" + taken.getLocalPort() + ": cannot listen: [^\n]+\n"), later.err());
+            assertFalse((first.err() + later.err()).contains("0123456789abcdef"), "the secret is in no message");
+        }
+    }
 }

@@ -96,42 +96,19 @@ final class Daemon implements FollowLoop.Sink {
             };
             loop = new FollowLoop(FollowLoop.open(config, saved, clock, log::say), new LoginParser(config.definitions(), clock),
                     config.policy(), this, config.keepWhileConnected());
+            startListeners();
         } catch (IOException e) {
             log.say(e.getMessage());
+            stopListeners();
+            if (loop != null) {
+                loop.close();
+            }
+            if (cluster != null) {
+                cluster.close();
+            }
             return 111;
         }
-        if (config.metrics() != null) {
-            try {
-                metricsServer = MetricsServer.start(config.metrics(), metrics);
-            } catch (IOException e) {
-                log.say(e.getMessage());
-                loop.close();
-                return 111;
-            }
-        }
-        for (var source : loop.sources()) {
-            metrics.droppedBy(source.name(), source::dropped);
-        }
-        for (var source : loop.loginSources()) {
-            if (source instanceof org.poplock.readlog.authpolicy.AuthPolicyServer dovecot) {
-                metrics.counter("poplock_dovecot_policy_reports_total", "authentication reports Dovecot posted", dovecot::reports);
-                metrics.counter("poplock_dovecot_policy_refused_total", "requests refused (no secret, bad JSON, too large)", dovecot::refused);
-            }
-        }
         var policy = config.policyService();
-        if (!policy.addresses().isEmpty()) {
-            policyTable = new LiveTable(state.grants());
-            try {
-                policyServer = PolicyServer.start(policyTable, policy.action(), policy.idle(), policy.addresses(), policy.mode(),
-                        policy.group(), log::say);
-                metrics.counter("poplock_policy_granted_total", "policy requests answered with the action (a live grant)", policyServer::granted);
-                metrics.counter("poplock_policy_dunno_total", "policy requests answered DUNNO", policyServer::notGranted);
-            } catch (IOException e) {
-                log.say(e.getMessage());
-                loop.close();
-                return 111;
-            }
-        }
         log.say("following " + java.util.stream.Stream.concat(loop.sources().stream().map(LogSource::name),
                         loop.loginSources().stream().map(org.poplock.readlog.source.LoginSource::name)).toList()
                 + (policyServer == null ? "" : ", answering policy requests on " + policy.addresses())
@@ -159,12 +136,7 @@ final class Daemon implements FollowLoop.Sink {
                 reload();
             }
         }
-        if (policyServer != null) {
-            policyServer.close();
-        }
-        if (metricsServer != null) {
-            metricsServer.close();
-        }
+        stopListeners();
         if (cluster != null) {
             cluster.close();
             cluster.apply(clock.instant());
@@ -174,6 +146,40 @@ final class Daemon implements FollowLoop.Sink {
         loop.close();
         log.say(config.once() ? "read to the end, published " + config.db() : "stopped; last publish " + publisher.lastPublish());
         return status;
+    }
+
+    /** /metrics and the policy service, with their counters; IOException (one line) when one cannot listen. */
+    private void startListeners() throws IOException {
+        if (config.metrics() != null) {
+            metricsServer = MetricsServer.start(config.metrics(), metrics);
+        }
+        for (var source : loop.sources()) {
+            metrics.droppedBy(source.name(), source::dropped);
+        }
+        for (var source : loop.loginSources()) {
+            if (source instanceof org.poplock.readlog.authpolicy.AuthPolicyServer dovecot) {
+                metrics.counter("poplock_dovecot_policy_reports_total", "authentication reports Dovecot posted", dovecot::reports);
+                metrics.counter("poplock_dovecot_policy_refused_total", "requests refused (no secret, bad JSON, too large)", dovecot::refused);
+            }
+        }
+        var policy = config.policyService();
+        if (!policy.addresses().isEmpty()) {
+            policyTable = new LiveTable(state.grants());
+            policyServer = PolicyServer.start(policyTable, policy.action(), policy.idle(), policy.addresses(), policy.mode(),
+                    policy.group(), log::say);
+            metrics.counter("poplock_policy_granted_total", "policy requests answered with the action (a live grant)", policyServer::granted);
+            metrics.counter("poplock_policy_dunno_total", "policy requests answered DUNNO", policyServer::notGranted);
+        }
+    }
+
+    /** Closes the listeners that were started (at a stop, or when another could not start). */
+    private void stopListeners() {
+        if (policyServer != null) {
+            policyServer.close();
+        }
+        if (metricsServer != null) {
+            metricsServer.close();
+        }
     }
 
     /** Every source read, admin changes applied, sessions extended, expired entries swept; then publish, commit, report. */
