@@ -3,7 +3,6 @@ package org.poplock.readlog.authpolicy;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,6 +17,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.poplock.common.address.IpAddress;
+import org.poplock.readlog.ListenAddress;
 import org.poplock.readlog.Troubles;
 import org.poplock.readlog.parse.Login;
 import org.poplock.readlog.source.LoginSource;
@@ -42,15 +42,11 @@ public final class AuthPolicyServer implements LoginSource {
     private static final byte[] ALLOW = "{\"status\":0}".getBytes(StandardCharsets.US_ASCII);
 
     /** The listener's settings, checked: where, and the secret every request must show. */
-    public record Settings(String host, int port, byte[] authorization) {
+    public record Settings(ListenAddress address, byte[] authorization) {
 
         /** {@code inet:HOST:PORT} and the file holding the secret (a trailing newline ignored). */
         public static Settings of(String address, Path secretFile) {
-            var text = address.startsWith("inet:") ? address.substring(5) : address;
-            int colon = text.lastIndexOf(':');
-            if (colon <= 0 || !text.substring(colon + 1).matches("[0-9]{1,5}") || Integer.parseInt(text.substring(colon + 1)) > 65535) {
-                throw new IllegalArgumentException("--dovecot-policy " + address + ": give inet:HOST:PORT, e.g. inet:127.0.0.1:4001");
-            }
+            var where = ListenAddress.parse("--dovecot-policy", address, "inet:127.0.0.1:4001");
             if (secretFile == null) {
                 throw new IllegalArgumentException("--dovecot-policy needs --dovecot-policy-secret-file FILE (the Bearer secret Dovecot sends)");
             }
@@ -64,23 +60,22 @@ public final class AuthPolicyServer implements LoginSource {
                 throw new IllegalArgumentException("--dovecot-policy-secret-file " + secretFile
                         + ": the secret must be one word of at least 16 printable ASCII characters");
             }
-            return new Settings(text.substring(0, colon).replaceAll("^\\[|\\]$", ""), Integer.parseInt(text.substring(colon + 1)),
-                    ("Bearer " + secret).getBytes(StandardCharsets.US_ASCII));
+            return new Settings(where, ("Bearer " + secret).getBytes(StandardCharsets.US_ASCII));
         }
 
         @Override
         public boolean equals(Object o) {
-            return o instanceof Settings s && host.equals(s.host) && port == s.port && java.util.Arrays.equals(authorization, s.authorization);
+            return o instanceof Settings s && address.equals(s.address) && java.util.Arrays.equals(authorization, s.authorization);
         }
 
         @Override
         public int hashCode() {
-            return host.hashCode() * 31 + port;
+            return address.hashCode();
         }
 
         @Override
         public String toString() {
-            return "inet:" + host + ":" + port; // never the secret
+            return address.toString(); // never the secret
         }
     }
 
@@ -106,7 +101,7 @@ public final class AuthPolicyServer implements LoginSource {
     public static AuthPolicyServer start(Settings settings, Clock clock, Consumer<String> log) throws IOException {
         HttpServer http;
         try {
-            http = HttpServer.create(new InetSocketAddress(settings.host(), settings.port()), 64);
+            http = HttpServer.create(settings.address().socketAddress(), 64);
         } catch (IOException | IllegalArgumentException e) {
             throw new IOException("--dovecot-policy " + settings + ": cannot listen: " + e.getMessage(), e);
         }

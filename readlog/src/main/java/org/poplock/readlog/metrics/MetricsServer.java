@@ -3,7 +3,6 @@ package org.poplock.readlog.metrics;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Executors;
 
@@ -22,15 +21,15 @@ public final class MetricsServer implements AutoCloseable {
 
     /** Listens on {@code inet:HOST:PORT} (or HOST:PORT); IOException with one line when it cannot. */
     public static MetricsServer start(String address, Metrics metrics) throws IOException {
-        var text = address.startsWith("inet:") ? address.substring(5) : address;
-        int colon = text.lastIndexOf(':');
-        if (colon <= 0 || !text.substring(colon + 1).matches("[0-9]{1,5}")) {
-            throw new IOException("--metrics " + address + ": give inet:HOST:PORT, e.g. inet:127.0.0.1:9101");
+        org.poplock.readlog.ListenAddress where;
+        try {
+            where = org.poplock.readlog.ListenAddress.parse("--metrics", address, "inet:127.0.0.1:9101");
+        } catch (IllegalArgumentException e) {
+            throw new IOException(e.getMessage(), e);
         }
         HttpServer server;
         try {
-            server = HttpServer.create(new InetSocketAddress(text.substring(0, colon).replaceAll("^\\[|\\]$", ""),
-                    Integer.parseInt(text.substring(colon + 1))), 16);
+            server = HttpServer.create(where.socketAddress(), 16);
         } catch (IOException | IllegalArgumentException e) {
             throw new IOException("--metrics " + address + ": cannot listen: " + e.getMessage(), e);
         }

@@ -17,16 +17,8 @@ public record PolicyAddress(Path unix, String host, int port) {
             return new PolicyAddress(Path.of(path), null, 0);
         }
         if (text.startsWith("inet:")) {
-            var rest = text.substring(5);
-            int colon = rest.lastIndexOf(':');
-            if (colon <= 0 || !rest.substring(colon + 1).matches("[0-9]{1,5}")) {
-                throw new IllegalArgumentException("--policy " + text + ": give inet:HOST:PORT, e.g. inet:127.0.0.1:10040");
-            }
-            int port = Integer.parseInt(rest.substring(colon + 1));
-            if (port < 1 || port > 65535) {
-                throw new IllegalArgumentException("--policy " + text + ": the port is not from 1 to 65535");
-            }
-            return new PolicyAddress(null, rest.substring(0, colon).replaceAll("^\\[|\\]$", ""), port);
+            var inet = org.poplock.readlog.ListenAddress.parse("--policy", text, "inet:127.0.0.1:10040");
+            return new PolicyAddress(null, inet.host(), inet.port());
         }
         throw new IllegalArgumentException("--policy " + text + ": give unix:/path/to/socket or inet:HOST:PORT");
     }
