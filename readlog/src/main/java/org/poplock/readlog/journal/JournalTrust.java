@@ -8,7 +8,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.ToIntFunction;
-import org.poplock.readlog.parse.JournalSender;
 import org.poplock.readlog.parse.ServerDefinition;
 
 /**
@@ -29,7 +28,10 @@ public final class JournalTrust {
 
     private final Map<String, List<Trusted>> byIdentifier = new HashMap<>();
 
-    private record Trusted(String definition, JournalSender sender, Set<Long> uids) {
+    private record Trusted(String definition, List<java.util.regex.Pattern> programs, Set<Long> uids) {
+        boolean trusts(String exe, long uid) {
+            return uids.contains(uid) && programs.stream().anyMatch(p -> p.matcher(exe).matches());
+        }
     }
 
     /** {@code uid} resolves a user name to its number (-1 when there is no such user). */
@@ -45,7 +47,7 @@ public final class JournalTrust {
                     uids.add(n);
                 }
             }
-            var trusted = new Trusted(def.name(), def.journal(), Set.copyOf(uids));
+            var trusted = new Trusted(def.name(), def.journal().programPatterns(), Set.copyOf(uids));
             def.tags().forEach(tag -> byIdentifier.computeIfAbsent(tag, t -> new ArrayList<>()).add(trusted));
         }
     }
@@ -75,7 +77,7 @@ public final class JournalTrust {
         var exe = entry.field("_EXE");
         var uid = entry.field("_UID");
         for (var c : candidates) {
-            if (exe != null && uid != null && uid.matches("[0-9]{1,10}") && c.sender.isProgram(exe) && c.uids.contains(Long.parseLong(uid))) {
+            if (exe != null && uid != null && uid.matches("[0-9]{1,10}") && c.trusts(exe, Long.parseLong(uid))) {
                 return new Verdict(line, null);
             }
         }

@@ -31,14 +31,8 @@ public record JournalSender(List<String> units, List<String> programs, List<Stri
         }
     }
 
-    /** Whether {@code exe} (an {@code _EXE} field) is one of the programs. */
-    public boolean isProgram(String exe) {
-        for (var program : programs) {
-            var regex = Pattern.quote(program).replace("*", "\\E.*\\Q");
-            if (exe.matches(regex)) {
-                return true;
-            }
-        }
-        return false;
+    /** The programs as expressions an {@code _EXE} field must match whole (made once, by whoever checks many entries). */
+    public List<Pattern> programPatterns() {
+        return programs.stream().map(program -> Pattern.compile(Pattern.quote(program).replace("*", "\\E.*\\Q"))).toList();
     }
 }
