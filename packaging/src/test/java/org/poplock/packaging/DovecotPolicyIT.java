@@ -45,16 +45,6 @@ class DovecotPolicyIT {
         }
     }
 
-    private long metric(int port, String name) {
-        try {
-            var body = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics")).timeout(Duration.ofSeconds(5)).build(),
-                    HttpResponse.BodyHandlers.ofString()).body();
-            return body.lines().filter(l -> l.startsWith(name + " ")).mapToLong(l -> Long.parseLong(l.split(" ")[1])).findFirst().orElse(-1);
-        } catch (Exception e) {
-            return -1;
-        }
-    }
-
     @Test
     void dovecotsReportsGrantWithNoLogFollowed() throws Exception {
         int policyPort = RedisServer.freePort();
@@ -75,7 +65,7 @@ class DovecotPolicyIT {
                 secret.toString(), "--db", db.toString(), "--metrics", "inet:127.0.0.1:" + metricsPort)
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         var err = new Launchers.StreamText(readlog.getErrorStream());
-        Launchers.await(Duration.ofSeconds(30), "readlog to publish", () -> metric(metricsPort, "poplock_up") == 1);
+        Launchers.await(Duration.ofSeconds(30), "readlog to publish", () -> Launchers.metric(metricsPort, "poplock_up") == 1);
 
         assertTrue(dovecot.login("pop3", "127.0.0.1", "127.0.0.1", "alice", "secret"), "POP3 login");
         assertTrue(dovecot.login("imap", "127.0.0.2", "127.0.0.1", "bob", "secret"), "IMAP login");
@@ -91,9 +81,9 @@ class DovecotPolicyIT {
             }
         });
 
-        long reports = metric(metricsPort, "poplock_dovecot_policy_reports_total");
+        long reports = Launchers.metric(metricsPort, "poplock_dovecot_policy_reports_total");
         assertFalse(dovecot.login("pop3", "127.0.1.5", "127.0.0.1", "alice", "wrong"), "a wrong password");
-        Launchers.await(Duration.ofSeconds(20), "Dovecot's report of the failure", () -> metric(metricsPort, "poplock_dovecot_policy_reports_total") > reports);
+        Launchers.await(Duration.ofSeconds(20), "Dovecot's report of the failure", () -> Launchers.metric(metricsPort, "poplock_dovecot_policy_reports_total") > reports);
         assertEquals(List.of("127.0.0.1", "127.0.0.2"), Launchers.publishedIps(db), "a failed login grants nothing");
 
         // Someone else on the host posting a report without the secret: refused, one line, nothing granted.
@@ -118,7 +108,7 @@ class DovecotPolicyIT {
                 () -> err.soFar().contains("without Authorization: Bearer secret; answered 401") && err.soFar().contains("answered 413"));
         assertFalse(err.soFar().contains(SECRET), "the secret is in no message");
         assertEquals(List.of("127.0.0.1", "127.0.0.2"), Launchers.publishedIps(db));
-        assertEquals(4, metric(metricsPort, "poplock_dovecot_policy_refused_total"));
+        assertEquals(4, Launchers.metric(metricsPort, "poplock_dovecot_policy_refused_total"));
 
         // A client that never finishes its request is closed, and holds up nobody meanwhile.
         try (var slow = new java.net.Socket("127.0.0.1", policyPort)) {

@@ -5,10 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -33,7 +29,6 @@ class JournalIT {
     Path dir;
 
     private final List<Process> started = new ArrayList<>();
-    private final HttpClient http = HttpClient.newHttpClient();
 
     @AfterEach
     void stop() throws Exception {
@@ -70,14 +65,8 @@ class JournalIT {
 
     /** The journal entries readlog has read since it started (poplock_lines_read_total of the journal); -1 while it does not answer. */
     private long lines(int port) {
-        try {
-            var body = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics")).timeout(Duration.ofSeconds(5)).build(),
-                    HttpResponse.BodyHandlers.ofString()).body();
-            return body.lines().filter(l -> l.startsWith("poplock_lines_read_total{source=\"journal\"} ")).mapToLong(l -> Long.parseLong(l.split(" ")[1]))
-                    .findFirst().orElse(0);
-        } catch (Exception e) {
-            return -1;
-        }
+        var text = Launchers.metrics(port);
+        return text == null ? -1 : Launchers.sample(text, "poplock_lines_read_total{source=\"journal\"}", 0);
     }
 
     private String relayclient(String ip) throws Exception {
@@ -114,7 +103,7 @@ class JournalIT {
         assertTrue(left.compareTo(Duration.ofMinutes(10).plusSeconds(5)) < 0 && left.compareTo(Duration.ofMinutes(9)) > 0, "left " + left);
         assertTrue(err.soFar().contains("not recorded: 192.0.2.66 mallory: journal entry dovecot sent by _UID=1000 _EXE=/usr/bin/logger"),
                 err.soFar());
-        var metrics = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
+        var metrics = Launchers.metrics(port);
         assertTrue(metrics.contains("poplock_logins_untrusted_total 2\n"), metrics);
 
         var dry = Launchers.run("readlog", Map.of(), "--dry-run", "--once", "--journal", "--journal-directory", journal().toString(),

@@ -127,6 +127,33 @@ final class Launchers {
         await(Duration.ofSeconds(20), "the grant to end after the logout", () -> !publishedIps(db).contains(ip));
     }
 
+    private static final java.net.http.HttpClient HTTP = java.net.http.HttpClient.newHttpClient();
+
+    /** readlog's /metrics text on the loopback {@code port}; null while it does not answer. */
+    static String metrics(int port) {
+        try {
+            return HTTP.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + port + "/metrics"))
+                    .timeout(Duration.ofSeconds(5)).build(), java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+        } catch (IOException e) {
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
+    }
+
+    /** The value of the sample {@code name} (with its labels) in a /metrics text; {@code absent} when it is not there. */
+    static long sample(String metrics, String name, long absent) {
+        return metrics.lines().filter(l -> l.startsWith(name + " ")).mapToLong(l -> (long) Double.parseDouble(l.substring(name.length() + 1)))
+                .findFirst().orElse(absent);
+    }
+
+    /** A sample's value from readlog on {@code port}; -1 when readlog does not answer or has no such sample. */
+    static long metric(int port, String name) {
+        var text = metrics(port);
+        return text == null ? -1 : sample(text, name, -1);
+    }
+
     /** Reads a process stream on its own thread so the process never blocks on a full pipe. */
     static final class StreamText {
         private final StringBuffer text = new StringBuffer();

@@ -44,9 +44,7 @@ class MetricsTest {
     }
 
     private long value(int port, String sample) {
-        var r = get(port, "/metrics");
-        return r == null ? -1 : r.body().lines().filter(l -> l.startsWith(sample + " ")).mapToLong(l -> (long) Double.parseDouble(l.substring(sample.length() + 1)))
-                .findFirst().orElse(-1);
+        return Launchers.metric(port, sample);
     }
 
     @Test

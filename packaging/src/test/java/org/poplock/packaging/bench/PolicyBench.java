@@ -144,8 +144,9 @@ public final class PolicyBench {
         }
     }
 
-    private static int freePort() throws Exception {
-        try (var s = new java.net.ServerSocket(0)) {
+    /** A TCP port free on loopback now, for a server the benchmark starts. */
+    static int freePort() throws java.io.IOException {
+        try (var s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             return s.getLocalPort();
         }
     }

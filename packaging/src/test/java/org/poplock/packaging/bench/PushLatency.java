@@ -22,7 +22,7 @@ public final class PushLatency {
         int logins = args.length > 0 ? Integer.parseInt(args[0]) : 200;
         var bin = Path.of(System.getProperty("poplock.bin", "packaging/bin")).toAbsolutePath();
         var dir = Files.createTempDirectory("poplock-push-");
-        int policyPort = freePort();
+        int policyPort = PolicyBench.freePort();
         var secret = dir.resolve("secret");
         Files.writeString(secret, "bench-secret-0123456789\n");
         var dovecot = DovecotServer.start(dir, List.of("alice:secret"), """
@@ -100,12 +100,6 @@ public final class PushLatency {
             var out = new ArrayList<>(values);
             Collections.sort(out);
             return out;
-        }
-    }
-
-    private static int freePort() throws java.io.IOException {
-        try (var s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
         }
     }
 }
