@@ -142,6 +142,17 @@ class PostfixIT {
         return new Dialogue(reply, millis);
     }
 
+    /** Waits until Postfix answers a RCPT from {@code ip} with {@code reply} (the grant or its end has reached it). */
+    private void awaitRcpt(String ip, String reply, String what) throws InterruptedException {
+        Launchers.await(Duration.ofSeconds(20), what, () -> {
+            try {
+                return rcpt(ip, "b@example.net").rcptReply().contains(reply);
+            } catch (Exception e) {
+                return false;
+            }
+        });
+    }
+
     private void login(String ip) throws Exception {
         Files.writeString(tmp.resolve("mail.log"), Dovecot.login(Instant.now(), "pop3", ip, "alice"), StandardOpenOption.APPEND);
     }
@@ -151,34 +162,16 @@ class PostfixIT {
         startReadlog();
         assertTrue(rcpt("127.0.0.2", "b@example.net").rcptReply().contains("554 5.7.1"), "no relay before a login");
         login("127.0.0.2");
-        Launchers.await(Duration.ofSeconds(20), "relay accepted after the login", () -> {
-            try {
-                return rcpt("127.0.0.2", "b@example.net").rcptReply().contains("250 2.1.5");
-            } catch (Exception e) {
-                return false;
-            }
-        });
+        awaitRcpt("127.0.0.2", "250 2.1.5", "relay accepted after the login");
         assertTrue(rcpt("127.0.0.3", "b@example.net").rcptReply().contains("554 5.7.1"), "another client may not relay");
-        Launchers.await(Duration.ofSeconds(20), "relay refused again after the 4 s timeout", () -> {
-            try {
-                return rcpt("127.0.0.2", "b@example.net").rcptReply().contains("554 5.7.1");
-            } catch (Exception e) {
-                return false;
-            }
-        });
+        awaitRcpt("127.0.0.2", "554 5.7.1", "relay refused again after the 4 s timeout");
     }
 
     @Test
     void withReadlogHungOrKilledRelayIsRefusedLocalMailAcceptedAndNobodyWaitsPastTheTimeout() throws Exception {
         startReadlog();
         login("127.0.0.2");
-        Launchers.await(Duration.ofSeconds(20), "relay accepted", () -> {
-            try {
-                return rcpt("127.0.0.2", "b@example.net").rcptReply().contains("250 2.1.5");
-            } catch (Exception e) {
-                return false;
-            }
-        });
+        awaitRcpt("127.0.0.2", "250 2.1.5", "relay accepted");
         // Overloaded or hung: it takes the connection and never answers.
         Launchers.signal(readlog, "STOP");
         var hung = rcpt("127.0.0.2", "b@example.net");
