@@ -207,9 +207,7 @@ public final class Grants {
             var ip = byExpiry.take();
             var value = withUsers.get(ip);
             if (value != null && RelayEntry.expiryMillis(value) <= nowMillis) {
-                withUsers.remove(ip);
-                changes.remove(ip);
-                journal(ip);
+                drop(ip);
                 removed++;
             }
         }
@@ -263,7 +261,7 @@ public final class Grants {
         journal(entry.ip());
     }
 
-    /** The one way an entry leaves (its decoded form is removed by the caller, who may be iterating). */
+    /** The one way an entry leaves. */
     private void drop(String ip) {
         withUsers.remove(ip);
         changes.remove(ip);
