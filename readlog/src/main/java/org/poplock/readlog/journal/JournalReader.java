@@ -106,9 +106,10 @@ public final class JournalReader implements LogSource {
                 if (closed || !follow && status == 0) {
                     break;
                 }
-                problem = "journalctl exited with status " + status + stderr.text();
-                if (!gotAny && read != null && stderr.text().contains("cursor")) {
-                    warnings.accept("journal: the saved cursor is no longer usable (" + stderr.text().replaceFirst("^: ", "")
+                var said = stderr.text();
+                problem = "journalctl exited with status " + status + said;
+                if (!gotAny && read != null && said.contains("cursor")) {
+                    warnings.accept("journal: the saved cursor is no longer usable (" + said.replaceFirst("^: ", "")
                             + "); reading the journal from " + since);
                     read = null;
                     continue;
@@ -167,9 +168,10 @@ public final class JournalReader implements LogSource {
     /** The last line journalctl wrote to its standard error, read on a thread of its own so it never blocks. */
     private static final class LastLine {
         private volatile String last = "";
+        private final Thread t;
 
         LastLine(Process p) {
-            var t = new Thread(() -> {
+            t = new Thread(() -> {
                 try (var r = new BufferedReader(new InputStreamReader(p.getErrorStream(), StandardCharsets.UTF_8))) {
                     for (String line; (line = r.readLine()) != null; ) {
                         if (!line.isBlank()) {
@@ -184,7 +186,9 @@ public final class JournalReader implements LogSource {
             t.start();
         }
 
-        String text() {
+        /** Once journalctl has exited: its last line, after the reader has taken all it wrote (a second at most). */
+        String text() throws InterruptedException {
+            t.join(1000);
             var l = last;
             return l.isEmpty() ? "" : ": " + org.poplock.common.address.Printable.word(l);
         }
