@@ -102,13 +102,20 @@ class RelaylockTest {
     }
 
     @Test
-    void timeoutOptionShortensButNeverExtends() throws Exception {
-        var r = relaylock("192.0.2.20", "--db", db.toString(), "--timeout", "5m", report.toString());
+    void maxLoginAgeShortensButNeverExtends() throws Exception {
+        var r = relaylock("192.0.2.20", "--db", db.toString(), "--max-login-age", "5m", report.toString());
         assertTrue(r.out().contains("RELAYCLIENT unset"), "a login 10 minutes ago is too old for a 5m limit: " + r.out());
-        var generous = relaylock("192.0.2.20", "--db", db.toString(), "--timeout", "11m", report.toString());
+        var generous = relaylock("192.0.2.20", "--db", db.toString(), "--max-login-age", "11m", report.toString());
         assertTrue(generous.out().contains("RELAYCLIENT=[]"), generous.out());
-        var longer = relaylock("192.0.2.99", "--db", db.toString(), "--timeout", "1h", report.toString());
+        var longer = relaylock("192.0.2.99", "--db", db.toString(), "--max-login-age", "1h", report.toString());
         assertTrue(longer.out().contains("RELAYCLIENT unset"), "an expired entry stays expired: " + longer.out());
+    }
+
+    @Test
+    void timeoutIsReadlogsAndNamedAsSuch() throws Exception {
+        var r = relaylock("192.0.2.20", "--db", db.toString(), "--timeout", "15m", report.toString());
+        assertTrue(r.out().contains("RELAYCLIENT unset"), r.out());
+        assertTrue(r.err().contains("unknown option \"--timeout\" (a grant's length is readlog's --timeout"), r.err());
     }
 
     @Test

@@ -14,9 +14,14 @@ import org.poplock.common.store.RelayLookup;
 
 /**
  * Whether this SMTP connection may relay: one lookup of {@code TCPREMOTEIP} in the published
- * database, and the expiry (and {@code --timeout}, which can only shorten a grant) checked now.
+ * database, whose stored expiry is the one answer every reader gives (readlog may have moved it
+ * past the login's timeout: a session kept open, an admin's grant). {@code --max-login-age}, off
+ * unless set, is relaylock's own and explicit cap on the login's age.
  */
 final class RelayDecision {
+
+    /** relaylock's own cap on a login's age, a key only relaylock reads; the shared {@code timeout} is the grant length readlog applies. */
+    static final String MAX_LOGIN_AGE = "max-login-age";
 
     private RelayDecision() {
     }
@@ -46,13 +51,14 @@ final class RelayDecision {
             if (entry.isEmpty() || !entry.get().isLiveAt(now)) {
                 return null;
             }
-            var timeout = setting(options.timeout(), "timeout", env, config, null);
-            if (timeout != null) {
+            var maxAge = setting(options.maxLoginAge(), MAX_LOGIN_AGE, env, config, null);
+            if (maxAge != null) {
                 Duration limit;
                 try {
-                    limit = Timeouts.parse(timeout);
+                    limit = Timeouts.parse(maxAge);
                 } catch (IllegalArgumentException bad) {
-                    throw new IllegalArgumentException("timeout (flag, $POPLOCK_TIMEOUT or " + config.path() + "): " + bad.getMessage());
+                    throw new IllegalArgumentException(MAX_LOGIN_AGE + " (flag, $" + ConfigFile.variable(MAX_LOGIN_AGE) + " or " + config.path() + "): "
+                            + bad.getMessage());
                 }
                 if (!now.isBefore(entry.get().login().plus(limit))) {
                     return null;

@@ -13,7 +13,7 @@ import java.time.Instant;
  */
 public final class Relaylock {
 
-    static final String USAGE = "usage: relaylock [--db PATH] [--config FILE] [--timeout DURATION] [--relayclient-value VALUE] "
+    static final String USAGE = "usage: relaylock [--db PATH] [--config FILE] [--max-login-age DURATION] [--relayclient-value VALUE] "
             + "PROGRAM [ARG...]; relaylock --help tells more";
 
     private Relaylock() {

@@ -12,8 +12,9 @@ import picocli.CommandLine.Parameters;
  */
 @Command(header = "set RELAYCLIENT for SMTP clients that logged in over POP3/IMAP, then run qmail-smtpd",
         name = "relaylock", version = "relaylock (poplock) 0.1", sortOptions = false,
-        description = {"Run by tcpserver for every SMTP connection: sets RELAYCLIENT when TCPREMOTEIP logged in over POP3/IMAP "
-            + "within the timeout (as readlog recorded it), then becomes PROGRAM (e.g. /var/qmail/bin/qmail-smtpd).",
+        description = {"Run by tcpserver for every SMTP connection: sets RELAYCLIENT when TCPREMOTEIP has a live grant in the published "
+            + "database (its expiry as readlog stored it: the same answer showallowed and the policy service give), then becomes "
+            + "PROGRAM (e.g. /var/qmail/bin/qmail-smtpd). The timeout setting is readlog's, not relaylock's.",
             "It never stops mail: on any trouble with the relay database or TCPREMOTEIP it writes one line on stderr and runs "
             + "PROGRAM without RELAYCLIENT. An existing RELAYCLIENT (tcprules) is left as it is.",
             "PROGRAM is looked up on PATH as tcpserver does (each directory tried, never through a shell) and gets its "
@@ -22,7 +23,7 @@ import picocli.CommandLine.Parameters;
         exitCodeList = {"n:PROGRAM's own", "111:PROGRAM cannot be run, or none is given"},
         footerHeading = "%nEnvironment:%n",
         footer = {"TCPREMOTEIP  the client's address, set by tcpserver",
-            "POPLOCK_DB, POPLOCK_TIMEOUT, POPLOCK_RELAYCLIENT_VALUE, POPLOCK_CONFIG  as the options; a flag wins"})
+            "POPLOCK_DB, POPLOCK_MAX_LOGIN_AGE, POPLOCK_RELAYCLIENT_VALUE, POPLOCK_CONFIG  as the options; a flag wins"})
 public final class RelaylockCommand {
 
     @Option(names = RelaylockOptions.DB, paramLabel = "PATH", description = "published relay database (default: /var/lib/poplock/relay.db)")
@@ -31,8 +32,10 @@ public final class RelaylockCommand {
     @Option(names = RelaylockOptions.CONFIG, paramLabel = "FILE", description = "configuration file (default: $POPLOCK_CONFIG, else /etc/poplock/poplock.conf)")
     String config;
 
-    @Option(names = RelaylockOptions.TIMEOUT, paramLabel = "DURATION", description = "also refuse entries whose login is older than this (e.g. 15m); can only shorten a grant")
-    String timeout;
+    @Option(names = RelaylockOptions.MAX_LOGIN_AGE, paramLabel = "DURATION",
+            description = "also refuse a live grant whose login is older than this (e.g. 8h), even when readlog kept it for an open "
+                + "session or an admin granted longer (default: none; each grant's stored expiry decides alone)")
+    String maxLoginAge;
 
     @Option(names = RelaylockOptions.RELAYCLIENT_VALUE, paramLabel = "VALUE",
             description = "the value RELAYCLIENT gets (default: empty, as qmail-smtpd needs: it appends the value to every recipient)")

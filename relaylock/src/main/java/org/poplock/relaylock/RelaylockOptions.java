@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import org.poplock.common.address.Printable;
 
 /**
  * relaylock's command line, parsed by hand on every SMTP connection (loading picocli would cost
@@ -13,26 +14,32 @@ import java.util.List;
  *
  * @param db         {@code --db}, or null
  * @param config     {@code --config}, or null
- * @param timeout    {@code --timeout} as written, or null
+ * @param maxLoginAge {@code --max-login-age} as written, or null
  * @param relayValue {@code --relayclient-value}, or null
  * @param help       {@code --help}, {@code -h} or {@code --version} as given, or null
  * @param problems   what was wrong, one line each; any problem costs RELAYCLIENT
  * @param options    the arguments before PROGRAM, for {@code --config} lookup
  * @param program    PROGRAM and its arguments; empty when none is named
  */
-record RelaylockOptions(String db, String config, String timeout, String relayValue, String help, List<String> problems,
+record RelaylockOptions(String db, String config, String maxLoginAge, String relayValue, String help, List<String> problems,
         String[] options, String[] program) {
 
     static final String DB = "--db";
     static final String CONFIG = "--config";
-    static final String TIMEOUT = "--timeout";
+    static final String MAX_LOGIN_AGE = "--max-login-age";
     static final String RELAYCLIENT_VALUE = "--relayclient-value";
-    static final List<String> NAMES = List.of(DB, CONFIG, TIMEOUT, RELAYCLIENT_VALUE);
+    /**
+     * relaylock follows each grant's stored expiry, which readlog and the admin may have moved
+     * past the login's timeout: the grant length is readlog's setting, never relaylock's.
+     */
+    static final String TIMEOUT_IS_READLOGS = " (a grant's length is readlog's --timeout: relaylock follows the expiry readlog stored;"
+            + " --max-login-age caps a login's age)";
+    static final List<String> NAMES = List.of(DB, CONFIG, MAX_LOGIN_AGE, RELAYCLIENT_VALUE);
 
     static RelaylockOptions parse(String[] args) {
         String db = null;
         String config = null;
-        String timeout = null;
+        String maxLoginAge = null;
         String value = null;
         String help = null;
         var problems = new ArrayList<String>();
@@ -51,7 +58,7 @@ record RelaylockOptions(String db, String config, String timeout, String relayVa
             var name = eq > 0 ? arg.substring(0, eq) : arg;
             if (!NAMES.contains(name)) {
                 // A typo in a run script must not stop mail: reported, skipped, no RELAYCLIENT.
-                problems.add("unknown option " + org.poplock.common.address.Printable.of(arg) + " (relaylock --help lists them)");
+                problems.add("unknown option " + Printable.of(arg) + (name.equals("--timeout") ? TIMEOUT_IS_READLOGS : " (relaylock --help lists them)"));
                 if (eq < 0 && i + 2 < args.length && !isProgram(args[i + 1]) && isProgram(args[i + 2])) {
                     i++; // its value: what follows it is no program, the next one is
                 }
@@ -70,12 +77,12 @@ record RelaylockOptions(String db, String config, String timeout, String relayVa
             switch (name) {
                 case DB -> db = optionValue;
                 case CONFIG -> config = optionValue;
-                case TIMEOUT -> timeout = optionValue;
+                case MAX_LOGIN_AGE -> maxLoginAge = optionValue;
                 default -> value = optionValue;
             }
         }
         int end = Math.min(i, args.length);
-        return new RelaylockOptions(db, config, timeout, value, help, List.copyOf(problems), Arrays.copyOfRange(args, 0, end),
+        return new RelaylockOptions(db, config, maxLoginAge, value, help, List.copyOf(problems), Arrays.copyOfRange(args, 0, end),
                 Arrays.copyOfRange(args, end, args.length));
     }
 

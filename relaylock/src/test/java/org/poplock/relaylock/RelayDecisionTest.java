@@ -49,10 +49,21 @@ class RelayDecisionTest {
     }
 
     @Test
-    void timeoutCanOnlyShortenAGrant() {
-        assertNull(decide(Map.of("TCPREMOTEIP", "192.0.2.1"), "--timeout", "5m"), "login 10 min ago, 5 min allowed");
-        assertEquals("", decide(Map.of("TCPREMOTEIP", "192.0.2.1"), "--timeout", "1h"));
-        assertNull(decide(Map.of("TCPREMOTEIP", "192.0.2.1", "POPLOCK_TIMEOUT", "5m")), "from the environment too");
+    void theStoredExpiryDecidesNotTheSharedTimeout() throws Exception {
+        // readlog kept 192.0.2.1 for an open session: its login is 10 minutes old, its expiry 5 minutes ahead.
+        var conf = Files.writeString(dir.resolve("conf"), "timeout = 1m\n");
+        assertEquals("", decide(Map.of("TCPREMOTEIP", "192.0.2.1", "POPLOCK_CONFIG", conf.toString())), "the file's timeout is readlog's");
+        assertEquals("", decide(Map.of("TCPREMOTEIP", "192.0.2.1", "POPLOCK_CONFIG", conf.toString(), "POPLOCK_TIMEOUT", "1m")));
+        assertEquals(List.of(), warnings);
+    }
+
+    @Test
+    void maxLoginAgeIsRelaylocksOwnExplicitCap() throws Exception {
+        assertNull(decide(Map.of("TCPREMOTEIP", "192.0.2.1"), "--max-login-age", "5m"), "login 10 min ago, 5 min allowed");
+        assertEquals("", decide(Map.of("TCPREMOTEIP", "192.0.2.1"), "--max-login-age", "1h"));
+        assertNull(decide(Map.of("TCPREMOTEIP", "192.0.2.1", "POPLOCK_MAX_LOGIN_AGE", "5m")), "from the environment too");
+        var conf = Files.writeString(dir.resolve("conf"), "max-login-age = 5m\n");
+        assertNull(decide(Map.of("TCPREMOTEIP", "192.0.2.1", "POPLOCK_CONFIG", conf.toString())), "and from the file");
     }
 
     @Test

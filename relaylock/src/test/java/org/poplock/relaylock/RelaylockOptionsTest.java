@@ -12,15 +12,15 @@ class RelaylockOptionsTest {
 
     @Test
     void optionsThenProgramWithItsOwnOptions() {
-        var o = RelaylockOptions.parse(new String[] {"--db", "/x/relay.db", "--timeout=5m", "--relayclient-value", "1",
+        var o = RelaylockOptions.parse(new String[] {"--db", "/x/relay.db", "--max-login-age=5m", "--relayclient-value", "1",
             "/var/qmail/bin/qmail-smtpd", "--db", "arg"});
         assertEquals("/x/relay.db", o.db());
-        assertEquals("5m", o.timeout());
+        assertEquals("5m", o.maxLoginAge());
         assertEquals("1", o.relayValue());
         assertNull(o.config());
         assertEquals(List.of(), o.problems());
         assertArrayEquals(new String[] {"/var/qmail/bin/qmail-smtpd", "--db", "arg"}, o.program(), "PROGRAM's own options are its own");
-        assertArrayEquals(new String[] {"--db", "/x/relay.db", "--timeout=5m", "--relayclient-value", "1"}, o.options());
+        assertArrayEquals(new String[] {"--db", "/x/relay.db", "--max-login-age=5m", "--relayclient-value", "1"}, o.options());
     }
 
     @Test
@@ -36,6 +36,14 @@ class RelaylockOptionsTest {
         assertEquals(1, o.problems().size());
         assertTrue(o.problems().get(0).startsWith("unknown option \"--bogus\""), o.problems().toString());
         assertArrayEquals(new String[] {"/bin/true", "x"}, o.program());
+    }
+
+    @Test
+    void timeoutIsReadlogsAndSaysWhatRelaylockHasInstead() {
+        var o = RelaylockOptions.parse(new String[] {"--timeout", "15m", "/bin/true"});
+        assertArrayEquals(new String[] {"/bin/true"}, o.program());
+        assertEquals(1, o.problems().size());
+        assertTrue(o.problems().get(0).contains("--max-login-age"), o.problems().toString());
     }
 
     @Test

@@ -21,7 +21,7 @@ public final class Settings {
             "cluster-host", "policy", "policy-mode", "policy-group", "policy-action", "policy-idle", "metrics", "journal",
             "journal-match", "journal-directory", "journalctl", "dovecot-policy", "dovecot-policy-secret-file",
             // relaylock
-            "relayclient-value",
+            "relayclient-value", "max-login-age",
             // showallowed
             "json", "all", "add", "user", "for", "remove", "flush", "wait");
 
