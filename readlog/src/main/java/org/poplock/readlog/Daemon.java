@@ -95,7 +95,7 @@ final class Daemon implements FollowLoop.Sink {
                 }
             };
             loop = new FollowLoop(FollowLoop.open(config, saved, clock, log::say), new LoginParser(config.definitions(), clock),
-                    config.policy(), this, config.keepWhileConnected());
+                    config.policy(), this, config.keepWhileConnected(), clock);
             startListeners();
         } catch (IOException e) {
             log.say(e.getMessage());
@@ -239,6 +239,11 @@ final class Daemon implements FollowLoop.Sink {
         if (config.keepWhileConnected() && login.session() != null) {
             state.sessions().opened(login.session(), login.ip(), login.time());
         }
+    }
+
+    @Override
+    public void stale(Login login, String why) {
+        metrics.stale();
     }
 
     @Override

@@ -22,7 +22,7 @@ final class DryRun {
         }
         FollowLoop.Sink printer = (login, refusal) -> out.println(login.ip() + " " + Printable.word(login.user()) + " " + login.server()
                 + refusal.map(why -> " (not recorded: " + why + ")").orElse(""));
-        var loop = new FollowLoop(sources, new LoginParser(config.definitions(), clock), config.policy(), printer, false);
+        var loop = new FollowLoop(sources, new LoginParser(config.definitions(), clock), config.policy(), printer, false, clock);
         do {
             loop.poll();
             if (loop.ended().isPresent()) {

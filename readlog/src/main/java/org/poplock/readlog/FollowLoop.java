@@ -34,6 +34,11 @@ final class FollowLoop {
             login(login, Optional.of(why));
         }
 
+        /** A login that grants nothing now ({@link LoginPolicy#staleness}): too old, or of unknown age. */
+        default void stale(Login login, String why) {
+            login(login, Optional.of(why));
+        }
+
         /** A session's end, for --keep-while-connected. */
         default void logout(String session) {
         }
@@ -41,17 +46,21 @@ final class FollowLoop {
 
     private final Sink sink;
     private final boolean logouts;
+    private final Clock clock;
+    /** Lines each source has lost so far: a loss drops the two-line logins waiting to be joined. */
+    private final java.util.Map<LogSource, Long> lost = new java.util.IdentityHashMap<>();
     private LoginParser parser;
     private LoginPolicy policy;
     private List<LogSource> sources;
     /** Sources of logins already parsed (Dovecot's reports); they stay as they are across a reload. */
     private final List<LoginSource> told;
 
-    FollowLoop(List<LogSource> sources, LoginParser parser, LoginPolicy policy, Sink sink, boolean logouts) {
-        this(new Sources(sources, List.of()), parser, policy, sink, logouts);
+    FollowLoop(List<LogSource> sources, LoginParser parser, LoginPolicy policy, Sink sink, boolean logouts, Clock clock) {
+        this(new Sources(sources, List.of()), parser, policy, sink, logouts, clock);
     }
 
-    FollowLoop(Sources opened, LoginParser parser, LoginPolicy policy, Sink sink, boolean logouts) {
+    FollowLoop(Sources opened, LoginParser parser, LoginPolicy policy, Sink sink, boolean logouts, Clock clock) {
+        this.clock = clock;
         this.sources = opened.lines();
         this.told = opened.logins();
         this.parser = parser;
@@ -69,6 +78,11 @@ final class FollowLoop {
     int poll(java.util.function.ObjIntConsumer<String> perSource) {
         int lines = 0;
         for (var source : sources) {
+            long dropped = source.dropped();
+            if (dropped != lost.getOrDefault(source, 0L)) {
+                lost.put(source, dropped);
+                parser.forgetPendingJoins();
+            }
             int n = source.poll(lines());
             if (n > 0) {
                 perSource.accept(source.name(), n);
@@ -76,7 +90,7 @@ final class FollowLoop {
             lines += n;
         }
         for (var source : told) {
-            int n = source.poll(login -> sink.login(login, policy.refusal(login)));
+            int n = source.poll(login -> onLogin(login, false));
             if (n > 0) {
                 perSource.accept(source.name(), n);
             }
@@ -89,7 +103,12 @@ final class FollowLoop {
         return new LogSource.Lines() {
             @Override
             public void accept(String line) {
-                onLine(line);
+                onLine(line, false);
+            }
+
+            @Override
+            public void catchingUp(String line) {
+                onLine(line, true);
             }
 
             @Override
@@ -99,12 +118,26 @@ final class FollowLoop {
         };
     }
 
-    private void onLine(String line) {
+    private void onLine(String line, boolean catchingUp) {
         var login = parser.parse(line);
         if (login.isPresent()) {
-            sink.login(login.get(), policy.refusal(login.get()));
+            onLogin(login.get(), catchingUp);
         } else if (logouts) {
             parser.logout(line).ifPresent(sink::logout);
+        }
+    }
+
+    private void onLogin(Login login, boolean catchingUp) {
+        var refusal = policy.refusal(login);
+        if (refusal.isPresent()) {
+            sink.login(login, refusal);
+            return;
+        }
+        var stale = policy.staleness(login, clock.instant(), catchingUp);
+        if (stale.isPresent()) {
+            sink.stale(login, stale.get());
+        } else {
+            sink.login(login, refusal);
         }
     }
 

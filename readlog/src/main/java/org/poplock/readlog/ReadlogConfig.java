@@ -32,7 +32,7 @@ record ReadlogConfig(Path configPath, List<Path> logs, List<Path> fifos, Path db
     /** Checks the options; throws IllegalArgumentException with a one-line reason. */
     static ReadlogConfig of(Readlog o, ConfigFile file) {
         var definitions = definitions(o.parsers, file);
-        var policy = new LoginPolicy(o.neverRelay.stream().map(Cidr::parse).toList(), Set.copyOf(o.denyUsers));
+        var policy = new LoginPolicy(o.neverRelay.stream().map(Cidr::parse).toList(), Set.copyOf(o.denyUsers), o.timeout);
         if (!o.listParsers) {
             if (o.tcpRulesBase != null && o.tcpRules == null) {
                 throw new IllegalArgumentException("--tcprules-base needs --tcprules CDB");

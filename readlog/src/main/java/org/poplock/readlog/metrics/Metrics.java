@@ -21,6 +21,7 @@ public final class Metrics {
     private final Map<String, AtomicLong> logins = new ConcurrentHashMap<>();
     private final AtomicLong refused = new AtomicLong();
     private final AtomicLong untrusted = new AtomicLong();
+    private final AtomicLong stale = new AtomicLong();
     /** Counters a listener keeps itself (the policy service, the Dovecot reports), by name: help text and value. */
     private final Map<String, Map.Entry<String, Supplier<Long>>> counters = new java.util.concurrent.ConcurrentSkipListMap<>();
     private final AtomicLong liveEntries = new AtomicLong();
@@ -47,6 +48,11 @@ public final class Metrics {
 
     public void refused() {
         refused.incrementAndGet();
+    }
+
+    /** A login that grants nothing now: over by its own time, or of unknown time in a log caught up on. */
+    public void stale() {
+        stale.incrementAndGet();
     }
 
     /** A login a journal entry claimed, from a sender no definition trusts (a forged line). */
@@ -108,6 +114,9 @@ public final class Metrics {
         family(sb, "poplock_logins_total", "counter", "logins recorded, per server definition");
         logins.forEach((definition, n) -> sample(sb, "poplock_logins_total", "definition", definition, n.get()));
         simple(sb, "poplock_logins_refused_total", "counter", "logins refused by --never-relay or --deny-user", refused.get());
+        simple(sb, "poplock_logins_stale_total", "counter",
+                "logins read that grant nothing: their grant had ended by their own time, or their line has no time and was caught up on",
+                stale.get());
         simple(sb, "poplock_logins_untrusted_total", "counter",
                 "logins in journal entries from a sender the definition does not trust (forged: not recorded)", untrusted.get());
         counters.forEach((name, c) -> simple(sb, name, "counter", c.getKey(), c.getValue().get()));

@@ -1,6 +1,7 @@
 package org.poplock.readlog.parse;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -24,6 +25,12 @@ public final class LoginParser {
     public static final int MAX_LINE = 8192;
     /** Process ids remembered for two-line servers (popa3d): enough for every open POP session. */
     private static final int MAX_SESSIONS = 4096;
+    /**
+     * How long a two-line server's session line waits for its login line. A client sends its
+     * password within seconds of connecting; past this, the process id may belong to another
+     * session whose own first line was lost.
+     */
+    public static final Duration PENDING_JOIN = Duration.ofMinutes(2);
 
     private final Map<String, List<ServerDefinition>> byTag = new HashMap<>();
     /** Which optional groups each login expression has: looked up per login, so found once (it was a string search per line). */
@@ -34,9 +41,13 @@ public final class LoginParser {
     private final List<ServerDefinition> anyTag = new ArrayList<>();
     private final LogStamps stamps;
     private final Clock clock;
-    private final Map<String, String> sessions = new LinkedHashMap<>(256, 0.75f, false) {
+    /** A two-line server's session line waiting for its login line: the address, and when the session began. */
+    private record Pending(String ip, Instant since) {
+    }
+
+    private final Map<String, Pending> sessions = new LinkedHashMap<>(256, 0.75f, false) {
         @Override
-        protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
+        protected boolean removeEldestEntry(Map.Entry<String, Pending> eldest) {
             return size() > MAX_SESSIONS;
         }
     };
@@ -88,7 +99,7 @@ public final class LoginParser {
 
     private Login match(ServerDefinition def, String message, StampedLine stamped, String line) {
         if (!def.require().isEmpty() && !message.contains(def.require())) {
-            rememberSession(def, message);
+            rememberSession(def, message, stamped);
             return null;
         }
         for (var pattern : def.logins()) {
@@ -98,15 +109,16 @@ public final class LoginParser {
             }
             var user = m.group("user");
             var groups = groupsOf(pattern);
-            var ipText = groups.ip() ? m.group("ip") : sessions.remove(def.name() + " " + m.group("pid"));
+            var time = time(m, groups.time(), stamped);
+            var ipText = groups.ip() ? m.group("ip") : joined(def.name() + " " + m.group("pid"), time);
             var ip = IpAddress.bytesOrNull(ipText);
             if (ip == null || user == null || user.isEmpty()) {
                 continue;
             }
             var session = groups.sid() ? def.name() + " " + m.group("sid") : null;
-            return new Login(IpAddress.format(ip), user, time(m, groups.time(), stamped), def.name(), session);
+            return new Login(IpAddress.format(ip), user, time == null ? Instant.now(clock) : time, def.name(), session, time != null);
         }
-        rememberSession(def, message);
+        rememberSession(def, message, stamped);
         return null;
     }
 
@@ -131,16 +143,37 @@ public final class LoginParser {
         return Optional.empty();
     }
 
-    private void rememberSession(ServerDefinition def, String message) {
+    private void rememberSession(ServerDefinition def, String message, StampedLine stamped) {
         for (var pattern : def.sessions()) {
             var m = pattern.matcher(message);
             if (m.matches() && IpAddress.isLiteral(m.group("ip"))) {
-                sessions.put(def.name() + " " + m.group("pid"), m.group("ip"));
+                var since = stamped.time() == null ? Instant.now(clock) : stamped.time();
+                sessions.put(def.name() + " " + m.group("pid"), new Pending(m.group("ip"), since));
                 return;
             }
         }
     }
 
+    /**
+     * The address of the session line a login line joins, when it is no older than
+     * {@link #PENDING_JOIN} by the lines' own times (by the clock for lines without one); null
+     * otherwise.
+     */
+    private String joined(String pid, Instant loginTime) {
+        var pending = sessions.remove(pid);
+        if (pending == null) {
+            return null;
+        }
+        var at = loginTime == null ? Instant.now(clock) : loginTime;
+        return pending.since().plus(PENDING_JOIN).isBefore(at) ? null : pending.ip();
+    }
+
+    /** Forgets every session line waiting for its login: the source lost lines, and a login line could join the wrong one. */
+    public void forgetPendingJoins() {
+        sessions.clear();
+    }
+
+    /** The login's own time (its definition's time group, else the line's stamp), or null when the line has none. */
     private Instant time(Matcher m, boolean hasTime, StampedLine stamped) {
         if (hasTime && m.group("time") != null) {
             var own = stamps.split(m.group("time") + " ").time();
@@ -148,7 +181,7 @@ public final class LoginParser {
                 return own;
             }
         }
-        return stamped.time() == null ? Instant.now(clock) : stamped.time();
+        return stamped.time();
     }
 
     /**

@@ -48,6 +48,8 @@ public final class LogFollower implements LogSource {
     private long seenSize = -1;
     private FileTime seenModified;
     private String lastProblem;
+    /** Until the first poll has ended, what the files hold was written before readlog started: it is caught up on. */
+    private boolean firstPoll = true;
 
     public LogFollower(Path path, List<LogPosition> resumeAt, Duration rotateWait, Consumer<String> warnings) {
         this(path, resumeAt, rotateWait, warnings, System::nanoTime);
@@ -81,6 +83,14 @@ public final class LogFollower implements LogSource {
 
     @Override
     public int poll(Lines lines) {
+        try {
+            return read(lines);
+        } finally {
+            firstPoll = false;
+        }
+    }
+
+    private int read(Lines lines) {
         long now = nanoClock.getAsLong();
         int n = 0;
         try {
@@ -99,7 +109,7 @@ public final class LogFollower implements LogSource {
                 return n + readRotated(lines, now);
             }
             if (current == null) {
-                n += openAtPath(at, lines, now);
+                n += openAtPath(at, firstPoll ? lines::catchingUp : lines, now);
             } else if (current != null && (at.size() != seenSize || !at.modified().equals(seenModified))) {
                 n += readCurrent(lines, now);
             }

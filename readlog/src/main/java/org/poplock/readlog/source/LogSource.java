@@ -12,6 +12,14 @@ public interface LogSource extends AutoCloseable {
         /** A line whose sender the source cannot vouch for (the journal's trusted fields say so): parsed, never recorded. */
         default void untrusted(String line, String why) {
         }
+
+        /**
+         * A line that was in the file before readlog opened it (the first start, or a state set
+         * aside): its time, if it has one, is all that tells whether it is new.
+         */
+        default void catchingUp(String line) {
+            accept(line);
+        }
     }
 
     /** What the admin named it (a path, or {@code -}). */

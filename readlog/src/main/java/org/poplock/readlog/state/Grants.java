@@ -90,9 +90,7 @@ public final class Grants {
      * shortens a newer entry.
      */
     public boolean record(String ip, String user, Instant loginTime, Duration timeout, Instant now) {
-        // A stamp ahead of our clock must not stretch the grant beyond the timeout.
-        var time = loginTime.isAfter(now) ? now : loginTime;
-        var entry = RelayEntry.of(ip, user, time, timeout);
+        var entry = RelayEntry.of(ip, user, grantStart(loginTime, now), timeout);
         if (!entry.isLiveAt(now) || IpAddress.notAClient(ip) != null) {
             return false;
         }
@@ -102,6 +100,16 @@ public final class Grants {
         }
         put(entry);
         return true;
+    }
+
+    /** When a login's grant begins: its time, but never later than now (a stamp ahead of our clock must not stretch the grant). */
+    private static Instant grantStart(Instant loginTime, Instant now) {
+        return loginTime.isAfter(now) ? now : loginTime;
+    }
+
+    /** When the grant of a login at {@code loginTime} ends, as {@link #record} computes it. */
+    public static Instant grantEnd(Instant loginTime, Duration timeout, Instant now) {
+        return grantStart(loginTime, now).plus(timeout);
     }
 
     /** An admin's grant: {@code ip} may relay for {@code duration} from now, whatever it had. */

@@ -272,4 +272,35 @@ class LogFollowerTest {
         append(log, "d, in the newest file\n");
         assertEquals(List.of("b, after the stop", "c, in a file never seen", "d, in the newest file"), poll(follower(log, saved)));
     }
+
+    @Test
+    void whatTheFileHeldAtTheStartIsCaughtUpOnWhatComesAfterIsNot() throws IOException {
+        var log = dir.resolve("log");
+        append(log, "old one\nold two\n");
+        var f = follower(log, List.of());
+        var seen = new ArrayList<String>();
+        LogSource.Lines lines = new LogSource.Lines() {
+            @Override
+            public void accept(String line) {
+                seen.add("live " + line);
+            }
+
+            @Override
+            public void catchingUp(String line) {
+                seen.add("old " + line);
+            }
+        };
+        f.poll(lines);
+        append(log, "new\n");
+        f.poll(lines);
+        assertEquals(List.of("old old one", "old old two", "live new"), seen);
+
+        var later = dir.resolve("later");
+        var g = follower(later, List.of());
+        seen.clear();
+        g.poll(lines);
+        append(later, "written after the start\n");
+        g.poll(lines);
+        assertEquals(List.of("live written after the start"), seen, "a file that appears after the start is read as written");
+    }
 }
