@@ -26,8 +26,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A private Postfix instance from Debian's package (its own config, queue and log under the
  * test's directory, smtpd on a loopback high port) asking readlog's policy service, as the README
- * documents it: check_policy_service before reject_unauth_destination. swaks is the client, from
- * two loopback sources: one that logs in, one that never does.
+ * documents it: check_policy_service before reject_unauth_destination, on loopback; and on a unix
+ * socket in the directory the package makes inside Postfix's chroot, with smtpd chrooted as
+ * Debian ships it. swaks is the client, from two loopback sources: one that logs in, one that never does.
  */
 class PostfixIT {
 
