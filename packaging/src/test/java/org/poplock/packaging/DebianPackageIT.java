@@ -3,6 +3,7 @@ package org.poplock.packaging;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -44,8 +45,8 @@ class DebianPackageIT {
         return cmd;
     }
 
-    @Test
-    void installsRunsRemovesAndPurgesInAThrowawayRoot() throws Exception {
+    /** An empty dpkg database, and this host's users and groups. */
+    private Path freshRoot() throws IOException {
         var root = Files.createDirectories(dir.resolve("root"));
         Files.createDirectories(root.resolve("var/lib/dpkg/info"));
         Files.createDirectories(root.resolve("var/lib/dpkg/updates"));
@@ -56,6 +57,12 @@ class DebianPackageIT {
                 Files.copy(Path.of("/etc", f), root.resolve("etc").resolve(f));
             }
         }
+        return root;
+    }
+
+    @Test
+    void installsRunsRemovesAndPurgesInAThrowawayRoot() throws Exception {
+        var root = freshRoot();
         run(dpkg(root, "-i", DEB.toString()), Map.of());
 
         assertTrue(Files.isSymbolicLink(root.resolve("usr/bin/relaylock")));
@@ -86,6 +93,51 @@ class DebianPackageIT {
         assertFalse(Files.exists(root.resolve("etc/poplock")), "purged");
         assertFalse(Files.exists(root.resolve("var/lib/poplock")), "purged");
         assertFalse(Files.readString(root.resolve("etc/passwd")).contains("\npoplock:"), "the user is gone");
+    }
+
+    /**
+     * The directory of the README's Postfix recipe, in Postfix's chroot: made when Postfix comes after
+     * poplock (the trigger on /var/spool/postfix, activated here by a stand-in package that ships
+     * that directory as Debian's postfix does), and when poplock is installed with Postfix there;
+     * gone at purge.
+     */
+    @Test
+    void makesThePolicySocketsDirectoryInPostfixsChrootWhetherPostfixComesBeforeOrAfter() throws Exception {
+        var postfix = Files.readAllLines(Path.of("/etc/group")).stream().filter(l -> l.startsWith("postfix:")).findFirst();
+        assumeTrue(postfix.isPresent(), "needs the group postfix (Debian's postfix package makes it)");
+        var root = freshRoot();
+        run(dpkg(root, "-i", DEB.toString()), Map.of());
+        var socketDirectory = root.resolve("var/spool/postfix/poplock");
+        assertFalse(Files.exists(socketDirectory), "no Postfix, no directory in its chroot");
+
+        var standIn = Files.createDirectories(dir.resolve("stand-in"));
+        Files.createDirectories(standIn.resolve("DEBIAN"));
+        Files.createDirectories(standIn.resolve("var/spool/postfix"));
+        Files.writeString(standIn.resolve("DEBIAN/control"), String.join("\n", "Package: postfix-chroot-stand-in", "Version: 1",
+                "Architecture: all", "Maintainer: poplock tests <root@localhost>", "Description: ships /var/spool/postfix as postfix does", ""));
+        run(List.of("dpkg-deb", "--root-owner-group", "--build", standIn.toString(), dir.resolve("stand-in.deb").toString()), Map.of());
+        run(dpkg(root, "-i", dir.resolve("stand-in.deb").toString()), Map.of());
+        assertTrue(Files.readString(root.resolve("var/lib/dpkg/status")).contains("Package: poplock\nStatus: install ok triggers-pending"),
+                "Postfix's directory activated poplock's trigger");
+        // What dpkg runs for the pending trigger (here it refuses, the throwaway root lacking poplock's dependencies).
+        run(List.of("sh", root.resolve("var/lib/dpkg/info/poplock.postinst").toString(), "triggered", "/var/spool/postfix"),
+                Map.of("DPKG_ROOT", root.toString()));
+        assertSocketDirectory(socketDirectory, root, postfix.get());
+
+        Files.delete(socketDirectory);
+        run(dpkg(root, "-i", DEB.toString()), Map.of());
+        assertSocketDirectory(socketDirectory, root, postfix.get());
+        run(dpkg(root, "-P", "poplock"), Map.of());
+        assertFalse(Files.exists(socketDirectory), "purged");
+    }
+
+    private static void assertSocketDirectory(Path socketDirectory, Path root, String postfixGroupLine) throws IOException {
+        var poplockUid = Files.readAllLines(root.resolve("etc/passwd")).stream().filter(l -> l.startsWith("poplock:"))
+                .map(l -> Integer.parseInt(l.split(":")[2])).findFirst().orElseThrow();
+        assertEquals(poplockUid, Files.getAttribute(socketDirectory, "unix:uid"), "readlog's user owns it");
+        assertEquals(Integer.parseInt(postfixGroupLine.split(":")[2]), Files.getAttribute(socketDirectory, "unix:gid"), "group postfix");
+        assertEquals("2750", Integer.toOctalString((Integer) Files.getAttribute(socketDirectory, "unix:mode") & 07777),
+                "set-group-ID, so that its sockets are postfix's group; nothing for others");
     }
 
     @Test

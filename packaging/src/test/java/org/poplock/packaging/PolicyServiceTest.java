@@ -1,7 +1,9 @@
 package org.poplock.packaging;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -12,6 +14,7 @@ import java.nio.channels.Channels;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -206,5 +209,67 @@ class PolicyServiceTest {
         } catch (IOException e) {
             return null;
         }
+    }
+    /**
+     * Run as an unprivileged user (nobody, as the package's poplock would be), each unix socket that
+     * cannot be made or handed over says why in terms the admin can change, exit 111, and leaves no
+     * socket behind.
+     */
+    @Test
+    void asAnUnprivilegedUserEachUnixSocketTroubleNamesItsCauseAndLeavesNoSocket() throws Exception {
+        var setpriv = Path.of("/usr/bin/setpriv");
+        assumeTrue(Files.isExecutable(setpriv) && "root".equals(System.getProperty("user.name")), "needs root and setpriv to act as nobody");
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Files.writeString(dir.resolve("mail.log"), "");
+        var own = Files.createDirectories(dir.resolve("own"));
+        chown("nobody:nogroup", own);
+        // Postfix's private/ on Debian: postfix's, 0700.
+        var postfixs = Files.createDirectories(dir.resolve("private"));
+        chown("postfix", postfixs);
+        Files.setPosixFilePermissions(postfixs, PosixFilePermissions.fromString("rwx------"));
+
+        var refused = asNobody(setpriv, own, "--policy", "unix:" + postfixs.resolve("poplock"));
+        assertEquals(111, refused.exit(), refused.err());
+        assertEquals("readlog: --policy unix:" + postfixs.resolve("poplock") + ": cannot listen: Permission denied (the directory " + postfixs
+                + " is postfix's, mode 0700: nobody may not make a socket in it)\n", refused.err());
+        var below = asNobody(setpriv, own, "--policy", "unix:" + postfixs.resolve("sub/poplock"));
+        assertEquals("readlog: --policy unix:" + postfixs.resolve("sub/poplock") + ": cannot listen: Permission denied (the directory " + postfixs
+                + " is postfix's, mode 0700: nobody may not pass through it)\n", below.err());
+        var missing = asNobody(setpriv, own, "--policy", "unix:" + dir.resolve("none/poplock"));
+        assertEquals("readlog: --policy unix:" + dir.resolve("none/poplock") + ": cannot listen: No such file or directory (the directory "
+                + dir.resolve("none") + " does not exist)\n", missing.err());
+
+        var socket = own.resolve("policy");
+        var notMember = asNobody(setpriv, own, "--policy", "unix:" + socket, "--policy-group", "postfix");
+        assertEquals(111, notMember.exit(), notMember.err());
+        assertEquals("readlog: --policy unix:" + socket + ": cannot give the socket to group postfix: nobody is not a member of it"
+                + " (chgrp: Operation not permitted)\n", notMember.err());
+        assertFalse(Files.exists(socket, LinkOption.NOFOLLOW_LINKS), "the socket made before the chgrp is removed");
+        var noGroup = asNobody(setpriv, own, "--policy", "unix:" + socket, "--policy-group", "no-such-group-here");
+        assertEquals("readlog: --policy unix:" + socket + ": cannot give the socket to group no-such-group-here: no such group\n", noGroup.err());
+
+        // A first socket made, the second refused: the first is removed too.
+        var later = asNobody(setpriv, own, "--policy", "unix:" + socket, "--policy", "unix:" + postfixs.resolve("poplock"));
+        assertEquals(111, later.exit(), later.err());
+        assertTrue(later.err().contains("may not make a socket in it"), later.err());
+        assertFalse(Files.exists(socket, LinkOption.NOFOLLOW_LINKS), "the first socket is removed when the second cannot be made");
+    }
+
+    private static void chown(String owner, Path path) throws Exception {
+        assertEquals(0, new ProcessBuilder("chown", owner, path.toString()).inheritIO().start().waitFor());
+    }
+
+    /** readlog run as nobody (no supplementary group), its database in {@code own}; it must stop at once. */
+    private Launchers.Result asNobody(Path setpriv, Path own, String... policy) throws Exception {
+        var args = new ArrayList<>(List.of("--log", dir.resolve("mail.log").toString(), "--db", own.resolve("relay.db").toString()));
+        args.addAll(List.of(policy));
+        var pb = Launchers.command("readlog", Map.of("POPLOCK_JAVA_OPTS", "-Djava.io.tmpdir=" + own), args.toArray(String[]::new));
+        pb.command().addAll(0, List.of(setpriv.toString(), "--reuid=nobody", "--regid=nogroup", "--clear-groups"));
+        var p = pb.start();
+        p.getOutputStream().close();
+        var out = new Launchers.StreamText(p.getInputStream());
+        var err = new Launchers.StreamText(p.getErrorStream());
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "readlog did not stop: " + err.soFar());
+        return new Launchers.Result(p.exitValue(), out.text(), err.text());
     }
 }

@@ -1,12 +1,16 @@
 package org.poplock.packaging;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
@@ -22,8 +26,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A private Postfix instance from Debian's package (its own config, queue and log under the
  * test's directory, smtpd on a loopback high port) asking readlog's policy service, as the README
- * documents it: check_policy_service before reject_unauth_destination. swaks is the client, from
- * two loopback sources: one that logs in, one that never does.
+ * documents it: check_policy_service before reject_unauth_destination, on loopback; and on a unix
+ * socket in the directory the package makes inside Postfix's chroot, with smtpd chrooted as
+ * Debian ships it. swaks is the client, from two loopback sources: one that logs in, one that never does.
  */
 class PostfixIT {
 
@@ -37,15 +42,20 @@ class PostfixIT {
     private Launchers.StreamText err;
 
     @BeforeEach
-    void startPostfix() throws Exception {
-        // The daemons run as postfix: the instance must be reachable through its parents.
+    void prepare() throws Exception {
+        // The daemons run as postfix, readlog as nobody: the instance must be reachable through its parents.
         Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxr-xr-x"));
         instance = Files.createDirectories(tmp.resolve("postfix"));
         smtpPort = RedisServer.freePort();
         policyPort = RedisServer.freePort();
         Files.createDirectories(instance.resolve("queue"));
+        Files.writeString(tmp.resolve("mail.log"), "");
+    }
+
+    /** Starts the instance, its smtpd asking {@code policyService} (as check_policy_service names it) with the services of {@code masterCf}. */
+    private void startPostfix(String policyService, String masterCf) throws Exception {
         var data = Files.createDirectories(instance.resolve("data"));
-        run("chown", "postfix", data.toString());
+        run(Map.of(), "chown", "postfix", data.toString());
         Files.writeString(instance.resolve("main.cf"), String.join("\n",
                 "compatibility_level = 3.6",
                 "queue_directory = " + instance.resolve("queue"),
@@ -55,6 +65,7 @@ class PostfixIT {
                 "myhostname = mx.local.test",
                 "mydomain = local.test",
                 "mydestination = local.test",
+                // Postfix's default mynetworks holds loopback, which would let the loopback clients relay without poplock.
                 "mynetworks = 192.0.2.1/32",
                 "inet_interfaces = 127.0.0.1",
                 "inet_protocols = ipv4",
@@ -67,10 +78,28 @@ class PostfixIT {
                 "alias_database =",
                 "biff = no",
                 // As the README says: the policy service first, then the relay check; readlog away means DUNNO.
-                "smtpd_relay_restrictions = check_policy_service { inet:127.0.0.1:" + policyPort
-                        + ", timeout=5s, try_limit=1, default_action=DUNNO }, reject_unauth_destination",
+                "smtpd_relay_restrictions =",
+                "    permit_mynetworks,",
+                "    check_policy_service { " + policyService + ", timeout=5s, try_limit=1, default_action=DUNNO },",
+                "    reject_unauth_destination",
                 ""));
-        Files.writeString(instance.resolve("master.cf"), String.join("\n",
+        Files.writeString(instance.resolve("master.cf"), masterCf);
+        // What Debian's postfix.service runs before every start: for a chrooted master.cf, copies
+        // what the chroot needs (etc/services, etc/resolv.conf, the NSS libraries, ...) into the queue.
+        run(Map.of("MAIL_CONFIG", instance.toString()), "/usr/lib/postfix/configure-instance.sh", "-");
+        run(Map.of(), "postfix", "-c", instance.toString(), "start");
+        Launchers.await(Duration.ofSeconds(30), "Postfix's smtpd", () -> {
+            try (var s = new java.net.Socket("127.0.0.1", smtpPort)) {
+                return true;
+            } catch (java.io.IOException e) {
+                return false;
+            }
+        });
+    }
+
+    /** Every service unchrooted, smtpd on the test's port. */
+    private String plainMasterCf() {
+        return String.join("\n",
                 "127.0.0.1:" + smtpPort + " inet n - n - - smtpd",
                 "pickup unix n - n 60 1 pickup",
                 "cleanup unix n - n - 0 cleanup",
@@ -92,16 +121,18 @@ class PostfixIT {
                 "anvil unix - - n - 1 anvil",
                 "scache unix - - n - 1 scache",
                 "postlog unix-dgram n - n - 1 postlogd",
-                ""));
-        run("postfix", "-c", instance.toString(), "start");
-        Launchers.await(Duration.ofSeconds(30), "Postfix's smtpd", () -> {
-            try (var s = new java.net.Socket("127.0.0.1", smtpPort)) {
-                return true;
-            } catch (java.io.IOException e) {
-                return false;
-            }
-        });
-        Files.writeString(tmp.resolve("mail.log"), "");
+                "");
+    }
+
+    /**
+     * Debian's own master.cf (smtpd and most services chrooted in the queue directory), smtpd moved to
+     * the test's port; and the chroot filled as Debian's scripts fill it before every start.
+     */
+    private String debianMasterCf() throws Exception {
+        var shipped = Files.readString(Path.of("/usr/share/postfix/master.cf.dist"));
+        var smtpd = java.util.regex.Pattern.compile("(?m)^smtp(\\s+inet\\s+n\\s+-\\s+y\\s+-\\s+-\\s+smtpd)$").matcher(shipped);
+        assertTrue(smtpd.find(), "Debian's master.cf runs smtpd chrooted: " + shipped);
+        return smtpd.replaceFirst("127.0.0.1:" + smtpPort + "$1");
     }
 
     @AfterEach
@@ -113,8 +144,10 @@ class PostfixIT {
         new ProcessBuilder("postfix", "-c", instance.toString(), "abort").inheritIO().start().waitFor();
     }
 
-    private static void run(String... cmd) throws Exception {
-        var p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    private static void run(Map<String, String> env, String... cmd) throws Exception {
+        var pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        pb.environment().putAll(env);
+        var p = pb.start();
         var out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0, String.join(" ", cmd) + ": " + out);
     }
@@ -159,6 +192,7 @@ class PostfixIT {
 
     @Test
     void relayIsRefusedBeforeALoginAcceptedAfterItAndRefusedAgainAfterTheTimeout() throws Exception {
+        startPostfix("inet:127.0.0.1:" + policyPort, plainMasterCf());
         startReadlog();
         assertTrue(rcpt("127.0.0.2", "b@example.net").rcptReply().contains("554 5.7.1"), "no relay before a login");
         login("127.0.0.2");
@@ -169,6 +203,7 @@ class PostfixIT {
 
     @Test
     void withReadlogHungOrKilledRelayIsRefusedLocalMailAcceptedAndNobodyWaitsPastTheTimeout() throws Exception {
+        startPostfix("inet:127.0.0.1:" + policyPort, plainMasterCf());
         startReadlog();
         login("127.0.0.2");
         awaitRcpt("127.0.0.2", "250 2.1.5", "relay accepted");
@@ -191,5 +226,68 @@ class PostfixIT {
         assertTrue(gone.millis() < 15_000, gone.millis() + " ms");
         var log = Files.readString(instance.resolve("postfix.log"));
         assertTrue(log.contains("problem talking to server 127.0.0.1:" + policyPort), "Postfix said why it fell back to DUNNO: " + log);
+    }
+    /**
+     * The README's Debian recipe as installed: Postfix's smtpd chrooted in its queue directory as
+     * Debian ships it, readlog as an unprivileged user (nobody here, poplock there: as root it would
+     * hide every permission in the way) on a unix socket in the directory the package makes inside
+     * the chroot, its settings from poplock.conf.
+     */
+    @Test
+    void chrootedAsDebianShipsItRelayFollowsTheLoginsThatReadlogRunAsAnUnprivilegedUserAnswersOnItsUnixSocket() throws Exception {
+        var setpriv = Path.of("/usr/bin/setpriv");
+        assumeTrue(Files.isExecutable(setpriv), "needs setpriv to run readlog as nobody");
+        var queue = instance.resolve("queue");
+        // As the package's postinst makes /var/spool/postfix/poplock: readlog's user owns it, and its
+        // set-group-ID bit gives every socket made in it the group postfix, of which readlog's user is no member.
+        var socketDirectory = Files.createDirectories(queue.resolve("poplock"));
+        run(Map.of(), "chown", "nobody:postfix", socketDirectory.toString());
+        run(Map.of(), "chmod", "2750", socketDirectory.toString());
+        startPostfix("unix:poplock/policy", debianMasterCf());
+
+        var own = Files.createDirectories(tmp.resolve("readlog"));
+        run(Map.of(), "chown", "nobody:nogroup", own.toString());
+        var config = Files.writeString(tmp.resolve("poplock.conf"), String.join("\n",
+                "log = " + tmp.resolve("mail.log"),
+                "db = " + own.resolve("relay.db"),
+                "timeout = 4s",
+                "policy = unix:" + socketDirectory.resolve("policy"),
+                ""));
+        var pb = Launchers.command("readlog", Map.of("POPLOCK_JAVA_OPTS", "-Djava.io.tmpdir=" + own), "--config", config.toString());
+        pb.command().addAll(0, List.of(setpriv.toString(), "--reuid=nobody", "--regid=nogroup", "--clear-groups"));
+        readlog = pb.redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        err = new Launchers.StreamText(readlog.getErrorStream());
+        Launchers.await(Duration.ofSeconds(30), "readlog's policy service", () -> err.soFar().contains("answering policy") || !readlog.isAlive());
+        assertTrue(readlog.isAlive(), err.soFar());
+        var socket = Files.readAttributes(socketDirectory.resolve("policy"), PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        assertEquals("nobody", socket.owner().getName());
+        assertEquals("postfix", socket.group().getName(), "the socket's group, from its directory");
+        assertEquals("rw-rw----", PosixFilePermissions.toString(socket.permissions()));
+
+        assertTrue(rcpt("127.0.0.2", "b@example.net").rcptReply().contains("554 5.7.1"), "no relay before a login");
+        assertEquals(queue.toRealPath(), smtpdRoot(), "the smtpd that answered runs chrooted in the queue directory");
+        login("127.0.0.2");
+        awaitRcpt("127.0.0.2", "250 2.1.5", "relay accepted after the login");
+        assertTrue(rcpt("127.0.0.3", "b@example.net").rcptReply().contains("554 5.7.1"), "another client may not relay");
+        assertTrue(rcpt("127.0.0.3", "b@local.test").rcptReply().contains("250 2.1.5"), "local mail is accepted");
+        var log = Files.readString(instance.resolve("postfix.log"));
+        assertFalse(log.contains("problem talking to server"), "smtpd reached readlog from its chroot: " + log);
+    }
+
+    /** The root directory of this instance's smtpd, as the kernel has it. */
+    private Path smtpdRoot() throws Exception {
+        try (var procs = Files.newDirectoryStream(Path.of("/proc"), "[0-9]*")) {
+            for (var proc : procs) {
+                try {
+                    var cmdline = Files.readString(proc.resolve("cmdline")).split("\0");
+                    if (cmdline[0].equals("smtpd") && List.of(cmdline).contains("127.0.0.1:" + smtpPort)) {
+                        return Files.readSymbolicLink(proc.resolve("root"));
+                    }
+                } catch (java.io.IOException gone) {
+                    // exited meanwhile
+                }
+            }
+        }
+        return null;
     }
 }

@@ -172,7 +172,7 @@ public final class Readlog implements Callable<Integer> {
             description = "the mode of a unix policy socket (default: ${DEFAULT-VALUE})")
     String policyMode;
 
-    @Option(names = "--policy-group", paramLabel = "GROUP", description = "the group of a unix policy socket (e.g. postfix)")
+    @Option(names = "--policy-group", paramLabel = "GROUP", description = "the group of a unix policy socket, one readlog's user is a member of (a set-group-ID directory gives its own instead)")
     String policyGroup;
 
     @Option(names = "--policy-action", paramLabel = "TEXT", defaultValue = "OK",

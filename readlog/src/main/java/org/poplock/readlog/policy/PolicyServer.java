@@ -14,8 +14,11 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.GroupPrincipal;
 import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.UserPrincipalNotFoundException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -59,6 +62,8 @@ public final class PolicyServer implements AutoCloseable {
     private final java.util.concurrent.atomic.LongAdder notGranted = new java.util.concurrent.atomic.LongAdder();
     private final List<ServerSocketChannel> listeners = new ArrayList<>();
     private final List<PolicyAddress> addresses;
+    /** The unix sockets this server bound: removed at close, also when a later address could not be taken; never another's. */
+    private final List<Path> made = new ArrayList<>();
     private final Map<SocketChannel, Connection> connections = new ConcurrentHashMap<>();
     private final AtomicInteger threadNumber = new AtomicInteger();
     private volatile boolean running = true;
@@ -123,17 +128,38 @@ public final class PolicyServer implements AutoCloseable {
             }
             Files.deleteIfExists(path); // nobody answers on it: left by a readlog that died
         }
+        GroupPrincipal owners = null;
+        if (group != null) {
+            try {
+                owners = path.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByGroupName(group);
+            } catch (UserPrincipalNotFoundException e) {
+                throw new IOException("--policy " + address + ": cannot give the socket to group " + group + ": no such group", e);
+            }
+        }
+        var user = System.getProperty("user.name");
         var channel = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         try {
             channel.bind(address.socketAddress(), 256);
-            Files.setPosixFilePermissions(path, permissions(mode));
-            if (group != null) {
-                var view = Files.getFileAttributeView(path, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS);
-                view.setGroup(path.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByGroupName(group));
-            }
         } catch (IOException e) {
             channel.close();
-            throw new IOException("--policy " + address + ": cannot listen: " + e.getMessage(), e);
+            var reason = SocketTrouble.reason(e);
+            throw new IOException("--policy " + address + ": cannot listen: " + reason + SocketTrouble.bindCause(path, reason, user), e);
+        }
+        made.add(path);
+        try {
+            Files.setPosixFilePermissions(path, permissions(mode));
+        } catch (IOException e) {
+            channel.close();
+            throw new IOException("--policy " + address + ": cannot set the socket's mode " + mode + ": " + SocketTrouble.reason(e), e);
+        }
+        if (owners != null) {
+            try {
+                Files.getFileAttributeView(path, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS).setGroup(owners);
+            } catch (IOException e) {
+                channel.close();
+                throw new IOException("--policy " + address + ": cannot give the socket to group " + group + ": "
+                        + SocketTrouble.groupCause(SocketTrouble.reason(e), user), e);
+            }
         }
         return channel;
     }
@@ -369,7 +395,6 @@ public final class PolicyServer implements AutoCloseable {
         return addresses;
     }
 
-    /** Stops listening, closes every client and removes the unix sockets. */
     /** Requests answered with the grant's action. */
     public long granted() {
         return granted.sum();
@@ -380,6 +405,7 @@ public final class PolicyServer implements AutoCloseable {
         return notGranted.sum();
     }
 
+    /** Stops listening, closes every client and removes the unix sockets it made. */
     @Override
     public void close() {
         running = false;
@@ -389,13 +415,11 @@ public final class PolicyServer implements AutoCloseable {
         for (var c : connections.values()) {
             c.close();
         }
-        for (var address : addresses) {
-            if (address.unix() != null && listeners.size() == addresses.size()) {
-                try {
-                    Files.deleteIfExists(address.unix());
-                } catch (IOException e) {
-                    // a stale socket is replaced at the next start
-                }
+        for (var path : made) {
+            try {
+                Files.deleteIfExists(path);
+            } catch (IOException e) {
+                // a stale socket is replaced at the next start
             }
         }
     }
