@@ -94,7 +94,7 @@ class MailStackIT {
         var pb = new ProcessBuilder(tcpserver, "-q", "-R", "-H", "-l", "localhost", "-c", "20", address, String.valueOf(port),
                 Launchers.BIN.resolve("relaylock").toString(), "--db", db.toString(), "--relayclient-value", "1", front.toString())
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("smtp.out").toFile()));
-        pb.environment().put("QPSMTPD_CONFIG", config.toString());
+        Launchers.hostFree(pb.environment()).put("QPSMTPD_CONFIG", config.toString());
         var p = pb.start();
         processes.add(p);
         Launchers.await(Duration.ofSeconds(20), "SMTP on " + address + " " + port, () -> {
