@@ -86,12 +86,24 @@ final class Launchers {
     }
 
     /** The C program relaylock execs in the tests: prints RELAYCLIENT, its descriptors and signal masks. */
-    static synchronized Path envReport() throws IOException, InterruptedException {
-        var exe = TARGET.resolve("envreport");
+    static Path envReport() throws IOException, InterruptedException {
+        return compiled("envreport", "envreport");
+    }
+
+    /** A library to preload into relaylock (replace-on-open.c): replaces a large table between its base's open and its delta's. */
+    static Path replaceOnOpen() throws IOException, InterruptedException {
+        return compiled("replace-on-open", "replace-on-open.so", "-shared", "-fPIC", "-ldl");
+    }
+
+    /** src/test/resources/{@code source}.c compiled by gcc with {@code flags} into target/{@code output}, once. */
+    private static synchronized Path compiled(String source, String output, String... flags) throws IOException, InterruptedException {
+        var exe = TARGET.resolve(output);
         if (!Files.isExecutable(exe)) {
-            var src = Path.of("src/test/resources/envreport.c").toAbsolutePath();
-            var gcc = new ProcessBuilder("gcc", "-O2", "-o", exe.toString(), src.toString()).inheritIO().start();
-            assertEquals(0, gcc.waitFor(), "gcc envreport.c");
+            var src = Path.of("src/test/resources/" + source + ".c").toAbsolutePath();
+            var cmd = new ArrayList<>(List.of("gcc", "-O2", "-o", exe.toString(), src.toString()));
+            cmd.addAll(List.of(flags));
+            var gcc = new ProcessBuilder(cmd).inheritIO().start();
+            assertEquals(0, gcc.waitFor(), "gcc " + source + ".c");
         }
         return exe;
     }
