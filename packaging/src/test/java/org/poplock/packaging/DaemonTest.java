@@ -214,7 +214,7 @@ class DaemonTest {
     @Test
     void anUnreadableLogCostsOneLineAndTheOtherLogsAreStillFollowed() throws Exception {
         var setpriv = Path.of("/usr/bin/setpriv");
-        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(setpriv) && "root".equals(System.getProperty("user.name")),
+        Launchers.assumeOrInCiRequire(Files.isExecutable(setpriv) && Launchers.root(),
                 "root reads any file: the check needs root to start an unprivileged readlog");
         var open = Files.createDirectories(dir.resolve("run"));
         Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
@@ -227,7 +227,7 @@ class DaemonTest {
         var pb = new ProcessBuilder(setpriv.toString(), "--reuid=nobody", "--regid=nogroup", "--clear-groups",
                 Launchers.BIN.resolve("readlog").toString(), "--log", secret.toString(), "--log", readable.toString(), "--db", db.toString())
                 .redirectErrorStream(true).redirectOutput(dir.resolve("readlog.out").toFile());
-        pb.environment().put("POPLOCK_JAVA_OPTS", "-Djava.io.tmpdir=" + open);
+        Launchers.hostFree(pb.environment()).put("POPLOCK_JAVA_OPTS", "-Djava.io.tmpdir=" + open);
         var p = pb.start();
         processes.add(p);
         Launchers.await(Duration.ofSeconds(30), "the readable log's login", () -> published(db, "192.0.2.98"));
@@ -241,7 +241,7 @@ class DaemonTest {
     void aFullDiskCostsOneLineAndLosesNoGrant() throws Exception {
         var probe = new ProcessBuilder("unshare", "-Urm", "true").redirectErrorStream(true).start();
         probe.getInputStream().readAllBytes();
-        org.junit.jupiter.api.Assumptions.assumeTrue(probe.waitFor() == 0, "needs unshare -Urm (user namespaces) for a small tmpfs");
+        Launchers.assumeOrInCiRequire(probe.waitFor() == 0, "needs unshare -Urm (user namespaces) for a small tmpfs");
         var small = Files.createDirectory(dir.resolve("small"));
         var saved = Files.createDirectory(dir.resolve("saved"));
         var log = Files.createFile(dir.resolve("mail.log"));
@@ -250,10 +250,12 @@ class DaemonTest {
         // it has stopped, the shell copies the state out before the tmpfs goes with the namespace.
         var script = "mount -t tmpfs -o size=1m tmpfs \"$1\" || exit 111; small=$1 saved=$2 pid=$3; shift 3; "
                 + "\"$@\" & echo $! > \"$pid\"; wait $!; cp \"$small\"/state* \"$saved\"/";
-        var p = new ProcessBuilder("unshare", "-Urm", "sh", "-c", script, "sh", small.toString(), saved.toString(), pidFile.toString(),
+        var pb = new ProcessBuilder("unshare", "-Urm", "sh", "-c", script, "sh", small.toString(), saved.toString(), pidFile.toString(),
                 Launchers.BIN.resolve("readlog").toString(), "--log", log.toString(),
                 "--db", small.resolve("relay.db").toString(), "--state", small.resolve("state").toString())
-                .redirectErrorStream(true).redirectOutput(dir.resolve("readlog.out").toFile()).start();
+                .redirectErrorStream(true).redirectOutput(dir.resolve("readlog.out").toFile());
+        Launchers.hostFree(pb.environment());
+        var p = pb.start();
         processes.add(p);
         Launchers.await(Duration.ofSeconds(30), "readlog's pid", () -> Files.exists(pidFile) && pidFileComplete(pidFile));
         var readlog = Files.readString(pidFile).trim();

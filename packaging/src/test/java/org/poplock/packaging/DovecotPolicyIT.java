@@ -65,7 +65,7 @@ class DovecotPolicyIT {
                 secret.toString(), "--db", db.toString(), "--metrics", "inet:127.0.0.1:" + metricsPort)
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         var err = new Launchers.StreamText(readlog.getErrorStream());
-        Launchers.await(Duration.ofSeconds(30), "readlog to publish", () -> Launchers.metric(metricsPort, "poplock_up") == 1);
+        Launchers.await(Duration.ofSeconds(30), "readlog to publish", () -> Launchers.metrics(metricsPort) != null && Launchers.metric(metricsPort, "poplock_up") == 1);
 
         assertTrue(dovecot.login("pop3", "127.0.0.1", "127.0.0.1", "alice", "secret"), "POP3 login");
         assertTrue(dovecot.login("imap", "127.0.0.2", "127.0.0.1", "bob", "secret"), "IMAP login");

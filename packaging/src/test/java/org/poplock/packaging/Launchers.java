@@ -2,6 +2,7 @@ package org.poplock.packaging;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -14,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import org.poplock.common.config.ConfigFile;
 import org.poplock.common.store.RelayDatabase;
 import org.poplock.common.store.RelayEntry;
 
@@ -22,6 +24,8 @@ final class Launchers {
 
     static final Path BIN = Path.of("bin").toAbsolutePath();
     static final Path TARGET = Path.of("target").toAbsolutePath();
+    /** An empty configuration file, readable by every account a test runs a program as: every setting at its default. */
+    static final Path NO_CONFIG = Path.of("/dev/null");
 
     private Launchers() {
     }
@@ -29,16 +33,47 @@ final class Launchers {
     record Result(int exit, String out, String err) {
     }
 
+    /** A program of packaging/bin with the host's settings kept out ({@link #hostFree}), then {@code env}. */
     static ProcessBuilder command(String program, Map<String, String> env, String... args) {
         var cmd = new ArrayList<String>();
         cmd.add(BIN.resolve(program).toString());
         cmd.addAll(List.of(args));
         var pb = new ProcessBuilder(cmd);
-        pb.environment().remove("RELAYCLIENT");
-        pb.environment().remove("TCPREMOTEIP");
-        pb.environment().remove("POPLOCK_CONFIG");
+        hostFree(pb.environment());
         pb.environment().putAll(env);
         return pb;
+    }
+
+    /**
+     * Keeps the host's settings from a process that runs a program of poplock, directly or through
+     * tcpserver, setpriv, a shell: no RELAYCLIENT or TCPREMOTEIP of the test's own, no $POPLOCK_*
+     * (each is a setting, ConfigFile.variable), and $POPLOCK_CONFIG naming an empty file, so that
+     * a host with the package installed does not lend its /etc/poplock/poplock.conf to the tests.
+     * A test that means a configuration puts its own POPLOCK_CONFIG after this.
+     */
+    static Map<String, String> hostFree(Map<String, String> environment) {
+        environment.remove("RELAYCLIENT");
+        environment.remove("TCPREMOTEIP");
+        environment.keySet().removeIf(name -> name.startsWith("POPLOCK_"));
+        environment.put(ConfigFile.ENV, NO_CONFIG.toString());
+        return environment;
+    }
+
+    /**
+     * A test that needs what only some machines give (root, user namespaces): skipped elsewhere,
+     * but under CI ({@code CI=true}, as CI services set it) a failure that says what is missing,
+     * so that CI never passes with a test it did not run.
+     */
+    static void assumeOrInCiRequire(boolean available, String needs) {
+        if ("true".equals(System.getenv("CI"))) {
+            assertTrue(available, needs + ": CI runs every test (CI=true), so the machine must provide it (.ci/run as root)");
+        }
+        assumeTrue(available, needs);
+    }
+
+    /** True when the tests run as root. */
+    static boolean root() {
+        return "root".equals(System.getProperty("user.name"));
     }
 
     static Result run(String program, Map<String, String> env, String... args) throws IOException, InterruptedException {
@@ -51,12 +86,24 @@ final class Launchers {
     }
 
     /** The C program relaylock execs in the tests: prints RELAYCLIENT, its descriptors and signal masks. */
-    static synchronized Path envReport() throws IOException, InterruptedException {
-        var exe = TARGET.resolve("envreport");
+    static Path envReport() throws IOException, InterruptedException {
+        return compiled("envreport", "envreport");
+    }
+
+    /** A library to preload into relaylock (replace-on-open.c): replaces a large table between its base's open and its delta's. */
+    static Path replaceOnOpen() throws IOException, InterruptedException {
+        return compiled("replace-on-open", "replace-on-open.so", "-shared", "-fPIC", "-ldl");
+    }
+
+    /** src/test/resources/{@code source}.c compiled by gcc with {@code flags} into target/{@code output}, once. */
+    private static synchronized Path compiled(String source, String output, String... flags) throws IOException, InterruptedException {
+        var exe = TARGET.resolve(output);
         if (!Files.isExecutable(exe)) {
-            var src = Path.of("src/test/resources/envreport.c").toAbsolutePath();
-            var gcc = new ProcessBuilder("gcc", "-O2", "-o", exe.toString(), src.toString()).inheritIO().start();
-            assertEquals(0, gcc.waitFor(), "gcc envreport.c");
+            var src = Path.of("src/test/resources/" + source + ".c").toAbsolutePath();
+            var cmd = new ArrayList<>(List.of("gcc", "-O2", "-o", exe.toString(), src.toString()));
+            cmd.addAll(List.of(flags));
+            var gcc = new ProcessBuilder(cmd).inheritIO().start();
+            assertEquals(0, gcc.waitFor(), "gcc " + source + ".c");
         }
         return exe;
     }
@@ -148,10 +195,19 @@ final class Launchers {
                 .findFirst().orElse(absent);
     }
 
-    /** A sample's value from readlog on {@code port}; -1 when readlog does not answer or has no such sample. */
+    /** What {@link #metric} gives for a sample readlog's /metrics does not have. */
+    static final long ABSENT = Long.MIN_VALUE;
+
+    /**
+     * A sample's value from readlog on {@code port}; {@link #ABSENT} when readlog answers without
+     * it. An AssertionError when readlog does not answer: "no answer" is never a value.
+     */
     static long metric(int port, String name) {
         var text = metrics(port);
-        return text == null ? -1 : sample(text, name, -1);
+        if (text == null) {
+            throw new AssertionError("readlog's /metrics on port " + port + " did not answer (asked for " + name + ")");
+        }
+        return sample(text, name, ABSENT);
     }
 
     /** Reads a process stream on its own thread so the process never blocks on a full pipe. */

@@ -60,7 +60,7 @@ class MetricsTest {
             var r = get(port, "/health");
             return r != null && r.statusCode() == 200;
         });
-        assertEquals(-1, value(port, "poplock_logins_total{definition=\"dovecot\"}"), "no login yet");
+        assertEquals(Launchers.ABSENT, value(port, "poplock_logins_total{definition=\"dovecot\"}"), "no login yet");
         Files.writeString(log, Dovecot.login(Instant.now(), "pop3", "203.0.113.9", "alice") + Dovecot.login(Instant.now(), "imap", "203.0.113.10", "bob")
                 + Dovecot.login(Instant.now(), "pop3", "198.51.100.7", "nat"), StandardOpenOption.APPEND);
         Launchers.await(Duration.ofSeconds(20), "two logins counted", () -> value(port, "poplock_logins_total{definition=\"dovecot\"}") == 2);

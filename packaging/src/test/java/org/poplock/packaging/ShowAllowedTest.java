@@ -62,9 +62,14 @@ class ShowAllowedTest {
         assertEquals(0, Launchers.run("showallowed", Map.of(), "--db", db.toString(), "--remove", "192.0.2.77").exit());
         assertTrue(RelayLookup.find(db, "192.0.2.77").isEmpty());
 
-        Launchers.run("showallowed", Map.of(), "--db", db.toString(), "--add", "192.0.2.78");
-        Launchers.run("showallowed", Map.of(), "--db", db.toString(), "--add", "2001:db8::78");
-        assertTrue(RelayLookup.find(db, "2001:db8::78").isPresent());
+        for (var ip : new String[] {"192.0.2.78", "2001:db8::78"}) {
+            var added = Launchers.run("showallowed", Map.of(), "--db", db.toString(), "--add", ip);
+            assertEquals(0, added.exit(), ip + ": " + added.err());
+            assertTrue(RelayLookup.find(db, ip).isPresent(), ip + " published when --add returns");
+        }
+        var both = Launchers.run("showallowed", Map.of(), args);
+        assertTrue(both.out().lines().anyMatch(l -> l.startsWith("192.0.2.78 ")) && both.out().lines().anyMatch(l -> l.startsWith("2001:db8::78 ")),
+                both.out());
         assertEquals(0, Launchers.run("showallowed", Map.of(), "--db", db.toString(), "--flush").exit());
         assertEquals(1, Launchers.run("showallowed", Map.of(), args).out().lines().count(), "only the header is left");
 

@@ -8,11 +8,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.poplock.common.config.ConfigFile;
 import org.poplock.common.store.RelayDatabase;
 import org.poplock.common.store.RelayEntry;
 
@@ -23,20 +25,28 @@ class RelayDecisionTest {
     Path db;
     final Instant now = Instant.parse("2026-12-01T12:00:00Z");
     final List<String> warnings = new ArrayList<>();
+    Path noConfig;
 
     @BeforeEach
     void publish() throws Exception {
+        noConfig = Files.createFile(dir.resolve("empty.conf"));
         db = dir.resolve("relay.db");
         RelayDatabase.publish(db, List.of(
                 new RelayEntry("192.0.2.1", "", now.minusSeconds(600), now.plusSeconds(300)),
                 new RelayEntry("192.0.2.2", "", now.minusSeconds(900), now)));
     }
 
+    /**
+     * relaylock's decision for {@code env}; without a POPLOCK_CONFIG of the test's own, with an empty
+     * configuration file, so that the host's /etc/poplock/poplock.conf never takes part.
+     */
     private String decide(Map<String, String> env, String... args) {
         var all = new ArrayList<>(List.of("--db", db.toString()));
         all.addAll(List.of(args));
         all.add("/bin/true");
-        return RelayDecision.relayClient(RelaylockOptions.parse(all.toArray(new String[0])), env, now, warnings::add);
+        var withConfig = new HashMap<>(env);
+        withConfig.putIfAbsent(ConfigFile.ENV, noConfig.toString());
+        return RelayDecision.relayClient(RelaylockOptions.parse(all.toArray(new String[0])), withConfig, now, warnings::add);
     }
 
     @Test
