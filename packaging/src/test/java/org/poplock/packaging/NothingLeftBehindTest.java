@@ -22,8 +22,7 @@ class NothingLeftBehindTest {
     private static String leftInTmp(Path dir, String script) throws Exception {
         var wrapped = "set -e; mount -t tmpfs poplock-test /tmp; cd " + dir + "; " + script + "\necho '--- /tmp:'; cd /tmp; find . -mindepth 1 | sort";
         var p = new ProcessBuilder(List.of("unshare", "--map-root-user", "--mount", "sh", "-c", wrapped)).redirectErrorStream(true);
-        p.environment().remove("POPLOCK_CONFIG");
-        p.environment().remove("TCPREMOTEIP");
+        Launchers.hostFree(p.environment());
         p.environment().put("PATH", Launchers.BIN + ":" + System.getenv("PATH"));
         var process = p.start();
         var out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
