@@ -35,6 +35,14 @@ class LogStampsTest {
     }
 
     @Test
+    void tai64nReachesTheYears0000To9999AndNoFurther() {
+        assertEquals(Instant.parse("0000-01-01T00:00:00Z"), utc.split(String.format("@%016x00000000 x", 0x400000000000000aL - 62_167_219_200L)).time());
+        assertEquals(Instant.parse("9999-12-31T23:59:59Z"), utc.split(String.format("@%016x00000000 x", 0x400000000000000aL + 253_402_300_799L)).time());
+        assertNull(utc.split(String.format("@%016x00000000 x", 0x400000000000000aL + 253_402_300_800L)).time());
+        assertNull(utc.split(String.format("@%016x00000000 x", 0x400000000000000aL - 62_167_219_201L)).time());
+    }
+
+    @Test
     void syslogYearIsNeverInTheFuture() {
         var january = new LogStamps(Clock.fixed(Instant.parse("2027-01-01T00:10:00Z"), ZoneOffset.UTC));
         assertEquals(Instant.parse("2026-12-31T23:59:59Z"), january.split("Dec 31 23:59:59 x").time());
