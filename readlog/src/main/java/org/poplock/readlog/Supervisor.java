@@ -26,8 +26,8 @@ public final class Supervisor {
     /** Work restarted runs this long without failing before /health stops naming it, and before its backoff starts over. */
     static final long HEALTHY_AFTER_NANOS = 10_000_000_000L;
 
-    /** What failed last in a thread, and when its work was started again (0: not yet). */
-    private record Failure(String why, long restartedAt) {
+    /** What failed last in a thread, whether its work was started again since, and when. */
+    private record Failure(String why, boolean restarted, long restartedAt) {
     }
 
     private final Troubles troubles;
@@ -70,7 +70,7 @@ public final class Supervisor {
                 }
                 long wait = backoff + ThreadLocalRandom.current().nextLong(backoff / 4 + 1);
                 var why = reason(e);
-                failures.put(name, new Failure(why, 0));
+                failures.put(name, new Failure(why, false, 0));
                 troubles.say(name, name + " failed: " + why + "; starting it again in " + wait + " ms");
                 try {
                     Thread.sleep(wait);
@@ -78,7 +78,7 @@ public final class Supervisor {
                     return;
                 }
                 backoff = Math.min(backoff * 2, MAX_BACKOFF_MILLIS);
-                failures.computeIfPresent(name, (n, f) -> new Failure(f.why(), nanoClock.getAsLong()));
+                failures.computeIfPresent(name, (n, f) -> new Failure(f.why(), true, nanoClock.getAsLong()));
             }
         }
     }
@@ -86,7 +86,7 @@ public final class Supervisor {
     /** A thread whose work failed and has not run long enough since, with why; null when there is none. */
     public String problem() {
         long now = nanoClock.getAsLong();
-        failures.entrySet().removeIf(e -> e.getValue().restartedAt() != 0 && now - e.getValue().restartedAt() >= HEALTHY_AFTER_NANOS);
+        failures.entrySet().removeIf(e -> e.getValue().restarted() && now - e.getValue().restartedAt() >= HEALTHY_AFTER_NANOS);
         return failures.entrySet().stream().sorted(Map.Entry.comparingByKey()).findFirst()
                 .map(e -> e.getKey() + " failed: " + e.getValue().why()).orElse(null);
     }
