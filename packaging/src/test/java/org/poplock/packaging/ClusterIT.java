@@ -281,6 +281,35 @@ class ClusterIT {
         assertTrue(c.err.text().contains("11 stream entries ignored"), "ignored entries are counted: " + c.err.text());
     }
 
+    @Test
+    void aGrantKeyHoldingATimeOutOfRangeBlocksNoAddressAndStopsNoSending() throws Exception {
+        var redis = redis();
+        try (var jedis = redis.client()) {
+            // Anyone who can write Redis: an expiry of 25 digits would outlast every real grant of the address.
+            jedis.set("poplock:grant:192.0.2.70", "1 9999999999999999999999999 pop-x mallory");
+            // A login time of 19 digits: a flush looks at every key's login time.
+            jedis.set("poplock:grant:192.0.2.71", "9999999999999999999 1 pop-x mallory");
+        }
+        var a = new Host("pop-a", true, "--cluster", redis.url()).start();
+        var c = new Host("smtp-c", false, "--cluster", redis.url()).start();
+        a.login("192.0.2.70", "alice");
+        c.awaitGranted("192.0.2.70"); // the real grant replaced the key that held no grant
+        a.awaitSays("ignoring grant key \"poplock:grant:192.0.2.70\": its value held no grant this version writes (a time out of range); replaced");
+
+        var flushed = Launchers.run("showallowed", Map.of(), "--db", a.db.toString(), "--flush");
+        assertEquals(0, flushed.exit(), flushed.err());
+        c.awaitNot("192.0.2.70");
+        a.login("192.0.2.72", "bob");
+        c.awaitGranted("192.0.2.72"); // the sender went on past the flush: it was sent once, not resent for ever
+        try (var jedis = redis.client()) {
+            var flushes = jedis.xrange("poplock:stream", (StreamEntryID) null, (StreamEntryID) null).stream()
+                    .filter(e -> "flush".equals(e.getFields().get("op"))).count();
+            assertEquals(1, flushes, "one flush on the stream");
+        }
+        assertEquals(0, a.lines("lost"), a.err.soFar());
+        assertEquals(1, a.lines("ignoring grant key \"poplock:grant:192.0.2.71\": its value holds no login time in ms"), a.err.soFar());
+    }
+
     private static Map<String, String> with(Map<String, String> fields, String key, String value) {
         var out = new java.util.HashMap<>(fields);
         out.put(key, value);

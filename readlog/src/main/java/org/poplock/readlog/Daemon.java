@@ -41,8 +41,10 @@ final class Daemon implements FollowLoop.Sink {
     private LiveTable policyTable;
     private PolicyServer policyServer;
     private final Metrics metrics = new Metrics();
-    /** Forged logins (a journal entry from a sender no definition trusts), said at most once a minute. */
-    private final Troubles forged;
+    /** Forged logins (a journal entry from a sender no definition trusts) and lines that failed, rate-limited. */
+    private final Troubles troubles;
+    /** The threads readlog starts for its sources and the cluster. */
+    private final Supervisor supervisor;
     private MetricsServer metricsServer;
     private FollowLoop loop;
 
@@ -65,18 +67,23 @@ final class Daemon implements FollowLoop.Sink {
         this.log = log;
         this.signals = signals;
         this.reloader = reloader;
-        this.forged = new Troubles("", log::say);
+        this.troubles = new Troubles("", log::say);
+        this.supervisor = new Supervisor(log::say);
         this.publisher = new Publisher(config.db(), config.dbGroup(), state.grants(),
                 config.tcpRules() == null ? null : new TcpRules(config.tcpRules(), config.tcpRulesBase()), log::say);
         if (config.cluster() != null) {
             // Stream entries and keys are refused beyond the longest grant this host could make itself.
             var longest = config.keepWhileConnected() && config.keepAtMost().compareTo(config.timeout()) > 0 ? config.keepAtMost() : config.timeout();
-            this.cluster = ClusterMember.join(config.cluster(), longest, state, clock, log::say);
+            this.cluster = ClusterMember.join(config.cluster(), longest, state, clock, supervisor, log::say);
         }
         try {
             this.admin = new AdminCommands(new DatabaseLayout(config.db()).spool(), cluster == null ? LocalChanges.NONE : cluster, log::say);
         } catch (IOException e) {
+            closeCluster(); // its threads would go on sending for a readlog that never started
             throw new IOException("cannot create the spool for showallowed's changes: " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            closeCluster();
+            throw e;
         }
     }
 
@@ -94,7 +101,7 @@ final class Daemon implements FollowLoop.Sink {
                     return state.cursor(source);
                 }
             };
-            loop = new FollowLoop(FollowLoop.open(config, saved, clock, log::say), new LoginParser(config.definitions(), clock),
+            loop = new FollowLoop(FollowLoop.open(config, saved, clock, supervisor, log::say), new LoginParser(config.definitions(), clock),
                     config.policy(), this, config.keepWhileConnected(), clock);
             startListeners();
         } catch (IOException e) {
@@ -249,7 +256,14 @@ final class Daemon implements FollowLoop.Sink {
     @Override
     public void untrusted(Login login, String why) {
         metrics.untrusted();
-        forged.say("forged", "not recorded: " + login.ip() + " " + org.poplock.common.address.Printable.word(login.user()) + ": " + why);
+        troubles.say("forged", "not recorded: " + login.ip() + " " + org.poplock.common.address.Printable.word(login.user()) + ": " + why);
+    }
+
+    @Override
+    public void failed(String source, String where, String why) {
+        metrics.lineFailed(source);
+        uncommitted = true; // the position past it is saved soon, so a restart does not meet it again
+        troubles.say("failed " + source, source + ": dropped " + where + ": " + why);
     }
 
     @Override
@@ -279,7 +293,7 @@ final class Daemon implements FollowLoop.Sink {
     private void reportStateFailure() {
         var failure = state.writeFailure();
         metrics.health(dirty ? "cannot publish " + config.db() + " (see readlog's log)"
-                : failure != null ? "cannot save state: " + failure : null);
+                : failure != null ? "cannot save state: " + failure : supervisor.problem());
         if (failure != null && !writeFailing) {
             log.say("cannot save state: " + failure + "; serving from memory, writing it anew every few seconds until there is room");
         } else if (failure == null && writeFailing) {
@@ -345,6 +359,12 @@ final class Daemon implements FollowLoop.Sink {
         dirty = true;
         log.say("reloaded " + fresh.configPath() + "; " + fresh.definitions().size() + " definitions, timeout "
                 + Timeouts.format(fresh.timeout()) + (restart.isEmpty() ? "" : "; a restart is needed to change " + String.join(", ", restart)));
+    }
+
+    private void closeCluster() {
+        if (cluster != null) {
+            cluster.close();
+        }
     }
 
     static boolean pause(int millis) {

@@ -15,13 +15,24 @@ final class DryRun {
     static int run(ReadlogConfig config, Clock clock, PrintStream out, Messages log, Signals signals) {
         FollowLoop.Sources sources;
         try {
-            sources = FollowLoop.open(config, FollowLoop.Saved.NOTHING, clock, log::say);
+            sources = FollowLoop.open(config, FollowLoop.Saved.NOTHING, clock, new Supervisor(log::say), log::say);
         } catch (IOException e) {
             log.say(e.getMessage());
             return 111;
         }
-        FollowLoop.Sink printer = (login, refusal) -> out.println(login.ip() + " " + Printable.word(login.user()) + " " + login.server()
-                + refusal.map(why -> " (not recorded: " + why + ")").orElse(""));
+        var troubles = new Troubles("", log::say);
+        var printer = new FollowLoop.Sink() {
+            @Override
+            public void login(org.poplock.readlog.parse.Login login, java.util.Optional<String> refusal) {
+                out.println(login.ip() + " " + Printable.word(login.user()) + " " + login.server()
+                        + refusal.map(why -> " (not recorded: " + why + ")").orElse(""));
+            }
+
+            @Override
+            public void failed(String source, String where, String why) {
+                troubles.say("failed " + source, source + ": dropped " + where + ": " + why);
+            }
+        };
         var loop = new FollowLoop(sources, new LoginParser(config.definitions(), clock), config.policy(), printer, false, clock);
         do {
             loop.poll();

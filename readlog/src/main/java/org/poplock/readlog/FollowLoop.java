@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
 import java.time.Clock;
+import org.poplock.common.address.Printable;
 import org.poplock.readlog.authpolicy.AuthPolicyServer;
 import org.poplock.readlog.journal.JournalReader;
 import org.poplock.readlog.journal.JournalTrust;
@@ -41,6 +42,13 @@ final class FollowLoop {
 
         /** A session's end, for --keep-while-connected. */
         default void logout(String session) {
+        }
+
+        /**
+         * A line (entry, report) of {@code source} whose handling failed: dropped, and the source
+         * read on past it. {@code where} says which (the line, quoted; a journal entry's cursor).
+         */
+        default void failed(String source, String where, String why) {
         }
     }
 
@@ -83,14 +91,15 @@ final class FollowLoop {
                 lost.put(source, dropped);
                 parser.forgetPendingJoins();
             }
-            int n = source.poll(lines());
+            int n = pollContained(source.name(), () -> source.poll(lines(source.name())));
             if (n > 0) {
                 perSource.accept(source.name(), n);
             }
             lines += n;
         }
         for (var source : told) {
-            int n = source.poll(login -> onLogin(login, false));
+            int n = pollContained(source.name(), () -> source.poll(login -> contained(source.name(), "a login of " + login.ip(),
+                    () -> onLogin(login, false))));
             if (n > 0) {
                 perSource.accept(source.name(), n);
             }
@@ -99,23 +108,52 @@ final class FollowLoop {
         return lines;
     }
 
-    private LogSource.Lines lines() {
+    private LogSource.Lines lines(String source) {
         return new LogSource.Lines() {
             @Override
             public void accept(String line) {
-                onLine(line, false);
+                contained(source, line, () -> onLine(line, false));
             }
 
             @Override
             public void catchingUp(String line) {
-                onLine(line, true);
+                contained(source, line, () -> onLine(line, true));
             }
 
             @Override
             public void untrusted(String line, String why) {
-                parser.parse(line).ifPresent(login -> sink.untrusted(login, why));
+                contained(source, line, () -> parser.parse(line).ifPresent(login -> sink.untrusted(login, why)));
+            }
+
+            @Override
+            public void damaged(String where, String why) {
+                sink.failed(source, where, why);
             }
         };
+    }
+
+    /**
+     * Handles one line (or report): whatever its handling throws costs that line only, never the
+     * loop. The source has already counted the line as read, so its position moves past it and a
+     * restart does not meet it again. A stack overflow is a line's too: a hostile line can make a
+     * definition's expression recurse deep.
+     */
+    private void contained(String source, String line, Runnable handling) {
+        try {
+            handling.run();
+        } catch (RuntimeException | StackOverflowError e) {
+            sink.failed(source, "line " + Printable.of(line), Supervisor.reason(e));
+        }
+    }
+
+    /** A source's poll: a failure of the source itself (not of a line) costs this poll of it, and is said as the source's. */
+    private int pollContained(String source, java.util.function.IntSupplier poll) {
+        try {
+            return poll.getAsInt();
+        } catch (RuntimeException | StackOverflowError e) {
+            sink.failed(source, "reading it", Supervisor.reason(e));
+            return 0;
+        }
     }
 
     private void onLine(String line, boolean catchingUp) {
@@ -191,19 +229,20 @@ final class FollowLoop {
 
     /**
      * The files to follow (resuming where {@code saved} says), standard input for {@code -}, the
-     * FIFOs, the journal and Dovecot's reports; throws IOException when a FIFO cannot be opened or
+     * FIFOs, the journal and Dovecot's reports, their threads under {@code supervisor}; throws IOException when a FIFO cannot be opened or
      * a listener cannot listen.
      */
-    static Sources open(ReadlogConfig config, Saved saved, Clock clock, Consumer<String> warnings) throws java.io.IOException {
+    static Sources open(ReadlogConfig config, Saved saved, Clock clock, Supervisor supervisor, Consumer<String> warnings)
+            throws java.io.IOException {
         var out = new ArrayList<LogSource>();
         var told = new ArrayList<LoginSource>();
         for (var path : config.logs()) {
-            out.add(path.toString().equals("-") ? PipeReader.stdin(System.in, warnings) : follower(path, config, saved::positions, warnings));
+            out.add(path.toString().equals("-") ? PipeReader.stdin(System.in, supervisor, warnings) : follower(path, config, saved::positions, warnings));
         }
         try {
             for (var fifo : config.fifos()) {
                 try {
-                    out.add(PipeReader.fifo(fifo, config.fifoQueue(), warnings));
+                    out.add(PipeReader.fifo(fifo, config.fifoQueue(), supervisor, warnings));
                 } catch (java.io.IOException e) {
                     throw new java.io.IOException("cannot read FIFO " + fifo + ": " + e.getMessage(), e);
                 }
@@ -218,7 +257,7 @@ final class FollowLoop {
         if (config.journal() != null) {
             var trust = new JournalTrust(config.definitions(), FollowLoop::uid);
             out.add(new JournalReader(config.journal(), saved.cursor("journal"), clock.instant().minus(config.timeout()), !config.once(),
-                    trust, warnings));
+                    trust, supervisor, warnings));
         }
         return new Sources(out, told);
     }

@@ -62,7 +62,7 @@ final class Json {
                     space();
                     expect(':');
                     if (map.containsKey(key)) {
-                        throw new IllegalArgumentException("duplicate key " + key);
+                        throw new IllegalArgumentException("duplicate key " + org.poplock.common.address.Printable.of(key));
                     }
                     map.put(key, value(depth + 1));
                     space();

@@ -126,6 +126,23 @@ public record ClusterEvent(Op op, String ip, String user, Instant login, Instant
         return new ClusterEvent(op, ip, user, login, expiry, host, at);
     }
 
+    /**
+     * The login time in ms at the start of a grant key's value ("login expiry host user"), or
+     * null when it has none this version would write: the value is anyone's who can write Redis.
+     */
+    static Long loginOf(String value) {
+        int space = value.indexOf(' ');
+        if (space < 1 || space > 15) {
+            return null;
+        }
+        for (int i = 0; i < space; i++) {
+            if (value.charAt(i) < '0' || value.charAt(i) > '9') {
+                return null;
+            }
+        }
+        return Long.parseLong(value.substring(0, space));
+    }
+
     private static String required(Map<String, String> fields, String name) {
         var value = fields.get(name);
         if (value == null || value.isEmpty()) {

@@ -9,8 +9,11 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Consumer;
+import org.poplock.common.address.Printable;
+import org.poplock.readlog.Supervisor;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.StreamEntryID;
+import redis.clients.jedis.exceptions.JedisException;
 import redis.clients.jedis.params.ScanParams;
 import redis.clients.jedis.params.XReadParams;
 import redis.clients.jedis.resps.StreamEntry;
@@ -49,28 +52,41 @@ public final class ClusterLink implements AutoCloseable {
     /**
      * One atomic step per change: the grant's key (set only when it expires later than what is
      * there; removed for a removal not older than its grant) and the stream entry, the stream
-     * trimmed by age to the longest grant. KEYS: the grant key, the stream. ARGV: op, ip, user,
-     * login, expiry, host, at, the oldest stream id to keep.
+     * trimmed by age to the longest grant. A stored value whose times are no numbers this version
+     * would write (beyond 15 digits, an expiry past the longest grant from now) is anyone's
+     * writing but ours: it counts as no grant, is replaced or removed, and the reply 2 says so.
+     * KEYS: the grant key, the stream. ARGV: op, ip, user, login, expiry, host, at, the oldest
+     * stream id to keep, the latest expiry a stored grant may have.
      */
     static final String SCRIPT = """
             local op = ARGV[1]
+            local result = 1
             if op == 'grant' then
               local old = redis.call('GET', KEYS[1])
               if old then
-                local e = tonumber(string.match(old, '^%d+ (%d+) '))
-                if e and e >= tonumber(ARGV[5]) then return 0 end
+                local e = string.match(old, '^%d+ (%d+) ')
+                if e and #e <= 15 and tonumber(e) <= tonumber(ARGV[9]) then
+                  if tonumber(e) >= tonumber(ARGV[5]) then return 0 end
+                else
+                  result = 2
+                end
               end
               redis.call('SET', KEYS[1], ARGV[4] .. ' ' .. ARGV[5] .. ' ' .. ARGV[6] .. ' ' .. ARGV[3], 'PXAT', ARGV[5])
             elseif op == 'remove' then
               local old = redis.call('GET', KEYS[1])
               if old then
-                local l = tonumber(string.match(old, '^(%d+) '))
-                if l and l <= tonumber(ARGV[7]) then redis.call('DEL', KEYS[1]) end
+                local l = string.match(old, '^(%d+) ')
+                if not (l and #l <= 15) then
+                  redis.call('DEL', KEYS[1])
+                  result = 2
+                elseif tonumber(l) <= tonumber(ARGV[7]) then
+                  redis.call('DEL', KEYS[1])
+                end
               end
             end
             redis.call('XADD', KEYS[2], 'MINID', '~', ARGV[8], '*', 'op', op, 'ip', ARGV[2], 'user', ARGV[3],
               'login', ARGV[4], 'expiry', ARGV[5], 'host', ARGV[6], 'at', ARGV[7])
-            return 1
+            return result
             """;
 
     private final ClusterSettings settings;
@@ -84,14 +100,16 @@ public final class ClusterLink implements AutoCloseable {
     private volatile boolean running = true;
     private volatile Jedis sending;
     private volatile Jedis following;
-    private final Thread sender = new Thread(this::sendLoop, "cluster-sender");
-    private final Thread follower = new Thread(this::followLoop, "cluster-follower");
+    private final Supervisor supervisor;
+    private volatile Thread sender;
+    private volatile Thread follower;
 
     /**
      * {@code longest}: the longest a grant may live (stream entries beyond it are refused, the stream
      * keeps no more); {@code position}: where the state says the stream was applied up to, or null.
      */
-    public ClusterLink(ClusterSettings settings, Duration longest, Outbox outbox, String position, Clock clock, Consumer<String> log) {
+    public ClusterLink(ClusterSettings settings, Duration longest, Outbox outbox, String position, Clock clock, Supervisor supervisor,
+            Consumer<String> log) {
         this.settings = settings;
         this.connector = new RedisConnector(settings);
         this.longest = longest;
@@ -99,13 +117,12 @@ public final class ClusterLink implements AutoCloseable {
         this.position = position;
         this.clock = clock;
         this.health = new Health(settings.where(), log);
-        sender.setDaemon(true);
-        follower.setDaemon(true);
+        this.supervisor = supervisor;
     }
 
     public void start() {
-        sender.start();
-        follower.start();
+        sender = supervisor.start("cluster-sender", this::sendLoop);
+        follower = supervisor.start("cluster-follower", this::followLoop);
     }
 
     /** Queues one of this host's changes for Redis. */
@@ -153,6 +170,9 @@ public final class ClusterLink implements AutoCloseable {
             } catch (RuntimeException e) {
                 closeQuietly(sending);
                 sending = null;
+                if (!(e instanceof JedisException)) {
+                    throw e; // no outage: the supervisor says it and starts the sender again
+                }
                 health.down(e, outbox.size());
                 backoff = pause(backoff);
             }
@@ -161,6 +181,7 @@ public final class ClusterLink implements AutoCloseable {
 
     private void send(Jedis jedis, List<Outbox.Item> batch) {
         var keep = (clock.millis() - longest.toMillis()) + "-0";
+        var latest = Long.toString(clock.millis() + longest.toMillis() + ClusterEvent.SKEW.toMillis());
         var pipeline = jedis.pipelined();
         var replies = new ArrayList<redis.clients.jedis.Response<Object>>();
         for (var item : batch) {
@@ -168,11 +189,16 @@ public final class ClusterLink implements AutoCloseable {
             var key = e.op() == ClusterEvent.Op.FLUSH ? settings.streamKey() : settings.grantPrefix() + e.ip();
             var f = e.fields();
             replies.add(pipeline.eval(SCRIPT, List.of(key, settings.streamKey()),
-                    List.of(f.get("op"), f.get("ip"), f.get("user"), f.get("login"), f.get("expiry"), f.get("host"), f.get("at"), keep)));
+                    List.of(f.get("op"), f.get("ip"), f.get("user"), f.get("login"), f.get("expiry"), f.get("host"), f.get("at"), keep,
+                            latest)));
         }
         pipeline.sync();
-        for (var reply : replies) {
-            reply.get(); // a refusal (NOPERM, say) is thrown here
+        for (int i = 0; i < replies.size(); i++) {
+            // a refusal (NOPERM, say) is thrown here
+            if (Long.valueOf(2).equals(replies.get(i).get())) {
+                health.ignoredEntry("replaced", "grant key " + Printable.of(settings.grantPrefix() + batch.get(i).event().ip()),
+                        "its value held no grant this version writes (a time out of range); replaced");
+            }
         }
         for (var item : batch) {
             if (item.event().op() == ClusterEvent.Op.FLUSH) {
@@ -184,7 +210,10 @@ public final class ClusterLink implements AutoCloseable {
     /** After a flush on the stream, the keys of every grant not newer than it go too, so a host that catches up from them sees none. */
     private void removeGrantsUpTo(Jedis jedis, long at) {
         forEachGrantKey(jedis, (key, value) -> {
-            if (value.matches("[0-9]+ .*") && Long.parseLong(value.substring(0, value.indexOf(' '))) <= at) {
+            var login = ClusterEvent.loginOf(value);
+            if (login == null) {
+                health.ignoredEntry("flush", "grant key " + Printable.of(key), "its value holds no login time in ms; left as no grant");
+            } else if (login <= at) {
                 jedis.del(key);
             }
         });
@@ -232,6 +261,9 @@ public final class ClusterLink implements AutoCloseable {
             } catch (RuntimeException e) {
                 closeQuietly(following);
                 following = null;
+                if (running && !(e instanceof JedisException)) {
+                    throw e; // no outage: the supervisor says it and starts the follower again, which catches up anew
+                }
                 if (running) {
                     health.down(e, outbox.size());
                     backoff = pause(backoff);
@@ -253,7 +285,7 @@ public final class ClusterLink implements AutoCloseable {
             incoming.add(new Incoming(event, id));
             return 1;
         } catch (IllegalArgumentException e) {
-            health.ignoredEntry(id, e.getMessage());
+            health.ignoredEntry("entry", "stream entry " + Printable.of(id), e.getMessage());
             incoming.add(new Incoming(null, id));
             return 0;
         }
@@ -296,7 +328,7 @@ public final class ClusterLink implements AutoCloseable {
         try {
             return ClusterEvent.parse(fields, clock.instant(), longest);
         } catch (IllegalArgumentException e) {
-            health.ignoredEntry(key, e.getMessage());
+            health.ignoredEntry("key", "grant key " + Printable.of(key), e.getMessage());
             return null;
         }
     }
@@ -325,12 +357,13 @@ public final class ClusterLink implements AutoCloseable {
     @Override
     public void close() {
         running = false;
-        sender.interrupt();
-        follower.interrupt();
+        var threads = java.util.stream.Stream.of(sender, follower).filter(java.util.Objects::nonNull).toList();
+        threads.forEach(Thread::interrupt);
         closeQuietly(following); // a blocking read ends with its socket
         try {
-            sender.join(2000);
-            follower.join(2000);
+            for (var t : threads) {
+                t.join(2000);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

@@ -4,6 +4,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.function.Consumer;
+import org.poplock.readlog.Supervisor;
 import org.poplock.readlog.state.RelayState;
 
 /**
@@ -32,11 +33,12 @@ public final class ClusterMember implements LocalChanges, AutoCloseable {
     }
 
     /** Joins the cluster with what the state saved (its outbox, its stream position); the link's threads start here. */
-    public static ClusterMember join(ClusterSettings settings, Duration longest, RelayState state, Clock clock, Consumer<String> log) {
+    public static ClusterMember join(ClusterSettings settings, Duration longest, RelayState state, Clock clock, Supervisor supervisor,
+            Consumer<String> log) {
         var saved = state.savedClusterRecords();
-        var outbox = Outbox.from(saved);
+        var outbox = Outbox.from(saved, log);
         var position = Outbox.position(saved);
-        var member = new ClusterMember(state, new ClusterLink(settings, longest, outbox, position, clock, log), outbox, position);
+        var member = new ClusterMember(state, new ClusterLink(settings, longest, outbox, position, clock, supervisor, log), outbox, position);
         state.clusterRecords(() -> outbox.records(member.applied));
         if (outbox.size() > 0) {
             log.accept("cluster: " + outbox.size() + " changes of this host saved while the cluster was away are sent first");

@@ -1,11 +1,12 @@
 package org.poplock.readlog.cluster;
 
 import java.util.function.Consumer;
+import org.poplock.readlog.Troubles;
 
 /**
  * What readlog says of the cluster, from both threads: one line when it is lost, one when it is
- * back (with what went out and came in meanwhile), and the entries it ignored, at most one line a
- * second with a count of those not shown.
+ * back (with what went out and came in meanwhile), and the entries and keys it ignored, through
+ * {@link Troubles}.
  */
 final class Health {
 
@@ -18,12 +19,12 @@ final class Health {
     private long sentSince;
     private long receivedSince;
     private long ignored;
-    private long ignoredShown;
-    private long lastIgnoredLine;
+    private final Troubles troubles;
 
     Health(String where, Consumer<String> log) {
         this.where = where;
         this.log = log;
+        this.troubles = new Troubles("cluster: ", log);
     }
 
     synchronized void down(RuntimeException e, int waiting) {
@@ -65,15 +66,10 @@ final class Health {
         }
     }
 
-    synchronized void ignoredEntry(String id, String why) {
+    /** A stream entry or grant key ignored or replaced ({@code what} names it, quoted): rate-limited by {@link Troubles}, per {@code kind}. */
+    synchronized void ignoredEntry(String kind, String what, String why) {
         ignored++;
-        long now = System.nanoTime();
-        if (ignoredShown == 0 || now - lastIgnoredLine > 1_000_000_000L) {
-            long notShown = ignored - ignoredShown - 1;
-            log.accept("cluster: ignoring stream entry " + id + ": " + why + (notShown > 0 ? " (and " + notShown + " more not shown)" : ""));
-            ignoredShown = ignored;
-            lastIgnoredLine = now;
-        }
+        troubles.say(kind, "ignoring " + what + ": " + why);
     }
 
     synchronized long ignored() {

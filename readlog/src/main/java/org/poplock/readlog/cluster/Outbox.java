@@ -8,6 +8,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import java.util.function.Consumer;
+import org.poplock.common.address.Printable;
+import org.poplock.readlog.Supervisor;
 
 /**
  * This host's changes not yet taken by Redis, in order. The daemon adds, the sender thread takes
@@ -30,9 +33,11 @@ public final class Outbox {
     private long nextSeq = 1;
     private long dropped;
 
-    /** The outbox the state saved ({@link #records}), in order. */
-    public static Outbox from(Map<String, byte[]> records) {
+    /** The outbox the state saved ({@link #records}), in order; a damaged item is not sent, with one line saying how many and why. */
+    public static Outbox from(Map<String, byte[]> records, Consumer<String> log) {
         var outbox = new Outbox();
+        int[] damaged = {0};
+        String[] why = {null};
         new TreeMap<>(records).forEach((key, value) -> {
             if (key.startsWith(ITEM)) {
                 try {
@@ -40,10 +45,14 @@ public final class Outbox {
                     outbox.items.add(new Item(seq, ClusterEvent.decode(new String(value, StandardCharsets.UTF_8))));
                     outbox.nextSeq = Math.max(outbox.nextSeq, seq + 1);
                 } catch (RuntimeException e) {
-                    // damaged: that one change is not sent; the others are
+                    damaged[0]++;
+                    why[0] = Printable.of(key.substring(ITEM.length())) + ": " + Supervisor.reason(e);
                 }
             }
         });
+        if (damaged[0] > 0) {
+            log.accept("cluster: " + damaged[0] + " damaged changes in the saved outbox are not sent (the last: " + why[0] + ")");
+        }
         return outbox;
     }
 

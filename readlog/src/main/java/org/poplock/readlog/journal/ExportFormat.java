@@ -73,14 +73,25 @@ final class ExportFormat {
         }
     }
 
+    /** The last microsecond of year 9999: no journal entry is later, and no later time is one a grant can be computed from. */
+    static final long MAX_REALTIME = 253_402_300_799_999_999L;
+
     private static JournalEntry entry(HashMap<String, String> fields) throws IOException {
         var cursor = fields.remove("__CURSOR");
         var realtime = fields.remove("__REALTIME_TIMESTAMP");
-        if (cursor == null || realtime == null || !realtime.matches("[0-9]{1,19}")) {
+        if (cursor == null || realtime == null) {
             throw new IOException("journal export: an entry without __CURSOR or __REALTIME_TIMESTAMP");
         }
-        long micros = Long.parseLong(realtime);
-        return new JournalEntry(cursor, Instant.ofEpochSecond(micros / 1_000_000, micros % 1_000_000 * 1000), fields);
+        return new JournalEntry(cursor, realtime(realtime), fields);
+    }
+
+    /** The entry's time from its microseconds since the epoch; null when that is no number up to {@link #MAX_REALTIME}. */
+    static Instant realtime(String value) {
+        if (!value.matches("[0-9]{1,18}")) {
+            return null;
+        }
+        long micros = Long.parseLong(value);
+        return micros > MAX_REALTIME ? null : Instant.ofEpochSecond(micros / 1_000_000, micros % 1_000_000 * 1000);
     }
 
     /**

@@ -14,6 +14,8 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import org.poplock.common.address.Printable;
+import org.poplock.readlog.Supervisor;
 import org.poplock.readlog.source.LogSource;
 
 /**
@@ -46,8 +48,8 @@ public final class JournalReader implements LogSource {
     private static final long MIN_BACKOFF_MILLIS = 250;
     private static final long MAX_BACKOFF_MILLIS = 30_000;
 
-    /** An entry read: its cursor, and what it is for the parser (null: nothing to parse). */
-    private record Item(String cursor, JournalTrust.Verdict verdict) {
+    /** An entry read: its cursor, and what it is for the parser (null: nothing to parse), or why it cannot be read. */
+    private record Item(String cursor, JournalTrust.Verdict verdict, String damaged) {
     }
 
     private final Settings settings;
@@ -69,7 +71,8 @@ public final class JournalReader implements LogSource {
      * Starts reading after {@code cursor} (null: from {@code since}); {@code follow} false reads to
      * the end of the journal once ({@code --once}, {@code --dry-run --once}).
      */
-    public JournalReader(Settings settings, String cursor, Instant since, boolean follow, JournalTrust trust, Consumer<String> warnings) {
+    public JournalReader(Settings settings, String cursor, Instant since, boolean follow, JournalTrust trust, Supervisor supervisor,
+            Consumer<String> warnings) {
         this.settings = settings;
         this.trust = trust;
         this.follow = follow;
@@ -77,11 +80,10 @@ public final class JournalReader implements LogSource {
         this.handed = cursor;
         this.read = cursor;
         this.since = since;
-        this.reader = new Thread(this::run, "read journal");
-        reader.setDaemon(true);
-        reader.start();
+        this.reader = supervisor.start("read journal", this::run);
     }
 
+    /** Runs journalctl again and again until closed; a failure nobody expected is the supervisor's, which runs this again. */
     private void run() {
         long backoff = MIN_BACKOFF_MILLIS;
         while (!closed) {
@@ -100,7 +102,7 @@ public final class JournalReader implements LogSource {
                     }
                     read = entry.cursor();
                     gotAny = true;
-                    queue.put(new Item(entry.cursor(), trust.check(entry)));
+                    queue.put(item(entry));
                 }
                 int status = p.waitFor();
                 if (closed || !follow && status == 0) {
@@ -143,6 +145,15 @@ public final class JournalReader implements LogSource {
             backoff = Math.min(backoff * 2, MAX_BACKOFF_MILLIS);
         }
         finished = true;
+    }
+
+    /** An entry as the daemon takes it: one that cannot be read is handed on as such, so its cursor is passed like any other's. */
+    private Item item(JournalEntry entry) {
+        try {
+            return new Item(entry.cursor(), trust.check(entry), null);
+        } catch (RuntimeException e) {
+            return new Item(entry.cursor(), null, Supervisor.reason(e));
+        }
     }
 
     /**
@@ -218,7 +229,9 @@ public final class JournalReader implements LogSource {
                 handed = item.cursor();
                 n++; // every entry counts, a login or not: its cursor is to be saved
                 var v = item.verdict();
-                if (v != null) {
+                if (item.damaged() != null) {
+                    lines.damaged("the entry at cursor " + Printable.of(item.cursor()), item.damaged());
+                } else if (v != null) {
                     if (v.untrusted() == null) {
                         lines.accept(v.line());
                     } else {

@@ -59,7 +59,10 @@ public final class JournalTrust {
         return List.copyOf(out);
     }
 
-    /** The entry as a line for the parser, or null when no definition reads lines of its identifier or it has no usable message. */
+    /**
+     * The entry as a line for the parser, or null when no definition reads lines of its identifier or it has no usable message;
+     * IllegalArgumentException for an entry a definition would read that has no usable time.
+     */
     public Verdict check(JournalEntry entry) {
         var identifier = entry.field("SYSLOG_IDENTIFIER");
         var message = entry.field("MESSAGE");
@@ -67,6 +70,9 @@ public final class JournalTrust {
             return null;
         }
         var candidates = byIdentifier.get(identifier);
+        if (candidates != null && entry.time() == null) {
+            throw new IllegalArgumentException("its __REALTIME_TIMESTAMP is no time between the epoch and the year 9999");
+        }
         if (candidates == null || message.indexOf('\n') >= 0 || message.indexOf('\r') >= 0 || message.indexOf('\0') >= 0) {
             return null; // a line break inside a message is no line any definition matches
         }

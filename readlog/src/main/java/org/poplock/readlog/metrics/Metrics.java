@@ -18,6 +18,7 @@ public final class Metrics {
 
     private final Map<String, AtomicLong> linesRead = new ConcurrentHashMap<>();
     private final Map<String, Supplier<Long>> linesDropped = new ConcurrentHashMap<>();
+    private final Map<String, AtomicLong> linesFailed = new ConcurrentHashMap<>();
     private final Map<String, AtomicLong> logins = new ConcurrentHashMap<>();
     private final AtomicLong refused = new AtomicLong();
     private final AtomicLong untrusted = new AtomicLong();
@@ -40,6 +41,11 @@ public final class Metrics {
 
     public void droppedBy(String source, Supplier<Long> dropped) {
         linesDropped.put(source, dropped);
+    }
+
+    /** A line (entry, report) of {@code source} whose handling failed: dropped. */
+    public void lineFailed(String source) {
+        linesFailed.computeIfAbsent(source, s -> new AtomicLong()).incrementAndGet();
     }
 
     public void login(String definition) {
@@ -111,6 +117,8 @@ public final class Metrics {
         linesRead.forEach((source, n) -> sample(sb, "poplock_lines_read_total", "source", source, n.get()));
         family(sb, "poplock_lines_dropped_total", "counter", "lines a FIFO's queue dropped, per source");
         linesDropped.forEach((source, n) -> sample(sb, "poplock_lines_dropped_total", "source", source, n.get()));
+        family(sb, "poplock_lines_failed_total", "counter", "lines (journal entries, reports) whose handling failed: dropped, per source");
+        linesFailed.forEach((source, n) -> sample(sb, "poplock_lines_failed_total", "source", source, n.get()));
         family(sb, "poplock_logins_total", "counter", "logins recorded, per server definition");
         logins.forEach((definition, n) -> sample(sb, "poplock_logins_total", "definition", definition, n.get()));
         simple(sb, "poplock_logins_refused_total", "counter", "logins refused by --never-relay or --deny-user", refused.get());

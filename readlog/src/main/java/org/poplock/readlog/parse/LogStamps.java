@@ -10,7 +10,10 @@ import java.util.regex.Pattern;
  * Takes the timestamp off the front of a log line, in the forms mail hosts write:
  * BSD syslog and Dovecot's own log ({@code Nov  2 09:54:53}, the year inferred and never in the
  * future), RFC 3339 as rsyslog and {@code journalctl -o short-iso} write it, multilog's TAI64N
- * ({@code @4000…}), or none. The line's own time is what makes a re-read old log harmless.
+ * ({@code @4000…}), or none. The line's own time is what makes a re-read old log harmless. A
+ * stamp with a field out of range is no stamp (the line is kept whole, as one without a time); a
+ * TAI64N label beyond the years 0000 to 9999 is refused with IllegalArgumentException, and the
+ * line with it.
  */
 public final class LogStamps {
 
@@ -20,6 +23,13 @@ public final class LogStamps {
     private static final Pattern TAI64N = Pattern.compile("@([0-9a-f]{16})([0-9a-f]{8}) ");
     private static final String MONTHS = "JanFebMarAprMayJunJulAugSepOctNovDec";
     private static final long TAI64_EPOCH = 0x400000000000000aL; // TAI64 label of 1970-01-01 00:00:00 UTC (10 s TAI offset)
+    /**
+     * The stamps taken, in every form: the years 0000 to 9999, what RFC 3339 can write. A TAI64N
+     * label beyond them is refused: its seconds reach past Instant's limits, and a grant's end
+     * computed from such a time would not exist.
+     */
+    static final long FIRST_SECOND = -62_167_219_200L;
+    static final long LAST_SECOND = 253_402_300_799L;
 
     private final Clock clock;
 
@@ -27,6 +37,7 @@ public final class LogStamps {
         this.clock = clock;
     }
 
+    /** The line's stamp and the rest; IllegalArgumentException for a TAI64N label out of range. */
     public StampedLine split(String line) {
         if (line.isEmpty()) {
             return new StampedLine(null, line);
@@ -43,8 +54,12 @@ public final class LogStamps {
         } else if (c == '@') {
             var m = TAI64N.matcher(line);
             if (m.lookingAt()) {
-                long seconds = Long.parseUnsignedLong(m.group(1), 16) - TAI64_EPOCH;
+                long label = Long.parseUnsignedLong(m.group(1), 16);
+                long seconds = label - TAI64_EPOCH; // a label with its top bit set (negative here) is reserved: no time
                 long nanos = Long.parseLong(m.group(2), 16);
+                if (nanos < 1_000_000_000L && (label < 0 || seconds < FIRST_SECOND || seconds > LAST_SECOND)) {
+                    throw new IllegalArgumentException("its TAI64N label @" + m.group(1) + " is no time in the years 0000 to 9999");
+                }
                 if (nanos < 1_000_000_000L) {
                     return new StampedLine(Instant.ofEpochSecond(seconds, nanos), line.substring(m.end()));
                 }

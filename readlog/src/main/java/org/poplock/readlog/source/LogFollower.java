@@ -219,10 +219,15 @@ public final class LogFollower implements LogSource {
 
     /** Reads a rotated file found beside the path from {@code p}'s offset, and keeps it open while the server may write to it. */
     private int adopt(OpenLog old, LogPosition p, Consumer<String> lines, long now) throws IOException {
-        old.resumeAt(p);
-        int n = old.drain(lines, now);
-        keepRotated(old);
-        return n;
+        try {
+            old.resumeAt(p);
+            int n = old.drain(lines, now);
+            keepRotated(old);
+            return n;
+        } catch (IOException | RuntimeException e) {
+            old.close(); // kept by no one: its descriptor would leak
+            throw e;
+        }
     }
 
     /** A regular file beside the path with a rotated name and not open already, as it was when listed. */

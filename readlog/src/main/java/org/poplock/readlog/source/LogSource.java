@@ -20,6 +20,10 @@ public interface LogSource extends AutoCloseable {
         default void catchingUp(String line) {
             accept(line);
         }
+
+        /** An item of the source that cannot be read (a journal entry whose time is out of range): dropped, said and counted. */
+        default void damaged(String where, String why) {
+        }
     }
 
     /** What the admin named it (a path, or {@code -}). */

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.function.Consumer;
 import jnr.posix.POSIX;
 import jnr.posix.POSIXFactory;
+import org.poplock.readlog.Supervisor;
 
 /**
  * Standard input or a syslog FIFO, read on a thread of its own into a bounded queue that the
@@ -32,29 +33,27 @@ public final class PipeReader implements LogSource {
     private volatile boolean ended;
     private final Thread reader;
 
-    private PipeReader(String name, InputStream in, int capacity, Consumer<String> warnings) {
+    private PipeReader(String name, InputStream in, int capacity, Supervisor supervisor, Consumer<String> warnings) {
         this.name = name;
         this.in = in;
         this.capacity = capacity;
         this.warnings = warnings;
-        this.reader = new Thread(this::read, "read " + name);
-        reader.setDaemon(true);
-        reader.start();
+        this.reader = supervisor.start("read " + name, this::read);
     }
 
-    public static PipeReader stdin(InputStream in, Consumer<String> warnings) {
-        return new PipeReader("-", in, QUEUE_LINES, warnings);
+    public static PipeReader stdin(InputStream in, Supervisor supervisor, Consumer<String> warnings) {
+        return new PipeReader("-", in, QUEUE_LINES, supervisor, warnings);
     }
 
     /** Opens (creating it if missing) the FIFO syslogd writes to. */
-    public static PipeReader fifo(Path path, int capacity, Consumer<String> warnings) throws IOException {
+    public static PipeReader fifo(Path path, int capacity, Supervisor supervisor, Consumer<String> warnings) throws IOException {
         if (!Files.exists(path)) {
             mkfifo(path);
         } else if (Files.isRegularFile(path) || Files.isDirectory(path)) {
             throw new IOException(path + " exists and is not a FIFO");
         }
         var file = new RandomAccessFile(path.toFile(), "rw");
-        return new PipeReader(path.toString(), new java.io.FileInputStream(file.getFD()), capacity, warnings);
+        return new PipeReader(path.toString(), new java.io.FileInputStream(file.getFD()), capacity, supervisor, warnings);
     }
 
     /** mkfifo(3) through jnr-posix, mode 0620 whatever the umask: syslogd writes, readlog's group may. */
@@ -83,6 +82,7 @@ public final class PipeReader implements LogSource {
         }
     }
 
+    /** Reads to the end of the stream; a failure here is the supervisor's to say, and it reads on where the stream stands. */
     private void read() {
         var splitter = new LineSplitter(problem -> warnings.accept(name + ": " + problem));
         var buffer = new byte[65536];

@@ -41,8 +41,13 @@ final class StateLock implements AutoCloseable {
             channel.close();
             throw new IOException("state " + state + " is in use by another readlog" + owner.map(pid -> " (pid " + pid + ")").orElse(""));
         }
-        channel.truncate(0);
-        channel.write(ByteBuffer.wrap(StateOwner.content(ProcessHandle.current().pid())), 0);
+        try {
+            channel.truncate(0);
+            channel.write(ByteBuffer.wrap(StateOwner.content(ProcessHandle.current().pid())), 0);
+        } catch (IOException | RuntimeException e) {
+            channel.close(); // the lock goes with it
+            throw new IOException("cannot write the lock " + file + ": " + e.getMessage(), e);
+        }
         return new StateLock(channel, lock);
     }
 

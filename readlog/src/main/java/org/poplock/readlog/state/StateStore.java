@@ -73,36 +73,71 @@ final class StateStore implements Grants.Changes, AutoCloseable {
         return new StateStore(file, StateLock.acquire(file));
     }
 
+    /** Reading the state fails with an I/O error this many times, a second apart, before readlog gives up (leaving it in place). */
+    static final int READ_ATTEMPTS = 3;
+
     /**
-     * What the file holds: every entry, and every log's positions. A file that is no state (a
-     * disk error, another program's) is moved aside with a line to {@code warnings}: the logs are
-     * then read again, and every login still within the timeout by its own timestamp is recorded again.
+     * What the file holds: every entry, and every log's positions. A file that is no state (damage,
+     * another program's) is moved aside with a line to {@code warnings} saying why: the logs are
+     * then read again, and every login still within the timeout by its own timestamp is recorded
+     * again. An I/O error is no damage: the read is tried again, and when it goes on failing the
+     * IOException says so and the state stays where it is for the next start.
      */
     void load(BiConsumer<String, byte[]> entries, BiConsumer<String, long[]> positions, BiConsumer<String, byte[]> cluster,
             Consumer<String> warnings) throws IOException {
         if (!Files.exists(file)) {
             return;
         }
-        try {
-            RelayDatabase.forEachStored(file, (key, value) -> {
-                if (key.startsWith(POSITION)) {
-                    positions.accept(key.substring(POSITION.length()), longs(value));
-                } else if (key.startsWith(CLUSTER) || key.startsWith(CURSOR)) {
-                    cluster.accept(key, value);
+        IOException damage = null;
+        for (int attempt = 1; damage == null; attempt++) {
+            try {
+                RelayDatabase.forEachStored(file, (key, value) -> {
+                    if (key.startsWith(POSITION)) {
+                        positions.accept(key.substring(POSITION.length()), longs(value));
+                    } else if (key.startsWith(CLUSTER) || key.startsWith(CURSOR)) {
+                        cluster.accept(key, value);
+                    } else {
+                        entries.accept(key, value);
+                    }
+                });
+                return;
+            } catch (IOException | RuntimeException e) {
+                if (!ioError(e)) {
+                    damage = e instanceof IOException io ? io : new IOException(e.toString(), e); // or an earlier version's MapDB state
+                } else if (attempt == READ_ATTEMPTS) {
+                    throw new IOException("cannot read state " + file + ": " + Problems.rootMessage(e) + " (tried " + READ_ATTEMPTS
+                            + " times; it is left as it is)", e);
                 } else {
-                    entries.accept(key, value);
+                    pause();
                 }
-            });
-            return;
-        } catch (IOException | RuntimeException notASnapshot) {
-            // an earlier version's MapDB state, or damage
+            }
         }
         if (loadLegacy(entries, positions)) {
             return;
         }
         var aside = file.resolveSibling(file.getFileName() + ".broken-" + Instant.now().getEpochSecond());
         Files.move(file, aside);
-        warnings.accept("state " + file + " cannot be read; moved to " + aside + ", starting a new one and reading the logs again");
+        warnings.accept("state " + file + " cannot be read (" + Problems.rootMessage(damage) + "); moved to " + aside
+                + ", starting a new one and reading the logs again");
+    }
+
+    /** Whether reading failed for an I/O error (somewhere in its causes) rather than for what the file holds. */
+    private static boolean ioError(Throwable e) {
+        for (var cause = e.getCause(); cause != null && cause != cause.getCause(); cause = cause.getCause()) {
+            if (cause instanceof IOException || cause instanceof IOError) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static void pause() throws IOException {
+        try {
+            Thread.sleep(1000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while reading the state", e);
+        }
     }
 
     /** The MapDB state of earlier versions (a hash map file and its write-ahead log), read once. */

@@ -2,6 +2,7 @@ package org.poplock.readlog.parse;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.time.Clock;
 import java.time.Instant;
@@ -32,6 +33,21 @@ class LogStampsTest {
         var s = utc.split(line);
         assertEquals(Instant.parse(time), s.time());
         assertEquals(message, s.message());
+    }
+
+    @Test
+    void tai64nReachesTheYears0000To9999AndNoFurther() {
+        assertEquals(Instant.parse("0000-01-01T00:00:00Z"), utc.split(String.format("@%016x00000000 x", 0x400000000000000aL - 62_167_219_200L)).time());
+        assertEquals(Instant.parse("9999-12-31T23:59:59Z"), utc.split(String.format("@%016x00000000 x", 0x400000000000000aL + 253_402_300_799L)).time());
+        assertThrows(IllegalArgumentException.class, () -> utc.split(String.format("@%016x00000000 x", 0x400000000000000aL + 253_402_300_800L)));
+        assertThrows(IllegalArgumentException.class, () -> utc.split(String.format("@%016x00000000 x", 0x400000000000000aL - 62_167_219_201L)));
+    }
+
+    @ParameterizedTest(name = "[{0}]")
+    @CsvSource({"@000000000000000000000000 x", "@3ffffff00000000000000000 x", "@ffffffffffffffff00000000 x", "@7fffffffffffffff3b9ac9ff x"})
+    void aTai64nLabelOutOfRangeIsRefusedInOneLine(String line) {
+        var e = assertThrows(IllegalArgumentException.class, () -> utc.split(line));
+        assertEquals("its TAI64N label " + line.substring(0, 17) + " is no time in the years 0000 to 9999", e.getMessage());
     }
 
     @Test

@@ -303,4 +303,38 @@ class LogFollowerTest {
         g.poll(lines);
         assertEquals(List.of("live written after the start"), seen, "a file that appears after the start is read as written");
     }
+
+    /** How many of this process's descriptors are open on {@code file}. */
+    private static long openDescriptors(Path file) throws IOException {
+        try (var fds = Files.list(Path.of("/proc/self/fd"))) {
+            return fds.filter(fd -> {
+                try {
+                    return Files.readSymbolicLink(fd).equals(file);
+                } catch (IOException e) {
+                    return false; // closed meanwhile (the listing's own)
+                }
+            }).count();
+        }
+    }
+
+    @Test
+    void aRotatedFileWhoseReadingFailsIsClosedNotLeaked() throws IOException {
+        var log = dir.resolve("log");
+        var rotated = dir.resolve("log.1");
+        append(log, "a\n");
+        var f = follower(log, List.of());
+        assertEquals(List.of("a"), poll(f));
+        var saved = f.positions();
+        f.close();
+        append(log, "b, after the stop\n");
+        Files.move(log, rotated);
+        append(log, "c, in the new file\n");
+        var resumed = follower(log, saved);
+        var failure = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, () -> resumed.poll(line -> {
+            throw new IllegalStateException("a line's handling failed");
+        }));
+        assertEquals("a line's handling failed", failure.getMessage());
+        assertEquals(0, openDescriptors(rotated.toRealPath()), "the rotated file's descriptor");
+        resumed.close();
+    }
 }

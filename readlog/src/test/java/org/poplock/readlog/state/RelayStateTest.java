@@ -109,4 +109,53 @@ class RelayStateTest {
             assertEquals("alice", state.live(now).get(0).user());
         }
     }
+
+    @Test
+    void aDamagedStateIsSetAsideWithWhyItCannotBeRead() throws IOException {
+        var file = dir.resolve("s");
+        java.nio.file.Files.writeString(file, "not a state at all, and long enough to be looked at ".repeat(20));
+        var said = new java.util.ArrayList<String>();
+        try (var state = RelayState.open(file, said::add)) {
+            assertEquals(0, state.size());
+        }
+        assertEquals(1, said.size(), said.toString());
+        assertTrue(said.get(0).matches("state " + java.util.regex.Pattern.quote(file.toString())
+                + " cannot be read \\(.+\\); moved to .*s\\.broken-\\d+, starting a new one and reading the logs again"), said.get(0));
+    }
+
+    @Test
+    void aStateThatCannotBeReadForAnIoErrorIsTriedAgainAndLeftWhereItIs() throws IOException {
+        var file = java.nio.file.Files.createDirectory(dir.resolve("s")); // reading it fails with EISDIR, as with EIO: no damage
+        var said = new java.util.ArrayList<String>();
+        var e = assertThrows(IOException.class, () -> RelayState.open(file, said::add));
+        assertEquals("cannot read state " + file + ": Is a directory (tried 3 times; it is left as it is)", e.getMessage());
+        assertEquals(List.of(), said);
+        assertTrue(java.nio.file.Files.isDirectory(file));
+        try (var siblings = java.nio.file.Files.list(dir)) {
+            assertEquals(List.of(), siblings.filter(p -> p.getFileName().toString().contains("broken")).toList());
+        }
+    }
+
+    @Test
+    void aLockThatCannotBeWrittenIsLetGoNotLeaked() throws IOException {
+        var state = dir.resolve("s");
+        var full = Path.of("/dev/full");
+        java.nio.file.Files.createSymbolicLink(org.poplock.common.store.DatabaseLayout.lockOf(state), full);
+        long before = descriptorsOn(full);
+        var e = assertThrows(IOException.class, () -> StateLock.acquire(state));
+        assertTrue(e.getMessage().startsWith("cannot write the lock "), e.getMessage());
+        assertEquals(before, descriptorsOn(full), "the lock's descriptor is closed");
+    }
+
+    private static long descriptorsOn(Path file) throws IOException {
+        try (var fds = java.nio.file.Files.list(Path.of("/proc/self/fd"))) {
+            return fds.filter(fd -> {
+                try {
+                    return java.nio.file.Files.readSymbolicLink(fd).equals(file);
+                } catch (IOException gone) {
+                    return false;
+                }
+            }).count();
+        }
+    }
 }
