@@ -3,6 +3,7 @@ package org.poplock.readlog;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.function.Consumer;
+import java.util.function.LongSupplier;
 
 /**
  * One line per kind of trouble at most once a minute, with how many were not shown: what a
@@ -14,17 +15,24 @@ public final class Troubles {
 
     private final String prefix;
     private final Consumer<String> log;
+    private final LongSupplier nanoClock;
     private final Map<String, long[]> kinds = new HashMap<>();
 
     /** {@code prefix} names the listener or source ("policy: "). */
     public Troubles(String prefix, Consumer<String> log) {
+        this(prefix, log, System::nanoTime);
+    }
+
+    /** With the clock ({@link System#nanoTime}'s kind) the minute is measured on. */
+    public Troubles(String prefix, Consumer<String> log, LongSupplier nanoClock) {
         this.prefix = prefix;
         this.log = log;
+        this.nanoClock = nanoClock;
     }
 
     public synchronized void say(String kind, String line) {
         var k = kinds.computeIfAbsent(kind, x -> new long[] {Long.MIN_VALUE, 0});
-        long now = System.nanoTime();
+        long now = nanoClock.getAsLong();
         if (k[0] == Long.MIN_VALUE || now - k[0] > MINUTE_NANOS) {
             log.accept(prefix + line + (k[1] > 0 ? " (" + k[1] + " more of these since the last line)" : ""));
             k[0] = now;
