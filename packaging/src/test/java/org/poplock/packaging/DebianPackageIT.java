@@ -23,7 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class DebianPackageIT {
 
-    static final Path DEB = Path.of("target/poplock_0.1.0_amd64.deb").toAbsolutePath();
+    static final Path DEB = Built.deb();
 
     @TempDir
     Path dir;
@@ -71,6 +71,8 @@ class DebianPackageIT {
         assertTrue(Files.exists(root.resolve("lib/systemd/system/poplock-readlog.service")));
         assertTrue(Files.isExecutable(root.resolve("usr/share/poplock/service/smtpd/run")));
         assertTrue(Files.readString(root.resolve("etc/passwd")).contains("\npoplock:"), "postinst made the system user");
+        assertTrue(Files.readAllLines(root.resolve("etc/group")).stream().anyMatch(l -> l.matches("adm:.*[:,]poplock(,.*)?")),
+                "poplock is in adm, which may read the mail log");
         var owner = Files.getOwner(root.resolve("var/lib/poplock")).getName();
         assertTrue(owner.equals("poplock") || owner.matches("\\d+"), owner);
         assertTrue(Files.list(root.resolve("usr/share/poplock/lib/cds")).findAny().isPresent(), "postinst made relaylock's class archive");
@@ -82,6 +84,12 @@ class DebianPackageIT {
         var env = Map.of("POPLOCK_CONFIG", root.resolve("etc/poplock/poplock.conf").toString());
         run(List.of(bin.resolve("readlog").toString(), "--once", "--log", log.toString(), "--db", db.toString()), env);
         assertTrue(run(List.of(bin.resolve("showallowed").toString(), "--db", db.toString()), env).contains("installed"));
+        var version = run(List.of("dpkg-deb", "--field", DEB.toString(), "Version"), Map.of()).strip();
+        assertEquals(DEB.getFileName().toString(), "poplock_" + version + "_amd64.deb", "the file is named by the package's version");
+        assertEquals(version, Built.version().replace('-', '~'), "the project's version, as Debian orders a snapshot before its release");
+        for (var command : List.of("readlog", "relaylock", "showallowed")) {
+            assertEquals(command + " (poplock) " + Built.version() + "\n", run(List.of(bin.resolve(command).toString(), "--version"), env));
+        }
         var relay = run(List.of(bin.resolve("relaylock").toString(), "--db", db.toString(), "/usr/bin/env"),
                 Map.of("TCPREMOTEIP", "192.0.2.95"));
         assertTrue(relay.lines().anyMatch("RELAYCLIENT="::equals), relay);

@@ -1,5 +1,6 @@
 package org.poplock.readlog;
 
+import org.poplock.common.config.PoplockVersion;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.time.Clock;
@@ -25,7 +26,7 @@ import picocli.CommandLine.Option;
  * {@link Publisher}.
  */
 @Command(header = "record the addresses of successful POP3/IMAP logins from the mail log",
-        name = "readlog", mixinStandardHelpOptions = true, version = "readlog (poplock) 0.1",
+        name = "readlog", mixinStandardHelpOptions = true, versionProvider = PoplockVersion.class,
         sortOptions = false,
         description = "Follow POP3/IMAP server logs and record which client addresses may relay through SMTP.",
         exitCodeListHeading = "%nExit status:%n",

@@ -1,5 +1,6 @@
 package org.poplock.showallowed;
 
+import org.poplock.common.config.PoplockVersion;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -28,7 +29,7 @@ import picocli.CommandLine.Option;
 
 /** Lists who may relay now, from the database readlog publishes. Reads only; never opens readlog's state. */
 @Command(header = "list and change who may relay through POP-before-SMTP",
-        name = "showallowed", mixinStandardHelpOptions = true, version = "showallowed (poplock) 0.1",
+        name = "showallowed", mixinStandardHelpOptions = true, versionProvider = PoplockVersion.class,
         sortOptions = false,
         description = "List the client addresses that may relay: address, user, login time, time left.",
         exitCodeListHeading = "%nExit status:%n",
