@@ -9,7 +9,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -17,9 +16,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The .deb the build made: installed by dpkg into a throwaway root (its maintainer scripts run
- * with DPKG_ROOT), its launchers run from there, then removed and purged; and lintian finds no error
- * and no command without a man page.
+ * The .deb the build made: installed by dpkg into a {@link ThrowawayRoot}, its launchers run from
+ * there, then removed and purged; and lintian finds no error and no command without a man page.
  */
 class DebianPackageIT {
 
@@ -29,41 +27,14 @@ class DebianPackageIT {
     Path dir;
 
     private static String run(List<String> cmd, Map<String, String> env) throws Exception {
-        var pb = new ProcessBuilder(cmd).redirectErrorStream(true);
-        pb.environment().putAll(env);
-        var p = pb.start();
-        var out = new String(p.getInputStream().readAllBytes());
-        assertTrue(p.waitFor(5, TimeUnit.MINUTES), String.join(" ", cmd));
-        assertEquals(0, p.exitValue(), String.join(" ", cmd) + ":\n" + out);
-        return out;
-    }
-
-    private List<String> dpkg(Path root, String... args) {
-        var cmd = new ArrayList<>(List.of("dpkg", "--root=" + root, "--force-script-chrootless", "--force-depends",
-                "--force-not-root", "--log=" + dir.resolve("dpkg.log")));
-        cmd.addAll(List.of(args));
-        return cmd;
-    }
-
-    /** An empty dpkg database, and this host's users and groups. */
-    private Path freshRoot() throws IOException {
-        var root = Files.createDirectories(dir.resolve("root"));
-        Files.createDirectories(root.resolve("var/lib/dpkg/info"));
-        Files.createDirectories(root.resolve("var/lib/dpkg/updates"));
-        Files.createFile(root.resolve("var/lib/dpkg/status"));
-        Files.createDirectories(root.resolve("etc"));
-        for (var f : List.of("passwd", "group", "shadow", "gshadow", "login.defs")) {
-            if (Files.exists(Path.of("/etc", f))) {
-                Files.copy(Path.of("/etc", f), root.resolve("etc").resolve(f));
-            }
-        }
-        return root;
+        return ThrowawayRoot.run(cmd, env);
     }
 
     @Test
     void installsRunsRemovesAndPurgesInAThrowawayRoot() throws Exception {
-        var root = freshRoot();
-        run(dpkg(root, "-i", DEB.toString()), Map.of());
+        var installed = ThrowawayRoot.create(dir);
+        var root = installed.path();
+        installed.dpkg("-i", DEB.toString());
 
         assertTrue(Files.isSymbolicLink(root.resolve("usr/bin/relaylock")));
         assertEquals("../share/poplock/bin/relaylock", Files.readSymbolicLink(root.resolve("usr/bin/relaylock")).toString());
@@ -87,6 +58,8 @@ class DebianPackageIT {
         var version = run(List.of("dpkg-deb", "--field", DEB.toString(), "Version"), Map.of()).strip();
         assertEquals(DEB.getFileName().toString(), "poplock_" + version + "_amd64.deb", "the file is named by the package's version");
         assertEquals(version, Built.version().replace('-', '~'), "the project's version, as Debian orders a snapshot before its release");
+        var changelog = run(List.of("sh", "-c", "zcat \"$0\" | head -1", root.resolve("usr/share/doc/poplock/changelog.gz").toString()), Map.of());
+        assertEquals("poplock (" + version + ")", changelog.substring(0, changelog.indexOf(')') + 1), "the changelog's latest entry is this version");
         for (var command : List.of("readlog", "relaylock", "showallowed")) {
             assertEquals(command + " (poplock) " + Built.version() + "\n", run(List.of(bin.resolve(command).toString(), "--version"), env));
         }
@@ -94,10 +67,10 @@ class DebianPackageIT {
                 Map.of("TCPREMOTEIP", "192.0.2.95"));
         assertTrue(relay.lines().anyMatch("RELAYCLIENT="::equals), relay);
 
-        run(dpkg(root, "-r", "poplock"), Map.of());
+        installed.dpkg("-r", "poplock");
         assertFalse(Files.exists(root.resolve("usr/share/poplock/lib")), "removed");
         assertTrue(Files.exists(root.resolve("etc/poplock/poplock.conf")), "a conffile stays until purge");
-        run(dpkg(root, "-P", "poplock"), Map.of());
+        installed.dpkg("-P", "poplock");
         assertFalse(Files.exists(root.resolve("etc/poplock")), "purged");
         assertFalse(Files.exists(root.resolve("var/lib/poplock")), "purged");
         assertFalse(Files.readString(root.resolve("etc/passwd")).contains("\npoplock:"), "the user is gone");
@@ -113,8 +86,9 @@ class DebianPackageIT {
     void makesThePolicySocketsDirectoryInPostfixsChrootWhetherPostfixComesBeforeOrAfter() throws Exception {
         var postfix = Files.readAllLines(Path.of("/etc/group")).stream().filter(l -> l.startsWith("postfix:")).findFirst();
         assumeTrue(postfix.isPresent(), "needs the group postfix (Debian's postfix package makes it)");
-        var root = freshRoot();
-        run(dpkg(root, "-i", DEB.toString()), Map.of());
+        var installed = ThrowawayRoot.create(dir);
+        var root = installed.path();
+        installed.dpkg("-i", DEB.toString());
         var socketDirectory = root.resolve("var/spool/postfix/poplock");
         assertFalse(Files.exists(socketDirectory), "no Postfix, no directory in its chroot");
 
@@ -124,7 +98,7 @@ class DebianPackageIT {
         Files.writeString(standIn.resolve("DEBIAN/control"), String.join("\n", "Package: postfix-chroot-stand-in", "Version: 1",
                 "Architecture: all", "Maintainer: poplock tests <root@localhost>", "Description: ships /var/spool/postfix as postfix does", ""));
         run(List.of("dpkg-deb", "--root-owner-group", "--build", standIn.toString(), dir.resolve("stand-in.deb").toString()), Map.of());
-        run(dpkg(root, "-i", dir.resolve("stand-in.deb").toString()), Map.of());
+        installed.dpkg("-i", dir.resolve("stand-in.deb").toString());
         assertTrue(Files.readString(root.resolve("var/lib/dpkg/status")).contains("Package: poplock\nStatus: install ok triggers-pending"),
                 "Postfix's directory activated poplock's trigger");
         // What dpkg runs for the pending trigger (here it refuses, the throwaway root lacking poplock's dependencies).
@@ -133,9 +107,9 @@ class DebianPackageIT {
         assertSocketDirectory(socketDirectory, root, postfix.get());
 
         Files.delete(socketDirectory);
-        run(dpkg(root, "-i", DEB.toString()), Map.of());
+        installed.dpkg("-i", DEB.toString());
         assertSocketDirectory(socketDirectory, root, postfix.get());
-        run(dpkg(root, "-P", "poplock"), Map.of());
+        installed.dpkg("-P", "poplock");
         assertFalse(Files.exists(socketDirectory), "purged");
     }
 
