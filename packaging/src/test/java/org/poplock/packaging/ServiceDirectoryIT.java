@@ -81,15 +81,10 @@ class ServiceDirectoryIT {
         pb.environment().put("PATH", "/usr/sbin:/usr/bin:/sbin:/bin");
         var process = pb.start();
         try {
-            try {
-                Launchers.await(Duration.ofSeconds(60), "readlog's first line in " + current,
-                        () -> text(current).contains("readlog: following [" + mailLog + "]"));
-            } catch (AssertionError e) {
-                throw new AssertionError(e.getMessage() + "; it holds:\n" + text(current) + "the supervisor said:\n"
-                        + text(dir.resolve("supervisor.out")), e);
-            }
+            await(Duration.ofSeconds(60), "readlog's first line in " + current, () -> text(current).contains("readlog: following [" + mailLog + "]"),
+                    current);
             Files.writeString(mailLog, Dovecot.login(Instant.now(), "pop3", "192.0.2.61", "alice"), StandardOpenOption.APPEND);
-            Launchers.await(Duration.ofSeconds(30), "the login to be granted", () -> Launchers.publishedIps(db).contains("192.0.2.61"));
+            await(Duration.ofSeconds(30), "the login to be granted", () -> Launchers.publishedIps(db).contains("192.0.2.61"), current);
             var shown = Launchers.run("showallowed", Map.of(), "--db", db.toString());
             assertTrue(shown.out().lines().anyMatch(l -> l.startsWith("192.0.2.61 ") && l.contains(" alice ")), shown.out() + shown.err());
             assertEquals("200 ok\n", health(metricsPort), "readlog may read the log and publishes");
@@ -100,6 +95,16 @@ class ServiceDirectoryIT {
             assertEquals(poplock[0], (int) Files.getAttribute(current.getParent(), "unix:uid"), "log/main belongs to the user that writes it");
         } finally {
             stop(process, stop, stopArgs, service);
+        }
+    }
+
+    /** {@link Launchers#await}, failing with what readlog's log and the supervisor said. */
+    private void await(Duration limit, String what, java.util.function.BooleanSupplier condition, Path current) throws InterruptedException {
+        try {
+            Launchers.await(limit, what, condition);
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + "; " + current + " holds:\n" + text(current) + "the supervisor said:\n"
+                    + text(dir.resolve("supervisor.out")), e);
         }
     }
 
