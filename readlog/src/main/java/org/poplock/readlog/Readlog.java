@@ -1,6 +1,5 @@
 package org.poplock.readlog;
 
-import org.poplock.common.config.PoplockVersion;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.time.Clock;
@@ -12,6 +11,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import org.poplock.common.config.ConfigFile;
 import org.poplock.common.config.DurationConverter;
+import org.poplock.common.config.PoplockVersion;
 import org.poplock.readlog.parse.LoginParser;
 import org.poplock.readlog.source.PipeReader;
 import org.poplock.readlog.state.RelayState;

@@ -1,7 +1,7 @@
 package org.poplock.relaylock;
 
-import org.poplock.common.config.PoplockVersion;
 import java.util.List;
+import org.poplock.common.config.PoplockVersion;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;

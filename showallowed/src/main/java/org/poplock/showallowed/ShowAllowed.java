@@ -1,6 +1,5 @@
 package org.poplock.showallowed;
 
-import org.poplock.common.config.PoplockVersion;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -12,6 +11,7 @@ import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.poplock.common.config.PoplockVersion;
 import org.poplock.common.store.StateOwner;
 import org.poplock.common.store.Problems;
 import org.poplock.common.store.Spool;
