@@ -27,7 +27,8 @@ import org.junit.jupiter.api.io.TempDir;
  * root's /etc and /usr lie over the host's: the run scripts find the user poplock, its groups and
  * /usr/bin/readlog as on an installed system, and nothing of the host changes. readlog follows a
  * mail log of Debian's modes (root:adm 0640); a Dovecot login logged there is granted, and
- * readlog's own lines reach multilog's {@code current} in log/main.
+ * readlog's own lines reach multilog's {@code current} in log/main. The smtpd service directory
+ * runs the same way on a qmail host.
  */
 class ServiceDirectoryIT {
 
@@ -71,15 +72,7 @@ class ServiceDirectoryIT {
         var service = services.resolve("readlog");
         var current = service.resolve("log/main/current");
 
-        var pb = new ProcessBuilder(new ArrayList<>(List.of("unshare", "--mount", "--propagation", "private", "sh", "-c",
-                "mount -t overlay overlay -o lowerdir=\"$1/etc\":/etc /etc && mount -t overlay overlay -o lowerdir=\"$1/usr\":/usr /usr"
-                        + " && shift && exec \"$@\"", "sh", installed.path().toString())))
-                .redirectErrorStream(true).redirectOutput(dir.resolve("supervisor.out").toFile());
-        pb.command().addAll(supervisor);
-        pb.command().add(services.toString());
-        pb.environment().clear();
-        pb.environment().put("PATH", "/usr/sbin:/usr/bin:/sbin:/bin");
-        var process = pb.start();
+        var process = supervise(installed, supervisor, services, Map.of());
         try {
             await(Duration.ofSeconds(60), "readlog's first line in " + current, () -> text(current).contains("readlog: following [" + mailLog + "]"),
                     current);
@@ -96,6 +89,77 @@ class ServiceDirectoryIT {
         } finally {
             stop(process, stop, stopArgs, service);
         }
+    }
+
+    /**
+     * The packaged smtpd service directory under svscan on a qmail host (the user qmaill made as
+     * qmail's installation makes it): relaylock in front of a stand-in qmail-smtpd under the real
+     * tcpserver, and tcpserver's lines in log/main, written as qmaill.
+     */
+    @Test
+    void smtpdUnderDaemontoolsSvscan() throws Exception {
+        var installed = ThrowawayRoot.create(dir);
+        installed.dpkg("-i", Built.deb().toString());
+        ThrowawayRoot.run(List.of("useradd", "--prefix", installed.path().toString(), "--system", "--no-create-home",
+                "--shell", "/usr/sbin/nologin", "qmaill"), Map.of());
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+        var db = dir.resolve("relay.db");
+        var log = Files.writeString(dir.resolve("mail.log"), Dovecot.login(Instant.now(), "pop3", "127.0.0.1", "alice"));
+        assertEquals(0, Launchers.run("readlog", Map.of(), "--once", "--log", log.toString(), "--db", db.toString()).exit());
+        var rules = dir.resolve("tcp.smtp.cdb");
+        var tcprules = new ProcessBuilder("tcprules", rules.toString(), dir.resolve("tcp.tmp").toString()).start();
+        tcprules.getOutputStream().write(":allow\n".getBytes());
+        tcprules.getOutputStream().close();
+        assertEquals(0, tcprules.waitFor());
+        var smtpd = Files.writeString(dir.resolve("qmail-smtpd"), "#!/bin/sh\nprintf '220 stand-in RELAYCLIENT=%s\\r\\n' \"${RELAYCLIENT-unset}\"\n");
+        Files.setPosixFilePermissions(smtpd, PosixFilePermissions.fromString("rwxr-xr-x"));
+
+        var services = Files.createDirectories(dir.resolve("service"));
+        ThrowawayRoot.run(List.of("cp", "-r", installed.resolve("usr/share/poplock/service/smtpd").toString(), services.toString()), Map.of());
+        var service = services.resolve("smtpd");
+        var current = service.resolve("log/main/current");
+        int port = TcpserverIT.freePort();
+        // What a site sets at the top of smtpd/run, given through the supervisor's environment,
+        // which the run script inherits: the SMTP service runs as nobody, as qmaild would.
+        var process = supervise(installed, List.of("svscan"), services, Map.of("QMAILDUID", uid("nobody"), "NOFILESGID", gid("nogroup"),
+                "LOCALNAME", "localhost", "TCPRULES", rules.toString(), "SMTP_ADDRESS", "127.0.0.1", "SMTP_PORT", String.valueOf(port),
+                "SMTPD", smtpd.toString(), "POPLOCK_DB", db.toString()));
+        try {
+            await(Duration.ofSeconds(60), "a session", () -> TcpserverIT.session("127.0.0.1", port).startsWith("220 "), current);
+            var granted = TcpserverIT.session("127.0.0.1", port);
+            assertTrue(granted.contains("RELAYCLIENT=\r\n"), "relaylock set RELAYCLIENT for the logged-in address: " + granted);
+            assertTrue(TcpserverIT.session("127.0.0.2", port).contains("RELAYCLIENT=unset"));
+            await(Duration.ofSeconds(20), "tcpserver's lines in " + current, () -> text(current).contains("tcpserver: status:"), current);
+            assertTrue(text(current).lines().allMatch(l -> l.matches("@4000[0-9a-f]{20} .*")), text(current));
+            assertEquals(installed.ids("qmaill")[0], (int) Files.getAttribute(current.getParent(), "unix:uid"), "log/main is qmaill's");
+        } finally {
+            stop(process, "svc", List.of("-dx"), service);
+        }
+    }
+
+    private static String uid(String user) throws Exception {
+        return ThrowawayRoot.run(List.of("id", "-u", user), Map.of()).strip();
+    }
+
+    private static String gid(String group) throws Exception {
+        return ThrowawayRoot.run(List.of("getent", "group", group), Map.of()).split(":")[2];
+    }
+
+    /**
+     * {@code supervisor} (svscan, runsvdir -P) on {@code services}, in a mount namespace of its own
+     * where {@code installed}'s /etc and /usr lie over the host's; its environment PATH and {@code env}.
+     */
+    private Process supervise(ThrowawayRoot installed, List<String> supervisor, Path services, Map<String, String> env) throws Exception {
+        var pb = new ProcessBuilder(new ArrayList<>(List.of("unshare", "--mount", "--propagation", "private", "sh", "-c",
+                "mount -t overlay overlay -o lowerdir=\"$1/etc\":/etc /etc && mount -t overlay overlay -o lowerdir=\"$1/usr\":/usr /usr"
+                        + " && shift && exec \"$@\"", "sh", installed.path().toString())))
+                .redirectErrorStream(true).redirectOutput(dir.resolve("supervisor.out").toFile());
+        pb.command().addAll(supervisor);
+        pb.command().add(services.toString());
+        pb.environment().clear();
+        pb.environment().put("PATH", "/usr/sbin:/usr/bin:/sbin:/bin");
+        pb.environment().putAll(env);
+        return pb.start();
     }
 
     /** {@link Launchers#await}, failing with what readlog's log and the supervisor said. */
