@@ -50,8 +50,7 @@ class ShowAllowedAsUserTest {
         var cmd = List.of(setpriv.toString(), "--reuid=nobody", "--regid=nogroup", "--clear-groups",
                 Launchers.BIN.resolve("showallowed").toString(), "--db", db.toString(), "--add", "192.0.2.44", "--wait", "2s");
         var pb = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true);
-        pb.environment().remove("POPLOCK_CONFIG");
-        pb.environment().put("POPLOCK_JAVA_OPTS", "-Djava.io.tmpdir=" + dir);
+        Launchers.hostFree(pb.environment()).put("POPLOCK_JAVA_OPTS", "-Djava.io.tmpdir=" + dir);
         var p = pb.start();
         var out = new String(p.getInputStream().readAllBytes());
         assertTrue(p.waitFor(60, TimeUnit.SECONDS));

@@ -51,11 +51,9 @@ class UnreadableLogTest {
         var out = dir.resolve("readlog.out");
         int port = RedisServer.freePort();
         var pb = new ProcessBuilder(List.of(setpriv.toString(), "--reuid=nobody", "--regid=nogroup", "--clear-groups",
-                Launchers.BIN.resolve("readlog").toString(), "--config", Files.writeString(dir.resolve("empty.conf"), "").toString(),
-                "--log", log.toString(), "--db", data.resolve("relay.db").toString(), "--metrics", "inet:127.0.0.1:" + port))
+                Launchers.BIN.resolve("readlog").toString(), "--log", log.toString(), "--db", data.resolve("relay.db").toString(), "--metrics", "inet:127.0.0.1:" + port))
                 .directory(dir.toFile()).redirectErrorStream(true).redirectOutput(out.toFile());
-        pb.environment().remove("POPLOCK_CONFIG");
-        pb.environment().put("POPLOCK_JAVA_OPTS", "-Djava.io.tmpdir=" + data);
+        Launchers.hostFree(pb.environment()).put("POPLOCK_JAVA_OPTS", "-Djava.io.tmpdir=" + data);
         readlog = pb.start();
 
         var denied = "cannot open " + log + ": Permission denied";
