@@ -9,7 +9,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -17,53 +16,25 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The .deb the build made: installed by dpkg into a throwaway root (its maintainer scripts run
- * with DPKG_ROOT), its launchers run from there, then removed and purged; and lintian finds no error
- * and no command without a man page.
+ * The .deb the build made: installed by dpkg into a {@link ThrowawayRoot}, its launchers run from
+ * there, then removed and purged; and lintian finds no error and no command without a man page.
  */
 class DebianPackageIT {
 
-    static final Path DEB = Path.of("target/poplock_0.1.0_amd64.deb").toAbsolutePath();
+    static final Path DEB = Built.deb();
 
     @TempDir
     Path dir;
 
     private static String run(List<String> cmd, Map<String, String> env) throws Exception {
-        var pb = new ProcessBuilder(cmd).redirectErrorStream(true);
-        pb.environment().putAll(env);
-        var p = pb.start();
-        var out = new String(p.getInputStream().readAllBytes());
-        assertTrue(p.waitFor(5, TimeUnit.MINUTES), String.join(" ", cmd));
-        assertEquals(0, p.exitValue(), String.join(" ", cmd) + ":\n" + out);
-        return out;
-    }
-
-    private List<String> dpkg(Path root, String... args) {
-        var cmd = new ArrayList<>(List.of("dpkg", "--root=" + root, "--force-script-chrootless", "--force-depends",
-                "--force-not-root", "--log=" + dir.resolve("dpkg.log")));
-        cmd.addAll(List.of(args));
-        return cmd;
-    }
-
-    /** An empty dpkg database, and this host's users and groups. */
-    private Path freshRoot() throws IOException {
-        var root = Files.createDirectories(dir.resolve("root"));
-        Files.createDirectories(root.resolve("var/lib/dpkg/info"));
-        Files.createDirectories(root.resolve("var/lib/dpkg/updates"));
-        Files.createFile(root.resolve("var/lib/dpkg/status"));
-        Files.createDirectories(root.resolve("etc"));
-        for (var f : List.of("passwd", "group", "shadow", "gshadow", "login.defs")) {
-            if (Files.exists(Path.of("/etc", f))) {
-                Files.copy(Path.of("/etc", f), root.resolve("etc").resolve(f));
-            }
-        }
-        return root;
+        return ThrowawayRoot.run(cmd, env);
     }
 
     @Test
     void installsRunsRemovesAndPurgesInAThrowawayRoot() throws Exception {
-        var root = freshRoot();
-        run(dpkg(root, "-i", DEB.toString()), Map.of());
+        var installed = ThrowawayRoot.create(dir);
+        var root = installed.path();
+        installed.dpkg("-i", DEB.toString());
 
         assertTrue(Files.isSymbolicLink(root.resolve("usr/bin/relaylock")));
         assertEquals("../share/poplock/bin/relaylock", Files.readSymbolicLink(root.resolve("usr/bin/relaylock")).toString());
@@ -71,6 +42,8 @@ class DebianPackageIT {
         assertTrue(Files.exists(root.resolve("lib/systemd/system/poplock-readlog.service")));
         assertTrue(Files.isExecutable(root.resolve("usr/share/poplock/service/smtpd/run")));
         assertTrue(Files.readString(root.resolve("etc/passwd")).contains("\npoplock:"), "postinst made the system user");
+        assertTrue(Files.readAllLines(root.resolve("etc/group")).stream().anyMatch(l -> l.matches("adm:.*[:,]poplock(,.*)?")),
+                "poplock is in adm, which may read the mail log");
         var owner = Files.getOwner(root.resolve("var/lib/poplock")).getName();
         assertTrue(owner.equals("poplock") || owner.matches("\\d+"), owner);
         assertTrue(Files.list(root.resolve("usr/share/poplock/lib/cds")).findAny().isPresent(), "postinst made relaylock's class archive");
@@ -82,14 +55,22 @@ class DebianPackageIT {
         var env = Map.of("POPLOCK_CONFIG", root.resolve("etc/poplock/poplock.conf").toString());
         run(List.of(bin.resolve("readlog").toString(), "--once", "--log", log.toString(), "--db", db.toString()), env);
         assertTrue(run(List.of(bin.resolve("showallowed").toString(), "--db", db.toString()), env).contains("installed"));
+        var version = run(List.of("dpkg-deb", "--field", DEB.toString(), "Version"), Map.of()).strip();
+        assertEquals(DEB.getFileName().toString(), "poplock_" + version + "_amd64.deb", "the file is named by the package's version");
+        assertEquals(version, Built.version().replace('-', '~'), "the project's version, as Debian orders a snapshot before its release");
+        var changelog = run(List.of("sh", "-c", "zcat \"$0\" | head -1", root.resolve("usr/share/doc/poplock/changelog.gz").toString()), Map.of());
+        assertEquals("poplock (" + version + ")", changelog.substring(0, changelog.indexOf(')') + 1), "the changelog's latest entry is this version");
+        for (var command : List.of("readlog", "relaylock", "showallowed")) {
+            assertEquals(command + " (poplock) " + Built.version() + "\n", run(List.of(bin.resolve(command).toString(), "--version"), env));
+        }
         var relay = run(List.of(bin.resolve("relaylock").toString(), "--db", db.toString(), "/usr/bin/env"),
                 Map.of("TCPREMOTEIP", "192.0.2.95"));
         assertTrue(relay.lines().anyMatch("RELAYCLIENT="::equals), relay);
 
-        run(dpkg(root, "-r", "poplock"), Map.of());
+        installed.dpkg("-r", "poplock");
         assertFalse(Files.exists(root.resolve("usr/share/poplock/lib")), "removed");
         assertTrue(Files.exists(root.resolve("etc/poplock/poplock.conf")), "a conffile stays until purge");
-        run(dpkg(root, "-P", "poplock"), Map.of());
+        installed.dpkg("-P", "poplock");
         assertFalse(Files.exists(root.resolve("etc/poplock")), "purged");
         assertFalse(Files.exists(root.resolve("var/lib/poplock")), "purged");
         assertFalse(Files.readString(root.resolve("etc/passwd")).contains("\npoplock:"), "the user is gone");
@@ -105,8 +86,9 @@ class DebianPackageIT {
     void makesThePolicySocketsDirectoryInPostfixsChrootWhetherPostfixComesBeforeOrAfter() throws Exception {
         var postfix = Files.readAllLines(Path.of("/etc/group")).stream().filter(l -> l.startsWith("postfix:")).findFirst();
         assumeTrue(postfix.isPresent(), "needs the group postfix (Debian's postfix package makes it)");
-        var root = freshRoot();
-        run(dpkg(root, "-i", DEB.toString()), Map.of());
+        var installed = ThrowawayRoot.create(dir);
+        var root = installed.path();
+        installed.dpkg("-i", DEB.toString());
         var socketDirectory = root.resolve("var/spool/postfix/poplock");
         assertFalse(Files.exists(socketDirectory), "no Postfix, no directory in its chroot");
 
@@ -116,7 +98,7 @@ class DebianPackageIT {
         Files.writeString(standIn.resolve("DEBIAN/control"), String.join("\n", "Package: postfix-chroot-stand-in", "Version: 1",
                 "Architecture: all", "Maintainer: poplock tests <root@localhost>", "Description: ships /var/spool/postfix as postfix does", ""));
         run(List.of("dpkg-deb", "--root-owner-group", "--build", standIn.toString(), dir.resolve("stand-in.deb").toString()), Map.of());
-        run(dpkg(root, "-i", dir.resolve("stand-in.deb").toString()), Map.of());
+        installed.dpkg("-i", dir.resolve("stand-in.deb").toString());
         assertTrue(Files.readString(root.resolve("var/lib/dpkg/status")).contains("Package: poplock\nStatus: install ok triggers-pending"),
                 "Postfix's directory activated poplock's trigger");
         // What dpkg runs for the pending trigger (here it refuses, the throwaway root lacking poplock's dependencies).
@@ -125,9 +107,9 @@ class DebianPackageIT {
         assertSocketDirectory(socketDirectory, root, postfix.get());
 
         Files.delete(socketDirectory);
-        run(dpkg(root, "-i", DEB.toString()), Map.of());
+        installed.dpkg("-i", DEB.toString());
         assertSocketDirectory(socketDirectory, root, postfix.get());
-        run(dpkg(root, "-P", "poplock"), Map.of());
+        installed.dpkg("-P", "poplock");
         assertFalse(Files.exists(socketDirectory), "purged");
     }
 

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** The tarball for hosts without dpkg: unpacked, installed into a throwaway root, run, removed. */
 class TarballIT {
 
-    static final Path TARBALL = Path.of("target/poplock-0.1.0.tar.gz").toAbsolutePath();
+    static final Path TARBALL = Built.tarball();
 
     @TempDir
     Path dir;
@@ -34,7 +34,7 @@ class TarballIT {
     @Test
     void installsIntoARootRunsAndUninstalls() throws Exception {
         run(dir, Map.of(), "tar", "-xzf", TARBALL.toString());
-        var unpacked = dir.resolve("poplock-0.1.0");
+        var unpacked = dir.resolve("poplock-" + Built.version());
         var root = Files.createDirectories(dir.resolve("root/etc"));
         for (var f : List.of("passwd", "group", "shadow", "gshadow", "login.defs")) {
             if (Files.exists(Path.of("/etc", f))) {

@@ -289,11 +289,15 @@ final class Daemon implements FollowLoop.Sink {
         }
     }
 
-    /** One line when the state cannot be written, one when it can again. */
+    /**
+     * One line when the state cannot be written, one when it can again; /health says what keeps
+     * readlog from its job: a publish or the state failing, or a log it may not read.
+     */
     private void reportStateFailure() {
         var failure = state.writeFailure();
+        var unreadable = loop.sources().stream().map(LogSource::problem).filter(java.util.Objects::nonNull).findFirst().orElse(null);
         metrics.health(dirty ? "cannot publish " + config.db() + " (see readlog's log)"
-                : failure != null ? "cannot save state: " + failure : supervisor.problem());
+                : failure != null ? "cannot save state: " + failure : unreadable != null ? unreadable : supervisor.problem());
         if (failure != null && !writeFailing) {
             log.say("cannot save state: " + failure + "; serving from memory, writing it anew every few seconds until there is room");
         } else if (failure == null && writeFailing) {

@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import org.poplock.common.config.ConfigFile;
 import org.poplock.common.config.DurationConverter;
+import org.poplock.common.config.PoplockVersion;
 import org.poplock.readlog.parse.LoginParser;
 import org.poplock.readlog.source.PipeReader;
 import org.poplock.readlog.state.RelayState;
@@ -25,7 +26,7 @@ import picocli.CommandLine.Option;
  * {@link Publisher}.
  */
 @Command(header = "record the addresses of successful POP3/IMAP logins from the mail log",
-        name = "readlog", mixinStandardHelpOptions = true, version = "readlog (poplock) 0.1",
+        name = "readlog", mixinStandardHelpOptions = true, versionProvider = PoplockVersion.class,
         sortOptions = false,
         description = "Follow POP3/IMAP server logs and record which client addresses may relay through SMTP.",
         exitCodeListHeading = "%nExit status:%n",

@@ -25,7 +25,8 @@ public final class Troubles {
         this(prefix, log, System::nanoTime);
     }
 
-    Troubles(String prefix, Consumer<String> log, LongSupplier nanoClock) {
+    /** With the clock ({@link System#nanoTime}'s kind) the minute is measured on. */
+    public Troubles(String prefix, Consumer<String> log, LongSupplier nanoClock) {
         this.prefix = prefix;
         this.log = log;
         this.nanoClock = nanoClock;

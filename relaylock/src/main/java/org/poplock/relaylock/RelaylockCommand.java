@@ -1,6 +1,7 @@
 package org.poplock.relaylock;
 
 import java.util.List;
+import org.poplock.common.config.PoplockVersion;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -11,7 +12,7 @@ import picocli.CommandLine.Parameters;
  * because loading picocli would cost every SMTP connection 40-240 ms.
  */
 @Command(header = "set RELAYCLIENT for SMTP clients that logged in over POP3/IMAP, then run qmail-smtpd",
-        name = "relaylock", version = "relaylock (poplock) 0.1", sortOptions = false,
+        name = "relaylock", versionProvider = PoplockVersion.class, sortOptions = false,
         description = {"Run by tcpserver for every SMTP connection: sets RELAYCLIENT when TCPREMOTEIP has a live grant in the published "
             + "database (its expiry as readlog stored it: the same answer showallowed and the policy service give), then becomes "
             + "PROGRAM (e.g. /var/qmail/bin/qmail-smtpd). The timeout setting is readlog's, not relaylock's.",

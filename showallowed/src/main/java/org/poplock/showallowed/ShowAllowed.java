@@ -11,7 +11,10 @@ import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.poplock.common.config.PoplockVersion;
 import org.poplock.common.store.StateOwner;
+import org.poplock.common.store.Problems;
+import org.poplock.common.store.Spool;
 import org.poplock.common.store.SpoolCommand;
 import org.poplock.common.store.DatabaseLayout;
 import org.poplock.common.address.IpAddress;
@@ -28,7 +31,7 @@ import picocli.CommandLine.Option;
 
 /** Lists who may relay now, from the database readlog publishes. Reads only; never opens readlog's state. */
 @Command(header = "list and change who may relay through POP-before-SMTP",
-        name = "showallowed", mixinStandardHelpOptions = true, version = "showallowed (poplock) 0.1",
+        name = "showallowed", mixinStandardHelpOptions = true, versionProvider = PoplockVersion.class,
         sortOptions = false,
         description = "List the client addresses that may relay: address, user, login time, time left.",
         exitCodeListHeading = "%nExit status:%n",
@@ -172,14 +175,25 @@ public final class ShowAllowed implements Callable<Integer> {
             err.println("showallowed: " + e.getMessage());
             return 2;
         }
+        // A user who may not write the spool may not read readlog's lock either: that is the
+        // trouble to name, not readlog's absence.
+        var spool = new DatabaseLayout(db).spool();
+        var unwritable = Spool.unwritable(spool);
+        if (unwritable != null) {
+            err.println("showallowed: " + unwritable + "; nothing changed");
+            return 111;
+        }
         var owner = readlogPid();
         if (owner == null) {
-            err.println("showallowed: readlog is not running (no live owner of " + lockFile() + "): nothing changed");
+            if (Files.exists(lockFile()) && !Files.isReadable(lockFile())) {
+                err.println("showallowed: cannot tell whether readlog runs: cannot read " + lockFile() + ": Permission denied; nothing changed");
+            } else {
+                err.println("showallowed: readlog is not running (no live owner of " + lockFile() + "): nothing changed");
+            }
             return 111;
         }
         try {
-            var spool = new DatabaseLayout(db).spool();
-            var queued = org.poplock.common.store.Spool.submit(spool, command);
+            var queued = Spool.submit(spool, command);
             long deadline = System.nanoTime() + Timeouts.parse(waitFor).toNanos();
             while (Files.exists(queued)) {
                 if (System.nanoTime() > deadline) {
@@ -191,7 +205,7 @@ public final class ShowAllowed implements Callable<Integer> {
             out.println("showallowed: done: " + command.encode());
             return 0;
         } catch (IOException e) {
-            err.println("showallowed: cannot queue the change: " + e.getMessage());
+            err.println("showallowed: cannot queue the change in " + spool + ": " + Problems.reason(e));
             return 111;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -2,6 +2,7 @@ package org.poplock.common.store;
 
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 
@@ -20,6 +21,23 @@ public final class Problems {
             return new IOException("cannot read " + db + ": permission denied", e);
         }
         return new IOException("cannot read " + db + ": " + e.getMessage(), e);
+    }
+
+    /**
+     * Why a file operation failed, in the system's words ("Permission denied"): the JDK's
+     * exceptions for the common errors carry only the file's name as their message.
+     */
+    public static String reason(IOException e) {
+        if (e instanceof AccessDeniedException) {
+            return "Permission denied";
+        }
+        if (e instanceof NoSuchFileException) {
+            return "No such file or directory";
+        }
+        if (e instanceof FileSystemException f && f.getReason() != null) {
+            return f.getReason();
+        }
+        return e.getMessage() != null ? e.getMessage() : e.toString();
     }
 
     /** What failed, from the innermost cause: MapDB wraps a full disk in exceptions without messages of their own. */

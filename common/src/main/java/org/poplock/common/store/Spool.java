@@ -5,6 +5,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFileAttributes;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -19,6 +21,26 @@ public final class Spool {
     private static final String SUFFIX = ".cmd";
 
     private Spool() {
+    }
+
+    /**
+     * Why this process may not queue a command in {@code spool}, or null when it may (or the spool
+     * is not there yet, which readlog's absence explains): who may write it, in one line.
+     */
+    public static String unwritable(Path spool) {
+        if (!Files.isDirectory(spool) || Files.isWritable(spool)) {
+            return null;
+        }
+        String who;
+        try {
+            var a = Files.readAttributes(spool, PosixFileAttributes.class);
+            var owner = a.owner().getName();
+            who = "owner " + owner + ", group " + a.group().getName() + ", mode " + PosixFilePermissions.toString(a.permissions())
+                    + "; run it as root" + (owner.equals("root") ? "" : " or as " + owner);
+        } catch (IOException | UnsupportedOperationException e) {
+            who = "run it as root or as readlog's user";
+        }
+        return "cannot queue the change in " + spool + ": Permission denied (" + who + ")";
     }
 
     /** Queues one command; returns its file, which disappears once readlog has applied it. */

@@ -144,7 +144,7 @@ public final class Metrics {
         }
         sb.append("poplock_publish_latency_seconds_sum ").append(latencySumMicros.get() / 1e6).append('\n');
         sb.append("poplock_publish_latency_seconds_count ").append(latencyCount.get()).append('\n');
-        simple(sb, "poplock_up", "gauge", "1 while readlog publishes, 0 while it cannot", unhealthy == null ? 1 : 0);
+        simple(sb, "poplock_up", "gauge", "1 while readlog publishes and reads every log, 0 while it cannot (/health says why)", unhealthy == null ? 1 : 0);
         return sb.toString();
     }
 

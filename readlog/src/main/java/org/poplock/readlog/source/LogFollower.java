@@ -12,6 +12,8 @@ import java.util.List;
 import java.util.Set;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
+import org.poplock.common.store.Problems;
+import org.poplock.readlog.Troubles;
 
 /**
  * Follows one log file the way {@code tail -F} does, polled by the daemon's loop, and loses no
@@ -50,6 +52,13 @@ public final class LogFollower implements LogSource {
     private String lastProblem;
     /** Until the first poll has ended, what the files hold was written before readlog started: it is caught up on. */
     private boolean firstPoll = true;
+    /**
+     * Why the file at the path cannot be opened, while it cannot (readlog may not read it): said
+     * again once a minute while it lasts, and reported by {@link #problem}, for it means no login
+     * is recorded at all.
+     */
+    private String openFailure;
+    private final Troubles openFailures;
 
     public LogFollower(Path path, List<LogPosition> resumeAt, Duration rotateWait, Consumer<String> warnings) {
         this(path, resumeAt, rotateWait, warnings, System::nanoTime);
@@ -61,11 +70,17 @@ public final class LogFollower implements LogSource {
         this.rotateWaitNanos = rotateWait.toNanos();
         this.warnings = warnings;
         this.nanoClock = nanoClock;
+        this.openFailures = new Troubles("", warnings, nanoClock);
     }
 
     @Override
     public String name() {
         return path.toString();
+    }
+
+    @Override
+    public String problem() {
+        return openFailure;
     }
 
     /** The file at the path first, then the rotated files still open. */
@@ -164,8 +179,13 @@ public final class LogFollower implements LogSource {
         } catch (NoSuchFileException e) {
             return 0;
         } catch (IOException e) {
-            warn("cannot open: " + e.getMessage());
+            openFailure = "cannot open " + path + ": " + Problems.reason(e);
+            openFailures.say("open", openFailure + "; no login is recorded from it until it can be read");
             return 0;
+        }
+        if (openFailure != null) {
+            openFailure = null;
+            warnings.accept(path + ": opened; reading it");
         }
         var saved = resumeAt;
         resumeAt = List.of();

@@ -42,6 +42,11 @@ public interface LogSource extends AutoCloseable {
         return null;
     }
 
+    /** Why this source cannot be read now (a log readlog may not open), or null while it can. */
+    default String problem() {
+        return null;
+    }
+
     /** Whether this source has ended for good (standard input at end of file). */
     default boolean ended() {
         return false;

@@ -1,7 +1,9 @@
 package org.poplock.readlog.source;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -51,6 +53,35 @@ class LogFollowerTest {
 
     private static void append(Path p, String text) throws IOException {
         Files.writeString(p, text, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+    }
+
+    @Test
+    void aLogThatCannotBeOpenedIsSaidWithItsCauseOnceAMinuteWhileItLasts() throws IOException {
+        // Root opens any regular file; a write-only sysctl is refused to root too, as a mail log
+        // of group adm is refused to a readlog outside adm.
+        var refused = Path.of("/proc/sys/vm/drop_caches");
+        assumeTrue(Files.exists(refused) && !Files.isReadable(refused), "needs a file this user may not read");
+        var f = new LogFollower(refused, List.of(), Duration.ofSeconds(60), warnings::add, () -> nanos);
+        poll(f);
+        assertEquals(List.of("cannot open " + refused + ": Permission denied; no login is recorded from it until it can be read"), warnings);
+        assertEquals("cannot open " + refused + ": Permission denied", f.problem());
+        nanos += Duration.ofSeconds(30).toNanos();
+        poll(f);
+        assertEquals(1, warnings.size(), "once a minute, not on every poll: " + warnings);
+        nanos += Duration.ofSeconds(31).toNanos();
+        poll(f);
+        assertEquals(2, warnings.size(), "again while it lasts: " + warnings);
+        assertTrue(warnings.get(1).startsWith("cannot open " + refused + ": Permission denied") && warnings.get(1).contains("(1 more of these"),
+                warnings.get(1));
+        f.close();
+    }
+
+    @Test
+    void aReadableLogHasNoProblem() throws IOException {
+        var log = dir.resolve("log");
+        var f = following(log, "a");
+        assertNull(f.problem());
+        f.close();
     }
 
     @Test
