@@ -158,7 +158,7 @@ final class Daemon implements FollowLoop.Sink {
     /** /metrics and the policy service, with their counters; IOException (one line) when one cannot listen. */
     private void startListeners() throws IOException {
         if (config.metrics() != null) {
-            metricsServer = MetricsServer.start(config.metrics(), metrics);
+            metricsServer = MetricsServer.start(config.metrics(), metrics, log::say);
         }
         for (var source : loop.sources()) {
             metrics.droppedBy(source.name(), source::dropped);
@@ -166,13 +166,13 @@ final class Daemon implements FollowLoop.Sink {
         for (var source : loop.loginSources()) {
             if (source instanceof org.poplock.readlog.authpolicy.AuthPolicyServer dovecot) {
                 metrics.counter("poplock_dovecot_policy_reports_total", "authentication reports Dovecot posted", dovecot::reports);
-                metrics.counter("poplock_dovecot_policy_refused_total", "requests refused (no secret, bad JSON, too large)", dovecot::refused);
+                metrics.counter("poplock_dovecot_policy_refused_total", "requests refused (no secret, bad JSON, too large, too slow, too many connections)", dovecot::refused);
             }
         }
         var policy = config.policyService();
         if (!policy.addresses().isEmpty()) {
             policyTable = new LiveTable(state.grants());
-            policyServer = PolicyServer.start(policyTable, policy.action(), policy.idle(), policy.addresses(), policy.mode(),
+            policyServer = PolicyServer.start(policyTable, policy.action(), policy.idle(), policy.perClient(), policy.addresses(), policy.mode(),
                     policy.group(), log::say);
             metrics.counter("poplock_policy_granted_total", "policy requests answered with the action (a live grant)", policyServer::granted);
             metrics.counter("poplock_policy_dunno_total", "policy requests answered DUNNO", policyServer::notGranted);

@@ -184,6 +184,10 @@ public final class Readlog implements Callable<Integer> {
             description = "close a policy client idle this long (default: ${DEFAULT-VALUE})")
     Duration policyIdle;
 
+    @Option(names = "--policy-connections-per-client", paramLabel = "N", defaultValue = "512",
+            description = "policy connections at once from one address over TCP; past it the one waiting longest is closed (default: ${DEFAULT-VALUE})")
+    int policyConnectionsPerClient;
+
     @Option(names = "--metrics", paramLabel = "ADDRESS",
             description = "serve /metrics (Prometheus) and /health over HTTP on inet:HOST:PORT (keep it on loopback)")
     String metrics;
@@ -211,10 +215,6 @@ public final class Readlog implements Callable<Integer> {
     }
 
     public static void main(String[] args) {
-        // The JDK's HTTP server (/metrics, Dovecot's reports) would wait for a slow client's request
-        // for ever: it must come whole within 10 s, an idle kept-alive connection goes after 30 s.
-        System.setProperty("sun.net.httpserver.maxReqTime", System.getProperty("sun.net.httpserver.maxReqTime", "10"));
-        System.setProperty("sun.net.httpserver.idleInterval", System.getProperty("sun.net.httpserver.idleInterval", "30"));
         var readlog = new Readlog(Clock.systemDefaultZone(), System.out, System.err);
         System.exit(readlog.run(args, System.getenv()));
     }

@@ -26,7 +26,7 @@ record ReadlogConfig(Path configPath, List<Path> logs, List<Path> fifos, Path db
         AuthPolicyServer.Settings dovecotPolicy) {
 
     /** The policy service's settings, checked; no addresses: none. */
-    record PolicySettings(List<PolicyAddress> addresses, String mode, String group, String action, Duration idle) {
+    record PolicySettings(List<PolicyAddress> addresses, String mode, String group, String action, Duration idle, int perClient) {
     }
 
     /** Checks the options; throws IllegalArgumentException with a one-line reason. */
@@ -41,6 +41,9 @@ record ReadlogConfig(Path configPath, List<Path> logs, List<Path> fifos, Path db
                 throw new IllegalArgumentException("--policy-action must be one line of text, such as OK or PERMIT");
             }
             PolicyServer.permissions(o.policyMode); // says what is wrong with a bad mode
+            if (o.policyConnectionsPerClient < 1) {
+                throw new IllegalArgumentException("--policy-connections-per-client must be at least 1");
+            }
             if (o.logs.isEmpty() && o.fifos.isEmpty() && o.cluster == null && !o.journal && o.dovecotPolicy == null) {
                 throw new IllegalArgumentException("no log to follow: give --log PATH, --log - or --fifo PATH (or log = PATH in the"
                         + " configuration file), --journal, --dovecot-policy ADDRESS or --cluster URL");
@@ -77,7 +80,7 @@ record ReadlogConfig(Path configPath, List<Path> logs, List<Path> fifos, Path db
         return new ReadlogConfig(file.path(), List.copyOf(o.logs), List.copyOf(o.fifos), db, o.dbGroup, state, o.timeout, o.once,
                 o.keepWhileConnected, o.keepAtMost, o.tcpRules, o.tcpRulesBase, o.fifoQueue, o.summaryEvery, o.pollMillis, o.rotateWait,
                 definitions, policy, cluster, new PolicySettings(o.policy.stream().map(PolicyAddress::parse).toList(), o.policyMode,
-                        o.policyGroup, o.policyAction, o.policyIdle), o.metrics, journal, dovecotPolicy);
+                        o.policyGroup, o.policyAction, o.policyIdle, o.policyConnectionsPerClient), o.metrics, journal, dovecotPolicy);
     }
 
     /** This host's name, as the cluster's default name of it: the kernel's, else what the resolver says. */

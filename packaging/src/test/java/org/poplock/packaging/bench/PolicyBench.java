@@ -73,7 +73,7 @@ public final class PolicyBench {
         System.out.printf("%-34s %12.0f %10.3f %10.3f %7.2fx%n", what, r.rate, r.p50, r.p99, r.rate / baseline);
     }
 
-    private static Run run(int port, int connections, int seconds) throws Exception {
+    static Run run(int port, int connections, int seconds) throws Exception {
         var latencies = Collections.synchronizedList(new ArrayList<long[]>());
         var total = new AtomicLong();
         var threads = new ArrayList<Thread>();
@@ -123,7 +123,7 @@ public final class PolicyBench {
                 + "recipient_count=0\nqueue_id=\ninstance=1a2b.3c4d.5e6f.0\nsize=0\n\n").getBytes(StandardCharsets.US_ASCII);
     }
 
-    private static void readReply(InputStream in) throws Exception {
+    static void readReply(InputStream in) throws Exception {
         int newlines = 0;
         while (newlines < 2) {
             int b = in.read();

@@ -1,7 +1,5 @@
 package org.poplock.readlog.authpolicy;
 
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -12,13 +10,14 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.poplock.common.address.IpAddress;
+import org.poplock.common.address.Printable;
 import org.poplock.readlog.ListenAddress;
 import org.poplock.readlog.Troubles;
+import org.poplock.readlog.http.HttpListener;
 import org.poplock.readlog.parse.Login;
 import org.poplock.readlog.source.LoginSource;
 
@@ -31,13 +30,21 @@ import org.poplock.readlog.source.LoginSource;
  *
  * <p>Every request must carry {@code Authorization: Bearer SECRET}, compared in constant time; a
  * request without it, a body over {@link #MAX_BODY} or that is no JSON object, a client slower
- * than the JDK server's request time: a 4xx or a closed connection and one line (at most one a
- * minute per kind), nothing granted. The handler threads only queue logins; the daemon's loop
- * takes them in its round like lines, so no request can hold up a publish.
+ * than {@link #LIMITS}' request time: a 4xx or a closed connection and one line (at most one a
+ * minute per kind), nothing granted. The listener's one thread ({@link HttpListener}) only queues
+ * logins; the daemon's loop takes them in its round like lines, so no request can hold up a
+ * publish, and no client can hold up another.
  */
 public final class AuthPolicyServer implements LoginSource {
 
     public static final int MAX_BODY = 64 * 1024;
+    /**
+     * Dovecot's auth processes keep a few connections; a request is whole in one write, and
+     * Dovecot itself waits 2 s at most (auth_policy_server_timeout_msecs). Past these a client
+     * is closed; at the connection limits the one of them waiting longest makes room.
+     */
+    static final HttpListener.Limits LIMITS = new HttpListener.Limits(256, 64, 8 * 1024, MAX_BODY, Duration.ofSeconds(5),
+            Duration.ofSeconds(30));
     static final int QUEUE_LOGINS = 100_000;
     private static final byte[] ALLOW = "{\"status\":0}".getBytes(StandardCharsets.US_ASCII);
 
@@ -79,8 +86,7 @@ public final class AuthPolicyServer implements LoginSource {
         }
     }
 
-    private final HttpServer server;
-    private final ExecutorService threads;
+    private final HttpListener listener;
     private final Settings settings;
     private final Clock clock;
     private final Troubles troubles;
@@ -89,74 +95,57 @@ public final class AuthPolicyServer implements LoginSource {
     private final AtomicLong refused = new AtomicLong();
     private final AtomicLong dropped = new AtomicLong();
 
-    private AuthPolicyServer(HttpServer server, ExecutorService threads, Settings settings, Clock clock, Consumer<String> log) {
-        this.server = server;
-        this.threads = threads;
+    private AuthPolicyServer(Settings settings, Clock clock, Consumer<String> log) throws IOException {
         this.settings = settings;
         this.clock = clock;
         this.troubles = new Troubles("dovecot-policy: ", log);
+        try {
+            this.listener = HttpListener.start(settings.address().socketAddress(), LIMITS, new HttpListener.Handler() {
+                @Override
+                public HttpListener.Response handle(HttpListener.Request request) {
+                    return AuthPolicyServer.this.handle(request);
+                }
+
+                @Override
+                public void refused(String kind, String line) {
+                    refused.incrementAndGet();
+                    troubles.say(kind, line);
+                }
+            }, "dovecot-policy");
+        } catch (IOException | IllegalArgumentException e) {
+            throw new IOException("--dovecot-policy " + settings + ": cannot listen: " + e.getMessage(), e);
+        }
     }
 
     /** Listens; IOException with one line when it cannot. */
     public static AuthPolicyServer start(Settings settings, Clock clock, Consumer<String> log) throws IOException {
-        HttpServer http;
-        try {
-            http = HttpServer.create(settings.address().socketAddress(), 64);
-        } catch (IOException | IllegalArgumentException e) {
-            throw new IOException("--dovecot-policy " + settings + ": cannot listen: " + e.getMessage(), e);
-        }
-        var threads = Executors.newFixedThreadPool(4, r -> {
-            var t = new Thread(r, "dovecot-policy");
-            t.setDaemon(true);
-            return t;
-        });
-        var server = new AuthPolicyServer(http, threads, settings, clock, log);
-        http.createContext("/", server::handle);
-        http.setExecutor(threads);
-        http.start();
-        return server;
+        return new AuthPolicyServer(settings, clock, log);
     }
 
-    private void handle(HttpExchange exchange) throws IOException {
-        try (exchange) {
-            if (!exchange.getRequestMethod().equals("POST")) {
-                refuse(exchange, 405, "method", "a " + org.poplock.common.address.Printable.word(exchange.getRequestMethod())
-                        + " request (Dovecot posts); answered 405");
-                return;
-            }
-            var shown = exchange.getRequestHeaders().getFirst("Authorization");
-            if (shown == null || !MessageDigest.isEqual(shown.getBytes(StandardCharsets.UTF_8), settings.authorization())) {
-                refuse(exchange, 401, "secret", "a request from " + exchange.getRemoteAddress().getAddress().getHostAddress()
-                        + (shown == null ? " without" : " with a wrong") + " Authorization: Bearer secret; answered 401");
-                return;
-            }
-            var command = command(exchange.getRequestURI().getRawQuery());
-            if (!command.equals("allow") && !command.equals("report")) {
-                refuse(exchange, 400, "command", "a request with no command=allow or command=report; answered 400");
-                return;
-            }
-            var body = exchange.getRequestBody().readNBytes(MAX_BODY + 1);
-            if (body.length > MAX_BODY) {
-                refuse(exchange, 413, "size", "a request body over " + MAX_BODY / 1024 + " KiB; answered 413");
-                return;
-            }
-            Map<String, Object> request;
-            try {
-                request = Json.object(new String(body, StandardCharsets.UTF_8));
-            } catch (IllegalArgumentException e) {
-                refuse(exchange, 400, "json", "a request body that is no JSON object (" + e.getMessage() + "); answered 400");
-                return;
-            }
-            if (command.equals("report")) {
-                reports.incrementAndGet();
-                take(request);
-            }
-            exchange.getResponseHeaders().set("Content-Type", "application/json");
-            exchange.sendResponseHeaders(200, ALLOW.length);
-            exchange.getResponseBody().write(ALLOW);
-        } catch (IOException e) {
-            troubles.say("cut", "a client went away mid-request (" + e.getMessage() + ")");
+    private HttpListener.Response handle(HttpListener.Request exchange) {
+        if (!exchange.method().equals("POST")) {
+            return refuse(405, "method", "a " + Printable.word(exchange.method()) + " request (Dovecot posts); answered 405");
         }
+        var shown = exchange.header("Authorization");
+        if (shown == null || !MessageDigest.isEqual(shown.getBytes(StandardCharsets.ISO_8859_1), settings.authorization())) {
+            return refuse(401, "secret", "a request from " + exchange.remote().getHostAddress()
+                    + (shown == null ? " without" : " with a wrong") + " Authorization: Bearer secret; answered 401");
+        }
+        var command = command(exchange.target());
+        if (!command.equals("allow") && !command.equals("report")) {
+            return refuse(400, "command", "a request with no command=allow or command=report; answered 400");
+        }
+        Map<String, Object> request;
+        try {
+            request = Json.object(new String(exchange.body(), StandardCharsets.UTF_8));
+        } catch (IllegalArgumentException e) {
+            return refuse(400, "json", "a request body that is no JSON object (" + e.getMessage() + "); answered 400");
+        }
+        if (command.equals("report")) {
+            reports.incrementAndGet();
+            take(request);
+        }
+        return new HttpListener.Response(200, "application/json", ALLOW, false);
     }
 
     /** A successful POP3 or IMAP authentication becomes a login; anything else is no login, and no error. */
@@ -179,15 +168,17 @@ public final class AuthPolicyServer implements LoginSource {
         }
     }
 
-    private void refuse(HttpExchange exchange, int status, String kind, String line) throws IOException {
+    private HttpListener.Response refuse(int status, String kind, String line) {
         refused.incrementAndGet();
         troubles.say(kind, line);
-        exchange.sendResponseHeaders(status, -1);
+        return HttpListener.Response.refusal(status);
     }
 
-    private static String command(String query) {
-        if (query != null) {
-            for (var pair : query.split("&")) {
+    /** {@code command=} of the request target's query, or "". */
+    private static String command(String target) {
+        int q = target.indexOf('?');
+        if (q >= 0) {
+            for (var pair : target.substring(q + 1).split("&")) {
                 if (pair.startsWith("command=")) {
                     return pair.substring("command=".length());
                 }
@@ -225,7 +216,6 @@ public final class AuthPolicyServer implements LoginSource {
 
     @Override
     public void close() {
-        server.stop(0);
-        threads.shutdownNow();
+        listener.close();
     }
 }

@@ -6,7 +6,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Consumer;
 import org.poplock.common.address.Printable;
@@ -48,6 +49,12 @@ public final class ClusterLink implements AutoCloseable {
     private static final long BACKOFF_MIN_MILLIS = 250;
     private static final long BACKOFF_MAX_MILLIS = 30_000;
     private static final int BATCH = 200;
+    /**
+     * What the follower may have read ahead of the daemon's thread, a catch-up from the keys
+     * included (a few hundred bytes each): a million grants loaded at once would otherwise sit
+     * here whole.
+     */
+    static final int INCOMING = 10_000;
 
     /**
      * One atomic step per change: the grant's key (set only when it expires later than what is
@@ -95,7 +102,8 @@ public final class ClusterLink implements AutoCloseable {
     private final Outbox outbox;
     private final Clock clock;
     private final Health health;
-    private final ConcurrentLinkedQueue<Incoming> incoming = new ConcurrentLinkedQueue<>();
+    /** Read and not yet applied: the follower waits while it is full, and Redis keeps what it has not read. */
+    private final BlockingQueue<Incoming> incoming = new LinkedBlockingQueue<>(INCOMING);
     private volatile String position;
     private volatile boolean running = true;
     private volatile Jedis sending;
@@ -132,8 +140,22 @@ public final class ClusterLink implements AutoCloseable {
 
     /** Hands what the follower read since the last call, in order, to {@code apply} (on the daemon's thread). */
     public void drain(Consumer<Incoming> apply) {
-        for (Incoming in; (in = incoming.poll()) != null; ) {
+        for (int n = INCOMING; n > 0; n--) {
+            var in = incoming.poll();
+            if (in == null) {
+                return;
+            }
             apply.accept(in);
+        }
+    }
+
+    /** Queues what the follower read, waiting while the daemon's thread has not taken enough of what came before. */
+    private void queue(Incoming in) {
+        try {
+            incoming.put(in);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("stopping", e);
         }
     }
 
@@ -279,14 +301,14 @@ public final class ClusterLink implements AutoCloseable {
         try {
             var event = ClusterEvent.parse(entry.getFields(), clock.instant(), longest);
             if (event.host().equals(settings.me())) {
-                incoming.add(new Incoming(null, id)); // ours: applied when it happened
+                queue(new Incoming(null, id)); // ours: applied when it happened
                 return 0;
             }
-            incoming.add(new Incoming(event, id));
+            queue(new Incoming(event, id));
             return 1;
         } catch (IllegalArgumentException e) {
             health.ignoredEntry("entry", "stream entry " + Printable.of(id), e.getMessage());
-            incoming.add(new Incoming(null, id));
+            queue(new Incoming(null, id));
             return 0;
         }
     }
@@ -305,11 +327,11 @@ public final class ClusterLink implements AutoCloseable {
         forEachGrantKey(jedis, (key, value) -> {
             var event = fromKey(key, value);
             if (event != null) {
-                incoming.add(new Incoming(event, null, true, false, false));
+                queue(new Incoming(event, null, true, false, false));
                 loaded[0]++;
             }
         });
-        incoming.add(new Incoming(null, from, false, true, whole));
+        queue(new Incoming(null, from, false, true, whole));
         health.caughtUp(loaded[0], position != null);
         position = from;
     }

@@ -23,10 +23,22 @@ public final class Outbox {
     public static final String RECORD = "\0cluster ";
     static final String ITEM = RECORD + "outbox ";
     static final String POSITION = RECORD + "stream";
-    /** Beyond this many (a Redis away for hours at a provider), the oldest go: they would have expired anyway. */
-    static final int LIMIT = 1_000_000;
+    /**
+     * Beyond this many (a Redis away for hours at a provider), the oldest go: they would have
+     * expired anyway. Every commit saves the whole outbox with the state, so it is kept to some
+     * 10 MB of text.
+     */
+    static final int LIMIT = 100_000;
 
-    record Item(long seq, ClusterEvent event) {
+    /** A change and its text as the state saves it, made once when it is queued rather than at every commit. */
+    record Item(long seq, ClusterEvent event, String key, byte[] saved) {
+        Item(long seq, ClusterEvent event, byte[] saved) {
+            this(seq, event, ITEM + String.format("%019d", seq), saved);
+        }
+
+        Item(long seq, ClusterEvent event) {
+            this(seq, event, event.encode().getBytes(StandardCharsets.UTF_8));
+        }
     }
 
     private final ArrayDeque<Item> items = new ArrayDeque<>();
@@ -42,7 +54,7 @@ public final class Outbox {
             if (key.startsWith(ITEM)) {
                 try {
                     long seq = Long.parseLong(key.substring(ITEM.length()));
-                    outbox.items.add(new Item(seq, ClusterEvent.decode(new String(value, StandardCharsets.UTF_8))));
+                    outbox.items.add(new Item(seq, ClusterEvent.decode(new String(value, StandardCharsets.UTF_8)), value));
                     outbox.nextSeq = Math.max(outbox.nextSeq, seq + 1);
                 } catch (RuntimeException e) {
                     damaged[0]++;
@@ -52,6 +64,10 @@ public final class Outbox {
         });
         if (damaged[0] > 0) {
             log.accept("cluster: " + damaged[0] + " damaged changes in the saved outbox are not sent (the last: " + why[0] + ")");
+        }
+        while (outbox.items.size() > LIMIT) {
+            outbox.items.poll();
+            outbox.dropped++;
         }
         return outbox;
     }
@@ -108,7 +124,7 @@ public final class Outbox {
     public synchronized SortedMap<String, byte[]> records(String position) {
         var out = new TreeMap<String, byte[]>();
         for (var item : items) {
-            out.put(ITEM + String.format("%019d", item.seq()), item.event().encode().getBytes(StandardCharsets.UTF_8));
+            out.put(item.key(), item.saved());
         }
         if (position != null) {
             out.put(POSITION, position.getBytes(StandardCharsets.US_ASCII));

@@ -1,67 +1,72 @@
 package org.poplock.readlog.metrics;
 
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.util.concurrent.Executors;
+import java.time.Duration;
+import java.util.function.Consumer;
+import org.poplock.readlog.ListenAddress;
+import org.poplock.readlog.Troubles;
+import org.poplock.readlog.http.HttpListener;
 
 /**
  * {@code /metrics} (Prometheus text) and {@code /health} (200 "ok" while readlog publishes, 503
- * and the reason while it cannot), on the JDK's own HTTP server: two endpoints need no library.
- * Its two threads read {@link Metrics} only; a slow scraper cannot hold up a round.
+ * and the reason while it cannot), on readlog's small HTTP listener: two endpoints need no
+ * library. Its one thread reads {@link Metrics} only; a slow scraper cannot hold up a round, and
+ * a stalled client cannot hold up another.
  */
 public final class MetricsServer implements AutoCloseable {
 
-    private final HttpServer server;
+    /** Scrapers and health checks: a few at once, a GET with no body, sent at once. */
+    static final HttpListener.Limits LIMITS = new HttpListener.Limits(64, 16, 8 * 1024, 0, Duration.ofSeconds(5), Duration.ofSeconds(30));
 
-    private MetricsServer(HttpServer server) {
-        this.server = server;
+    private final HttpListener listener;
+
+    private MetricsServer(HttpListener listener) {
+        this.listener = listener;
     }
 
     /** Listens on {@code inet:HOST:PORT} (or HOST:PORT); IOException with one line when it cannot. */
-    public static MetricsServer start(String address, Metrics metrics) throws IOException {
-        org.poplock.readlog.ListenAddress where;
+    public static MetricsServer start(String address, Metrics metrics, Consumer<String> log) throws IOException {
+        ListenAddress where;
         try {
-            where = org.poplock.readlog.ListenAddress.parse("--metrics", address, "inet:127.0.0.1:9101");
+            where = ListenAddress.parse("--metrics", address, "inet:127.0.0.1:9101");
         } catch (IllegalArgumentException e) {
             throw new IOException(e.getMessage(), e);
         }
-        HttpServer server;
+        var troubles = new Troubles("metrics: ", log);
         try {
-            server = HttpServer.create(where.socketAddress(), 16);
+            return new MetricsServer(HttpListener.start(where.socketAddress(), LIMITS, new HttpListener.Handler() {
+                @Override
+                public HttpListener.Response handle(HttpListener.Request request) {
+                    return answer(request, metrics);
+                }
+
+                @Override
+                public void refused(String kind, String line) {
+                    troubles.say(kind, line);
+                }
+            }, "metrics-http"));
         } catch (IOException | IllegalArgumentException e) {
             throw new IOException("--metrics " + address + ": cannot listen: " + e.getMessage(), e);
         }
-        server.createContext("/metrics", exchange -> reply(exchange, 200, "text/plain; version=0.0.4", metrics.text()));
-        server.createContext("/health", exchange -> {
-            var problem = metrics.unhealthy();
-            reply(exchange, problem == null ? 200 : 503, "text/plain", problem == null ? "ok\n" : problem + "\n");
-        });
-        server.setExecutor(Executors.newFixedThreadPool(2, r -> {
-            var t = new Thread(r, "metrics-http");
-            t.setDaemon(true);
-            return t;
-        }));
-        server.start();
-        return new MetricsServer(server);
     }
 
-    private static void reply(HttpExchange exchange, int status, String type, String body) throws IOException {
-        try (exchange) {
-            if (!exchange.getRequestMethod().equals("GET") && !exchange.getRequestMethod().equals("HEAD")) {
-                exchange.sendResponseHeaders(405, -1);
-                return;
-            }
-            var bytes = body.getBytes(StandardCharsets.UTF_8);
-            exchange.getResponseHeaders().set("Content-Type", type);
-            exchange.sendResponseHeaders(status, bytes.length);
-            exchange.getResponseBody().write(bytes);
+    private static HttpListener.Response answer(HttpListener.Request request, Metrics metrics) {
+        if (!request.method().equals("GET") && !request.method().equals("HEAD")) {
+            return HttpListener.Response.refusal(405);
         }
+        var path = request.target().replaceFirst("[?#].*", "");
+        if (path.startsWith("/metrics")) {
+            return HttpListener.Response.of(200, "text/plain; version=0.0.4", metrics.text());
+        }
+        if (path.startsWith("/health")) {
+            var problem = metrics.unhealthy();
+            return HttpListener.Response.of(problem == null ? 200 : 503, "text/plain", problem == null ? "ok\n" : problem + "\n");
+        }
+        return HttpListener.Response.of(404, "text/plain", "/metrics or /health\n");
     }
 
     @Override
     public void close() {
-        server.stop(0);
+        listener.close();
     }
 }

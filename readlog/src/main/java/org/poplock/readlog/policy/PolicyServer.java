@@ -38,24 +38,33 @@ import org.poplock.common.address.IpAddress;
  * {@code action=OK} (or {@code --policy-action}), any other {@code action=DUNNO}. Connections stay
  * open for as many requests as the client sends.
  *
- * <p>Every client is attacker input: a line over 16 KiB, more than 1,000 attributes, bytes that are
- * not text, a request without {@code request=}, a client that stops mid-request or says nothing
- * for a minute: that connection alone is closed without a reply (Postfix's rule in trouble), with
- * one line on stderr per kind of trouble at most once a minute. One thread per connection (a
- * busy Postfix holds a few hundred), answers from {@link LiveTable}: nothing here waits on the
- * daemon's thread, and nothing the daemon does waits on a client.
+ * <p>Every client is attacker input: a line over {@link #MAX_LINE}, a request over
+ * {@link #MAX_REQUEST} or {@link #MAX_ATTRIBUTES} attributes, bytes that are not text, a request
+ * without {@code request=}, a client that stops mid-request or has not sent a whole request
+ * within {@link #REQUEST_MILLIS}: that connection alone is closed without a reply (Postfix's rule
+ * in trouble), with one line on stderr per kind of trouble at most once a minute. A request in
+ * progress holds its current line and the two attributes that count, never the others, so a
+ * client costs a few KiB of heap at most. Past {@link #MAX_CONNECTIONS} in all, or the
+ * connections per client address over TCP, a new client is taken and the one of them waiting
+ * longest without a whole request (or idle longest) is closed: a flood of idle clients cannot lock
+ * out Postfix, which sends its request at once. One thread per connection (a busy Postfix holds a
+ * few hundred), answers from {@link LiveTable}: nothing here waits on the daemon's thread, and
+ * nothing the daemon does waits on a client.
  */
 public final class PolicyServer implements AutoCloseable {
 
     static final int MAX_LINE = 16 * 1024;
     static final int MAX_ATTRIBUTES = 1000;
+    /** A request's lines in all: Postfix's are under 2 KiB. */
+    static final int MAX_REQUEST = 64 * 1024;
     static final int MAX_CONNECTIONS = 2000;
-    /** A client that has not finished a request within this long (Postfix sends one at once) is dropped. */
-    static final long STALL_MILLIS = 60_000;
+    /** A client that has not sent a whole request this long after its first byte (or its connection) is dropped: Postfix sends one at once. */
+    static final long REQUEST_MILLIS = 10_000;
 
     private final LiveTable table;
     private final String action;
     private final long idleMillis;
+    private final int perClient;
     private final org.poplock.readlog.Troubles troubles;
     /** Requests answered with the action, and with DUNNO: for the metrics. */
     private final java.util.concurrent.atomic.LongAdder granted = new java.util.concurrent.atomic.LongAdder();
@@ -68,10 +77,11 @@ public final class PolicyServer implements AutoCloseable {
     private final AtomicInteger threadNumber = new AtomicInteger();
     private volatile boolean running = true;
 
-    private PolicyServer(LiveTable table, String action, Duration idle, List<PolicyAddress> addresses, Consumer<String> log) {
+    private PolicyServer(LiveTable table, String action, Duration idle, int perClient, List<PolicyAddress> addresses, Consumer<String> log) {
         this.table = table;
         this.action = action;
         this.idleMillis = idle.toMillis();
+        this.perClient = perClient;
         this.addresses = addresses;
         this.troubles = new org.poplock.readlog.Troubles("policy: ", log);
     }
@@ -79,11 +89,12 @@ public final class PolicyServer implements AutoCloseable {
     /**
      * Listens on every address (a unix socket with {@code mode} and {@code group}, null for
      * readlog's; a stale socket replaced, one another process listens on refused with its pid)
-     * and starts answering; IOException with one line when an address cannot be taken.
+     * and starts answering, at most {@code perClient} connections from one address over TCP;
+     * IOException with one line when an address cannot be taken.
      */
-    public static PolicyServer start(LiveTable table, String action, Duration idle, List<PolicyAddress> addresses, String mode,
-            String group, Consumer<String> log) throws IOException {
-        var server = new PolicyServer(table, action, idle, addresses, log);
+    public static PolicyServer start(LiveTable table, String action, Duration idle, int perClient, List<PolicyAddress> addresses,
+            String mode, String group, Consumer<String> log) throws IOException {
+        var server = new PolicyServer(table, action, idle, perClient, addresses, log);
         try {
             for (var address : addresses) {
                 server.listeners.add(server.listen(address, mode, group));
@@ -199,32 +210,58 @@ public final class PolicyServer implements AutoCloseable {
                 }
                 return;
             }
-            if (connections.size() >= MAX_CONNECTIONS) {
-                troubles.say("too many", "more than " + MAX_CONNECTIONS + " connections at once; closing new ones");
-                closeQuietly(client);
-                continue;
-            }
-            var connection = new Connection(client);
+            var connection = new Connection(client, remoteOf(client));
+            makeRoomFor(connection);
             connections.put(client, connection);
             thread(connection::serve, "policy").start();
         }
     }
 
-    /** Closes connections that stalled mid-request, never sent one, or sat idle past --policy-idle. */
+    /** A TCP client's address; null over a unix socket, whose mode and group say who may connect. */
+    private static java.net.InetAddress remoteOf(SocketChannel client) {
+        try {
+            return client.getRemoteAddress() instanceof java.net.InetSocketAddress inet ? inet.getAddress() : null;
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    /** At a connection limit (from this client's address, or in all), the one of them waiting longest goes. */
+    private synchronized void makeRoomFor(Connection newcomer) {
+        if (newcomer.remote != null) {
+            var same = connections.values().stream().filter(c -> newcomer.remote.equals(c.remote)).toList();
+            if (same.size() >= perClient) {
+                troubles.say("too many from one", "more than " + perClient + " connections from " + newcomer.remote.getHostAddress()
+                        + " (--policy-connections-per-client); closing the one of them waiting longest");
+                longestWaiting(same).close();
+                return;
+            }
+        }
+        if (connections.size() >= MAX_CONNECTIONS) {
+            troubles.say("too many", "more than " + MAX_CONNECTIONS + " connections at once; closing the one waiting longest");
+            longestWaiting(connections.values()).close();
+        }
+    }
+
+    private static Connection longestWaiting(java.util.Collection<Connection> among) {
+        return among.stream().min(java.util.Comparator.comparingLong(c -> c.since)).orElseThrow();
+    }
+
+    /** Closes connections with no whole request in time (stalled, or never sent one), or idle past --policy-idle. */
     private void reap() {
         while (running) {
             try {
-                Thread.sleep(1000);
+                Thread.sleep(250);
             } catch (InterruptedException e) {
                 return;
             }
             long now = System.currentTimeMillis();
             for (var c : connections.values()) {
-                long quiet = now - c.lastByte;
-                if ((c.midRequest || c.answered == 0) && quiet > STALL_MILLIS) {
-                    troubles.say("stalled", "a client sent no complete request for " + STALL_MILLIS / 1000 + "s; closed");
+                long waited = now - c.since;
+                if ((c.midRequest || c.answered == 0) && waited > REQUEST_MILLIS) {
+                    troubles.say("stalled", "a client sent no whole request within " + REQUEST_MILLIS / 1000 + " s; closed");
                     c.close();
-                } else if (quiet > idleMillis) {
+                } else if (!c.midRequest && c.answered > 0 && waited > idleMillis) {
                     c.close(); // idle, as Postfix's own max_idle: not a trouble
                 }
             }
@@ -234,12 +271,15 @@ public final class PolicyServer implements AutoCloseable {
     /** One client: requests answered in turn until it closes, stalls or misbehaves. */
     private final class Connection {
         private final SocketChannel channel;
-        volatile long lastByte = System.currentTimeMillis();
+        final java.net.InetAddress remote;
+        /** When the wait now under way began: connected, the current request's first byte, the last answer. */
+        volatile long since = System.currentTimeMillis();
         volatile boolean midRequest;
         volatile int answered;
 
-        Connection(SocketChannel channel) {
+        Connection(SocketChannel channel, java.net.InetAddress remote) {
             this.channel = channel;
+            this.remote = remote;
         }
 
         void serve() {
@@ -247,9 +287,9 @@ public final class PolicyServer implements AutoCloseable {
                  OutputStream out = Channels.newOutputStream(channel)) {
                 var attributes = new HashMap<String, String>();
                 int count = 0;
-                var line = new byte[MAX_LINE];
+                int bytes = 0;
                 while (running) {
-                    int n = readLine(in, line);
+                    int n = readLine(in);
                     if (n < 0) {
                         if (midRequest) {
                             troubles.say("cut", "a client closed the connection mid-request");
@@ -266,10 +306,20 @@ public final class PolicyServer implements AutoCloseable {
                         answered++;
                         attributes.clear();
                         count = 0;
+                        bytes = 0;
+                        since = System.currentTimeMillis();
                         midRequest = false;
                         continue;
                     }
-                    midRequest = true;
+                    if (!midRequest) {
+                        since = System.currentTimeMillis();
+                        midRequest = true;
+                    }
+                    bytes += n + 1;
+                    if (bytes > MAX_REQUEST) {
+                        troubles.say("long request", "a client sent a request over " + MAX_REQUEST / 1024 + " KiB; closed");
+                        return;
+                    }
                     var text = text(line, n);
                     if (text == null) {
                         return;
@@ -283,7 +333,10 @@ public final class PolicyServer implements AutoCloseable {
                         troubles.say("too many attributes", "a client sent more than " + MAX_ATTRIBUTES + " attributes; closed");
                         return;
                     }
-                    attributes.put(text.substring(0, eq), text.substring(eq + 1));
+                    var name = text.substring(0, eq);
+                    if (name.equals("request") || name.equals("client_address")) {
+                        attributes.put(name, text.substring(eq + 1)); // the others are read and forgotten
+                    }
                 }
             } catch (IOException e) {
                 // closed by the reaper, or by the client: nothing to answer
@@ -292,12 +345,14 @@ public final class PolicyServer implements AutoCloseable {
             }
         }
 
-        /** The line's length without its newline, -1 at the end; a line too long is trouble (an IOException closes). */
-        private final byte[] buffer = new byte[8192];
+        /** Bytes read and not yet taken; the current line, grown as far as {@link #MAX_LINE} as it needs. */
+        private final byte[] buffer = new byte[4096];
         private int pos;
         private int limit;
+        private byte[] line = new byte[512];
 
-        private int readLine(InputStream in, byte[] line) throws IOException {
+        /** The line's length without its newline (in {@link #line}), -1 at the end; a line too long is trouble (an IOException closes). */
+        private int readLine(InputStream in) throws IOException {
             int n = 0;
             while (true) {
                 if (pos == limit) {
@@ -307,7 +362,6 @@ public final class PolicyServer implements AutoCloseable {
                         limit = 0;
                         return n == 0 ? -1 : cutLine();
                     }
-                    lastByte = System.currentTimeMillis();
                 }
                 int b = buffer[pos++] & 0xff;
                 if (b == '\n') {
@@ -317,8 +371,11 @@ public final class PolicyServer implements AutoCloseable {
                     return n;
                 }
                 if (n == line.length) {
-                    troubles.say("long line", "a client sent a line over " + MAX_LINE / 1024 + " KiB; closed");
-                    throw new IOException("line too long");
+                    if (n == MAX_LINE) {
+                        troubles.say("long line", "a client sent a line over " + MAX_LINE / 1024 + " KiB; closed");
+                        throw new IOException("line too long");
+                    }
+                    line = java.util.Arrays.copyOf(line, Math.min(MAX_LINE, n * 2));
                 }
                 line[n++] = (byte) b;
             }

@@ -17,12 +17,15 @@ import org.poplock.readlog.Supervisor;
  * Standard input or a syslog FIFO, read on a thread of its own into a bounded queue that the
  * daemon's loop drains. The writer never waits for us: when the queue is full the oldest lines
  * are dropped and counted (a stalled reader froze syslog, and with it every login on the host, in
- * smtp-poplock's time). The FIFO is opened for reading and writing, so it always has a reader and
+ * smtp-poplock's time). Full is {@code capacity} lines or {@link #QUEUE_BYTES} of text, whichever
+ * comes first: lines of up to 8 KiB would make a queue bounded in lines alone some 800 MB. The FIFO is opened for reading and writing, so it always has a reader and
  * never reports end of file when syslogd closes or restarts: there is nothing to reopen.
  */
 public final class PipeReader implements LogSource {
 
     public static final int QUEUE_LINES = 100_000;
+    /** The queue's text at most (a line counted by its length): a hundred thousand ordinary lines of some 200 bytes fit. */
+    public static final long QUEUE_BYTES = 32L * 1024 * 1024;
 
     private final String name;
     private final InputStream in;
@@ -30,6 +33,7 @@ public final class PipeReader implements LogSource {
     private final int capacity;
     private final Consumer<String> warnings;
     private long dropped;
+    private long queuedBytes;
     private volatile boolean ended;
     private final Thread reader;
 
@@ -102,11 +106,12 @@ public final class PipeReader implements LogSource {
 
     private synchronized void offer(List<String> lines) {
         for (var line : lines) {
-            if (queue.size() == capacity) {
-                queue.pollFirst();
+            while (!queue.isEmpty() && (queue.size() >= capacity || queuedBytes + line.length() > QUEUE_BYTES)) {
+                queuedBytes -= queue.pollFirst().length();
                 dropped++;
             }
             queue.addLast(line);
+            queuedBytes += line.length();
         }
     }
 
@@ -121,6 +126,7 @@ public final class PipeReader implements LogSource {
         synchronized (this) {
             batch = new ArrayList<>(queue);
             queue.clear();
+            queuedBytes = 0;
         }
         batch.forEach(lines);
         return batch.size();
