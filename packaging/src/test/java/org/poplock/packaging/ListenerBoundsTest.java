@@ -96,7 +96,7 @@ class ListenerBoundsTest {
         Files.writeString(secret, SECRET + "\n");
         start(Map.of(), "", "--dovecot-policy", "inet:127.0.0.1:" + policyPort, "--dovecot-policy-secret-file", secret.toString(),
                 "--metrics", "inet:127.0.0.1:" + metricsPort);
-        Launchers.await(Duration.ofSeconds(30), "readlog to publish", () -> Launchers.metric(metricsPort, "poplock_up") == 1);
+        Launchers.await(Duration.ofSeconds(30), "readlog to publish", () -> Launchers.metrics(metricsPort) != null && Launchers.metric(metricsPort, "poplock_up") == 1);
         var stalled = new ArrayList<Socket>();
         for (int i = 0; i < 16; i++) {
             var s = connect(i % 2 == 0 ? policyPort : metricsPort, "127.0.0.1");
