@@ -19,7 +19,7 @@ import org.poplock.readlog.tcprules.TcpRules;
  * ({@link PublishedTable}), so a publish writes what changed. A failed
  * publish (full disk, directory gone) is reported and retried on the next round; the file readers
  * see meanwhile is the last complete one. The tcprules CDB, if any, is written after the database
- * and fails on its own: a failing tcprules is one line (and one when it works again), is retried
+ * and fails on its own: a failing tcprules is one line per cause (and one when it works again), is retried
  * every few seconds rather than every round, and never holds back the database.
  */
 final class Publisher {
@@ -87,7 +87,7 @@ final class Publisher {
                 cdbFailure = null;
             }
         } catch (IOException | RuntimeException e) {
-            if (cdbFailure == null) {
+            if (!e.getMessage().equals(cdbFailure)) {
                 log.accept("cannot write " + tcpRules.cdb() + ": " + e.getMessage() + "; tcpserver keeps the last one, tried again every "
                         + CDB_RETRY_NANOS / 1_000_000_000L + "s; the database is published as always");
             }
