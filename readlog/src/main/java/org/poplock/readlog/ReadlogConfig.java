@@ -149,7 +149,10 @@ record ReadlogConfig(Path configPath, List<Path> logs, List<Path> fifos, Path db
         check(out, "state", state, running.state);
         check(out, "fifo", fifos, running.fifos);
         check(out, "fifo-queue", fifoQueue, running.fifoQueue);
-        check(out, "tcprules", tcpRules, running.tcpRules);
+        check(out, "tcprules", tcpRules == null ? null : tcpRules.cdb(), running.tcpRules == null ? null : running.tcpRules.cdb());
+        check(out, "tcprules-base", tcpRules == null ? null : tcpRules.base(), running.tcpRules == null ? null : running.tcpRules.base());
+        check(out, "tcprules-program", tcpRules == null ? null : tcpRules.program(),
+                running.tcpRules == null ? null : running.tcpRules.program());
         check(out, "keep-while-connected", keepWhileConnected, running.keepWhileConnected);
         check(out, "poll-ms", pollMillis, running.pollMillis);
         check(out, "cluster", cluster, running.cluster);
