@@ -80,7 +80,7 @@ public final class TcpRules {
      */
     public void write(List<RelayEntry> live, String writer) throws IOException {
         var text = base == null ? "" : readBase();
-        boolean v6 = ipv6();
+        boolean v6 = ipv6(writer);
         RulesFile rules;
         try {
             rules = RulesFile.parse(text, v6);
@@ -131,11 +131,11 @@ public final class TcpRules {
         }
     }
 
-    /** Whether this tcprules takes IPv6 rules: asked of it once, by compiling one beside the CDB. */
-    private boolean ipv6() throws IOException {
+    /** Whether this tcprules takes IPv6 rules: asked of it once, by compiling one beside the CDB (a file per writer). */
+    private boolean ipv6(String writer) throws IOException {
         if (ipv6 == null) {
-            var probe = cdb.resolveSibling(cdb.getFileName() + ".ipv6-probe");
-            var tmp = cdb.resolveSibling(cdb.getFileName() + ".ipv6-probe.tmp");
+            var probe = cdb.resolveSibling(cdb.getFileName() + "." + writer + ".ipv6-probe");
+            var tmp = cdb.resolveSibling(cdb.getFileName() + "." + writer + ".ipv6-probe.tmp");
             try {
                 compile("::1:allow\n", probe, tmp);
                 ipv6 = true;
