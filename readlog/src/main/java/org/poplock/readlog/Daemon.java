@@ -16,6 +16,7 @@ import org.poplock.readlog.policy.PolicyServer;
 import org.poplock.readlog.parse.LoginParser;
 import org.poplock.readlog.source.LogSource;
 import org.poplock.readlog.state.RelayState;
+import org.poplock.readlog.tcprules.TcpRules;
 
 /**
  * readlog's daemon loop: rounds of reading every source, recording logins, applying admin
@@ -34,6 +35,8 @@ final class Daemon implements FollowLoop.Sink {
     private final Signals signals;
     private final Reloader reloader;
     private final Publisher publisher;
+    /** The tcprules CDB's writer, or null without --tcprules. */
+    private final TcpRules tcpRules;
     private final AdminCommands admin;
     /** This host in the cluster, or null outside one. */
     private ClusterMember cluster;
@@ -67,10 +70,16 @@ final class Daemon implements FollowLoop.Sink {
         this.log = log;
         this.signals = signals;
         this.reloader = reloader;
+<<<<<<< HEAD
         this.troubles = new Troubles("", log::say);
         this.supervisor = new Supervisor(log::say);
         this.publisher = new Publisher(config.db(), config.dbGroup(), state.grants(),
                 config.tcpRules() == null ? null : new TcpRules(config.tcpRules(), config.tcpRulesBase()), log::say);
+=======
+        this.forged = new Troubles("", log::say);
+        this.tcpRules = config.tcpRules() == null ? null : config.tcpRules().writer(log::say, log::say);
+        this.publisher = new Publisher(config.db(), config.dbGroup(), state.grants(), tcpRules, log::say);
+>>>>>>> cdb
         if (config.cluster() != null) {
             // Stream entries and keys are refused beyond the longest grant this host could make itself.
             var longest = config.keepWhileConnected() && config.keepAtMost().compareTo(config.timeout()) > 0 ? config.keepAtMost() : config.timeout();
@@ -169,6 +178,10 @@ final class Daemon implements FollowLoop.Sink {
                 metrics.counter("poplock_dovecot_policy_refused_total", "requests refused (no secret, bad JSON, too large, too slow, too many connections)", dovecot::refused);
             }
         }
+        if (tcpRules != null) {
+            metrics.counter("poplock_tcprules_denied_total", "grants left out of the tcprules CDB because the admin's rules deny the address",
+                    tcpRules::deniedTotal);
+        }
         var policy = config.policyService();
         if (!policy.addresses().isEmpty()) {
             policyTable = new LiveTable(state.grants());
@@ -215,6 +228,8 @@ final class Daemon implements FollowLoop.Sink {
         if (changed > 0 || expired || dirty) {
             dirty = !publisher.publish(state, now);
             metrics.published(!dirty, System.nanoTime() - roundStart);
+        } else {
+            publisher.writeCdb(state, now);
         }
         metrics.liveEntries(state.size());
         if (cluster != null) {
@@ -297,7 +312,9 @@ final class Daemon implements FollowLoop.Sink {
         var failure = state.writeFailure();
         var unreadable = loop.sources().stream().map(LogSource::problem).filter(java.util.Objects::nonNull).findFirst().orElse(null);
         metrics.health(dirty ? "cannot publish " + config.db() + " (see readlog's log)"
-                : failure != null ? "cannot save state: " + failure : unreadable != null ? unreadable : supervisor.problem());
+                : failure != null ? "cannot save state: " + failure
+                : publisher.cdbFailure() != null ? "cannot write the tcprules CDB: " + publisher.cdbFailure()
+                : unreadable != null ? unreadable : supervisor.problem());
         if (failure != null && !writeFailing) {
             log.say("cannot save state: " + failure + "; serving from memory, writing it anew every few seconds until there is room");
         } else if (failure == null && writeFailing) {

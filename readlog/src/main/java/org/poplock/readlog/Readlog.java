@@ -90,12 +90,27 @@ public final class Readlog implements Callable<Integer> {
     Duration keepAtMost;
 
     @Option(names = "--tcprules", paramLabel = "CDB",
-            description = "also publish the live IPv4 entries as a tcpserver rules CDB (built with tcprules), for tcpserver -x CDB")
+            description = "also publish the live entries as a tcpserver rules CDB (built with tcprules, mode 0644), for tcpserver -x CDB;"
+                    + " IPv6 ones when the tcprules program takes them (ucspi-tcp-ipv6)")
     Path tcpRules;
 
     @Option(names = "--tcprules-base", paramLabel = "FILE",
-            description = "the admin's own tcprules rules, appended after the live entries (e.g. /etc/tcp.smtp)")
+            description = "the admin's own tcprules rules (e.g. /etc/tcp.smtp): a grant keeps the rule tcpserver follows for its address"
+                    + " and gains RELAYCLIENT; a deny stays a deny")
     Path tcpRulesBase;
+
+    @Option(names = "--tcprules-program", paramLabel = "PROGRAM", defaultValue = "tcprules",
+            description = "the tcprules that builds the CDB, of the same ucspi-tcp as the tcpserver that reads it (default: ${DEFAULT-VALUE})")
+    String tcpRulesProgram;
+
+    @Option(names = "--tcprules-refresh",
+            description = "rebuild the tcprules CDB from the published database, without the grants that have expired, and exit"
+                    + " (run every minute by poplock-tcprules.timer or the tcprules service directory)")
+    boolean tcpRulesRefresh;
+
+    @Option(names = "--tcprules-wait", paramLabel = "DURATION", defaultValue = "30s", converter = DurationConverter.class, hidden = true,
+            description = "how long one run of tcprules may take before it is killed")
+    Duration tcpRulesWait;
 
     @Option(names = "--rotate-wait", paramLabel = "DURATION", defaultValue = "60s", converter = DurationConverter.class,
             description = "how long a rotated log is still read after its last line, while the server may not have reopened its log yet (default: ${DEFAULT-VALUE})")
@@ -245,11 +260,16 @@ public final class Readlog implements Callable<Integer> {
                     + (d.anyTag() ? "(custom, every line)" : String.join(",", new java.util.TreeSet<>(d.tags())))));
             return 0;
         }
-        var signals = Signals.install();
         var log = new Messages(err);
+        if (tcpRulesRefresh) {
+            restrictNewFiles(log);
+            return TcpRulesRefresh.run(config, clock, log);
+        }
+        var signals = Signals.install();
         if (dryRun) {
             return DryRun.run(config, clock, out, log, signals);
         }
+
         restrictNewFiles(log);
         try (var relayState = RelayState.open(config.state(), log::say)) {
             var reloader = new Reloader(args, env, clock);

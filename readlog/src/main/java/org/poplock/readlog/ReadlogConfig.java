@@ -17,16 +17,29 @@ import org.poplock.readlog.journal.JournalTrust;
 import org.poplock.readlog.parse.ServerDefinition;
 import org.poplock.readlog.policy.PolicyAddress;
 import org.poplock.readlog.policy.PolicyServer;
+import org.poplock.readlog.tcprules.TcpRules;
 
 /** What readlog was told to do, checked: the options resolved into the values the daemon uses. */
 record ReadlogConfig(Path configPath, List<Path> logs, List<Path> fifos, Path db, String dbGroup, Path state, Duration timeout,
-        boolean once, boolean keepWhileConnected, Duration keepAtMost, Path tcpRules, Path tcpRulesBase, int fifoQueue,
+        boolean once, boolean keepWhileConnected, Duration keepAtMost, TcpRulesSettings tcpRules, int fifoQueue,
         Duration summaryEvery, int pollMillis, Duration rotateWait, List<ServerDefinition> definitions, LoginPolicy policy,
         ClusterSettings cluster, PolicySettings policyService, String metrics, JournalReader.Settings journal,
         AuthPolicyServer.Settings dovecotPolicy) {
 
     /** The policy service's settings, checked; no addresses: none. */
     record PolicySettings(List<PolicyAddress> addresses, String mode, String group, String action, Duration idle, int perClient) {
+    }
+
+    /**
+     * The tcprules CDB's settings: where, the admin's rules, the tcprules program and how long
+     * one run of it may take.
+     */
+    record TcpRulesSettings(Path cdb, Path base, String program, Duration limit) {
+
+        /** The writer; {@code denied} hears of each granted address a deny rule keeps out. */
+        TcpRules writer(java.util.function.Consumer<String> log, java.util.function.Consumer<String> denied) {
+            return new TcpRules(cdb, base, program, limit, log, denied);
+        }
     }
 
     /** Checks the options; throws IllegalArgumentException with a one-line reason. */
@@ -37,6 +50,12 @@ record ReadlogConfig(Path configPath, List<Path> logs, List<Path> fifos, Path db
             if (o.tcpRulesBase != null && o.tcpRules == null) {
                 throw new IllegalArgumentException("--tcprules-base needs --tcprules CDB");
             }
+            if (o.tcpRulesRefresh && o.tcpRules == null) {
+                throw new IllegalArgumentException("--tcprules-refresh needs --tcprules CDB (tcprules = CDB in the configuration file)");
+            }
+            if (o.tcpRulesWait.isNegative() || o.tcpRulesWait.isZero()) {
+                throw new IllegalArgumentException("--tcprules-wait must be longer than 0s");
+            }
             if (o.policyAction.isEmpty() || o.policyAction.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
                 throw new IllegalArgumentException("--policy-action must be one line of text, such as OK or PERMIT");
             }
@@ -44,7 +63,7 @@ record ReadlogConfig(Path configPath, List<Path> logs, List<Path> fifos, Path db
             if (o.policyConnectionsPerClient < 1) {
                 throw new IllegalArgumentException("--policy-connections-per-client must be at least 1");
             }
-            if (o.logs.isEmpty() && o.fifos.isEmpty() && o.cluster == null && !o.journal && o.dovecotPolicy == null) {
+            if (!o.tcpRulesRefresh && o.logs.isEmpty() && o.fifos.isEmpty() && o.cluster == null && !o.journal && o.dovecotPolicy == null) {
                 throw new IllegalArgumentException("no log to follow: give --log PATH, --log - or --fifo PATH (or log = PATH in the"
                         + " configuration file), --journal, --dovecot-policy ADDRESS or --cluster URL");
             }
@@ -77,8 +96,10 @@ record ReadlogConfig(Path configPath, List<Path> logs, List<Path> fifos, Path db
             journal = new JournalReader.Settings(o.journalDirectory == null ? null : o.journalDirectory.toAbsolutePath(), matches, o.journalctl);
         }
         var dovecotPolicy = o.dovecotPolicy == null || o.listParsers ? null : AuthPolicyServer.Settings.of(o.dovecotPolicy, o.dovecotPolicySecretFile);
+        var tcpRules = o.tcpRules == null ? null : new TcpRulesSettings(o.tcpRules.toAbsolutePath(),
+                o.tcpRulesBase == null ? null : o.tcpRulesBase.toAbsolutePath(), o.tcpRulesProgram, o.tcpRulesWait);
         return new ReadlogConfig(file.path(), List.copyOf(o.logs), List.copyOf(o.fifos), db, o.dbGroup, state, o.timeout, o.once,
-                o.keepWhileConnected, o.keepAtMost, o.tcpRules, o.tcpRulesBase, o.fifoQueue, o.summaryEvery, o.pollMillis, o.rotateWait,
+                o.keepWhileConnected, o.keepAtMost, tcpRules, o.fifoQueue, o.summaryEvery, o.pollMillis, o.rotateWait,
                 definitions, policy, cluster, new PolicySettings(o.policy.stream().map(PolicyAddress::parse).toList(), o.policyMode,
                         o.policyGroup, o.policyAction, o.policyIdle, o.policyConnectionsPerClient), o.metrics, journal, dovecotPolicy);
     }
@@ -131,8 +152,10 @@ record ReadlogConfig(Path configPath, List<Path> logs, List<Path> fifos, Path db
         check(out, "state", state, running.state);
         check(out, "fifo", fifos, running.fifos);
         check(out, "fifo-queue", fifoQueue, running.fifoQueue);
-        check(out, "tcprules", tcpRules, running.tcpRules);
-        check(out, "tcprules-base", tcpRulesBase, running.tcpRulesBase);
+        check(out, "tcprules", tcpRules == null ? null : tcpRules.cdb(), running.tcpRules == null ? null : running.tcpRules.cdb());
+        check(out, "tcprules-base", tcpRules == null ? null : tcpRules.base(), running.tcpRules == null ? null : running.tcpRules.base());
+        check(out, "tcprules-program", tcpRules == null ? null : tcpRules.program(),
+                running.tcpRules == null ? null : running.tcpRules.program());
         check(out, "keep-while-connected", keepWhileConnected, running.keepWhileConnected);
         check(out, "poll-ms", pollMillis, running.pollMillis);
         check(out, "cluster", cluster, running.cluster);
@@ -149,7 +172,7 @@ record ReadlogConfig(Path configPath, List<Path> logs, List<Path> fifos, Path db
      */
     ReadlogConfig keeping(ReadlogConfig running) {
         return new ReadlogConfig(configPath, logs, running.fifos, running.db, running.dbGroup, running.state, timeout, once,
-                running.keepWhileConnected, keepAtMost, running.tcpRules, running.tcpRulesBase, running.fifoQueue, summaryEvery,
+                running.keepWhileConnected, keepAtMost, running.tcpRules, running.fifoQueue, summaryEvery,
                 running.pollMillis, rotateWait, definitions, policy, running.cluster, running.policyService, running.metrics,
                 running.journal, running.dovecotPolicy);
     }

@@ -16,9 +16,9 @@ public final class Settings {
             "db", "timeout",
             // readlog
             "log", "state", "once", "dry-run", "parser", "list-parsers", "never-relay", "deny-user", "keep-while-connected",
-            "keep-at-most", "tcprules", "tcprules-base", "rotate-wait", "fifo", "fifo-queue", "summary-every", "poll-ms", "db-group",
+            "keep-at-most", "tcprules", "tcprules-base", "tcprules-program", "tcprules-refresh", "tcprules-wait", "rotate-wait", "fifo", "fifo-queue", "summary-every", "poll-ms", "db-group",
             "cluster", "cluster-user", "cluster-password-file", "cluster-ca", "cluster-name", "cluster-sentinel", "cluster-master",
-            "cluster-host", "policy", "policy-mode", "policy-group", "policy-action", "policy-idle", "metrics", "journal",
+            "cluster-host", "policy", "policy-mode", "policy-group", "policy-action", "policy-idle", "policy-connections-per-client", "metrics", "journal",
             "journal-match", "journal-directory", "journalctl", "dovecot-policy", "dovecot-policy-secret-file",
             // relaylock
             "relayclient-value", "max-login-age",
