@@ -70,16 +70,10 @@ final class Daemon implements FollowLoop.Sink {
         this.log = log;
         this.signals = signals;
         this.reloader = reloader;
-<<<<<<< HEAD
         this.troubles = new Troubles("", log::say);
         this.supervisor = new Supervisor(log::say);
-        this.publisher = new Publisher(config.db(), config.dbGroup(), state.grants(),
-                config.tcpRules() == null ? null : new TcpRules(config.tcpRules(), config.tcpRulesBase()), log::say);
-=======
-        this.forged = new Troubles("", log::say);
         this.tcpRules = config.tcpRules() == null ? null : config.tcpRules().writer(log::say, log::say);
         this.publisher = new Publisher(config.db(), config.dbGroup(), state.grants(), tcpRules, log::say);
->>>>>>> cdb
         if (config.cluster() != null) {
             // Stream entries and keys are refused beyond the longest grant this host could make itself.
             var longest = config.keepWhileConnected() && config.keepAtMost().compareTo(config.timeout()) > 0 ? config.keepAtMost() : config.timeout();
