@@ -34,7 +34,7 @@ class RunScriptIT {
         var uid = new String(id.getInputStream().readAllBytes()).trim();
         var pb = new ProcessBuilder(Path.of("src/deb/service/smtpd/run").toAbsolutePath().toString())
                 .redirectErrorStream(true).redirectOutput(dir.resolve("run.out").toFile());
-        pb.environment().putAll(Map.of("QMAILDUID", uid, "NOFILESGID", uid, "MAXSMTPD", "5", "LOCALNAME", "localhost",
+        Launchers.hostFree(pb.environment()).putAll(Map.of("QMAILDUID", uid, "NOFILESGID", uid, "MAXSMTPD", "5", "LOCALNAME", "localhost",
                 "TCPRULES", rules.toString(), "SMTP_ADDRESS", "127.0.0.1", "SMTP_PORT", String.valueOf(port),
                 "RELAYLOCK", Launchers.BIN.resolve("relaylock").toString(), "SMTPD", smtpd.toString(),
                 "POPLOCK_DB", db.toString()));

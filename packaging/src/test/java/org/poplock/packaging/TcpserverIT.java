@@ -53,9 +53,11 @@ class TcpserverIT {
                 .redirectErrorStream(true).redirectOutput(dir.resolve("readlog.out").toFile()).start();
         Launchers.await(Duration.ofSeconds(30), "readlog's first publish", () -> Files.exists(db));
         int port = freePort();
-        tcpserver = new ProcessBuilder("tcpserver", "-q", "-R", "-H", "-l", "localhost", "127.0.0.1", String.valueOf(port),
+        var relaylock = new ProcessBuilder("tcpserver", "-q", "-R", "-H", "-l", "localhost", "127.0.0.1", String.valueOf(port),
                 Launchers.BIN.resolve("relaylock").toString(), "--db", db.toString(), Launchers.envReport().toString())
-                .redirectErrorStream(true).redirectOutput(dir.resolve("tcpserver.out").toFile()).start();
+                .redirectErrorStream(true).redirectOutput(dir.resolve("tcpserver.out").toFile());
+        Launchers.hostFree(relaylock.environment());
+        tcpserver = relaylock.start();
         Launchers.await(Duration.ofSeconds(10), "tcpserver to listen", () -> canConnect(port));
 
         var before = session("127.0.0.1", port);
