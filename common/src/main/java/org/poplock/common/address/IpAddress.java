@@ -82,7 +82,18 @@ public record IpAddress(String text) {
         if (b.length == 16 && isV4Mapped(b)) {
             return formatV4(b, 12);
         }
-        return b.length == 4 ? formatV4(b, 0) : formatV6(b);
+        return b.length == 4 ? formatV4(b, 0) : formatV6(b, 2);
+    }
+
+    /**
+     * As {@link #format}, but a single zero group is written {@code ::} too: the form
+     * ucspi-tcp-ipv6's tcpserver gives TCPREMOTEIP and looks up in its rules.
+     */
+    public static String formatAsTcpserver(byte[] b) {
+        if (b.length == 16 && isV4Mapped(b)) {
+            return formatV4(b, 12);
+        }
+        return b.length == 4 ? formatV4(b, 0) : formatV6(b, 1);
     }
 
     private static boolean isV4Mapped(byte[] b) {
@@ -98,14 +109,15 @@ public record IpAddress(String text) {
         return (b[off] & 0xff) + "." + (b[off + 1] & 0xff) + "." + (b[off + 2] & 0xff) + "." + (b[off + 3] & 0xff);
     }
 
-    private static String formatV6(byte[] b) {
+    /** IPv6 text; the longest run of at least {@code shortestRun} zero groups (the first on a tie) is {@code ::}. */
+    private static String formatV6(byte[] b, int shortestRun) {
         var groups = new int[8];
         for (int i = 0; i < 8; i++) {
             groups[i] = ((b[2 * i] & 0xff) << 8) | (b[2 * i + 1] & 0xff);
         }
-        // RFC 5952 4.2: compress the longest run of two or more zero groups, the first on a tie.
+        // RFC 5952 4.2 compresses runs of two or more zero groups; tcpserver compresses one too.
         int bestStart = -1;
-        int bestLen = 1;
+        int bestLen = shortestRun - 1;
         for (int i = 0; i < 8; ) {
             if (groups[i] != 0) {
                 i++;

@@ -19,42 +19,6 @@ public final class TcpserverAddress {
         if (b == null) {
             throw new IllegalArgumentException("not an address: " + ip);
         }
-        if (b.length == 4 || IpAddress.format(b).indexOf(':') < 0) {
-            return IpAddress.format(b); // IPv4, or v4-mapped: tcpserver converts those before the lookup
-        }
-        var groups = new int[8];
-        for (int i = 0; i < 8; i++) {
-            groups[i] = (b[2 * i] & 0xff) << 8 | b[2 * i + 1] & 0xff;
-        }
-        int bestStart = -1;
-        int bestLen = 0;
-        for (int i = 0; i < 8; ) {
-            if (groups[i] != 0) {
-                i++;
-                continue;
-            }
-            int j = i;
-            while (j < 8 && groups[j] == 0) {
-                j++;
-            }
-            if (j - i > bestLen) {
-                bestStart = i;
-                bestLen = j - i;
-            }
-            i = j;
-        }
-        var out = new StringBuilder();
-        for (int i = 0; i < 8; i++) {
-            if (i == bestStart) {
-                out.append(i == 0 ? "::" : ":");
-                i += bestLen - 1;
-                continue;
-            }
-            out.append(Integer.toHexString(groups[i]));
-            if (i < 7) {
-                out.append(':');
-            }
-        }
-        return out.toString();
+        return IpAddress.formatAsTcpserver(b);
     }
 }
