@@ -10,8 +10,8 @@ import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -24,15 +24,10 @@ class CatchingUpTest {
     @TempDir
     Path dir;
 
-    private Process readlog;
+    @RegisterExtension
+    final Processes processes = new Processes();
 
-    @AfterEach
-    void stop() throws Exception {
-        if (readlog != null) {
-            readlog.destroyForcibly();
-            readlog.waitFor();
-        }
-    }
+    private Process readlog;
 
     private static String courier(String ip, String user) {
         return "INFO: LOGIN, user=" + user + ", ip=[" + ip + "], port=[4000]\n";
@@ -56,8 +51,8 @@ class CatchingUpTest {
         var log = Files.writeString(dir.resolve("mail.log"), courier("198.51.100.200", "olduser"));
         var db = dir.resolve("relay.db");
         int metrics = TcpserverIT.freePort();
-        readlog = Launchers.command("readlog", Map.of(), "--log", log.toString(), "--db", db.toString(), "--metrics", "inet:127.0.0.1:" + metrics)
-                .redirectErrorStream(true).redirectOutput(dir.resolve("readlog.out").toFile()).start();
+        readlog = processes.start(Launchers.command("readlog", Map.of(), "--log", log.toString(), "--db", db.toString(), "--metrics", "inet:127.0.0.1:" + metrics)
+                .redirectErrorStream(true).redirectOutput(dir.resolve("readlog.out").toFile()));
         Launchers.await(Duration.ofSeconds(30), "the line already there to be read", () -> !readlog.isAlive()
                 || Launchers.metrics(metrics) != null && Launchers.metric(metrics, "poplock_logins_stale_total") == 1);
         Files.writeString(log, courier("198.51.100.201", "newuser"), StandardOpenOption.APPEND);
@@ -69,8 +64,8 @@ class CatchingUpTest {
         assertTrue(readlog.waitFor(30, java.util.concurrent.TimeUnit.SECONDS));
         assertEquals(0, readlog.exitValue(), Files.readString(dir.resolve("readlog.out")));
         Files.delete(db);
-        readlog = Launchers.command("readlog", Map.of(), "--log", log.toString(), "--db", db.toString())
-                .redirectErrorStream(true).redirectOutput(dir.resolve("readlog2.out").toFile()).start();
+        readlog = processes.start(Launchers.command("readlog", Map.of(), "--log", log.toString(), "--db", db.toString())
+                .redirectErrorStream(true).redirectOutput(dir.resolve("readlog2.out").toFile()));
         Launchers.await(Duration.ofSeconds(30), "the publish after the restart", () -> Files.exists(db) || !readlog.isAlive());
         Launchers.await(Duration.ofSeconds(10), "the state's grant", () -> Launchers.publishedIps(db).contains("198.51.100.201"));
         assertFalse(Launchers.publishedIps(db).contains("198.51.100.200"));

@@ -59,8 +59,11 @@ class CourierIT {
             assertEquals(List.of("127.0.0.1", "::1"), Launchers.publishedIps(db), text(log));
             assertEquals("alice", RelayDatabase.open(db).find("::1").orElseThrow().user());
 
+            // Courier's own lines carry no time: read afterwards, as a first start would, they grant nothing.
             var dry = Launchers.run("readlog", Map.of(), "--dry-run", "--once", "--log", log.toString());
-            assertEquals(List.of("127.0.0.1 alice courier", "::1 alice courier"), dry.out().lines().sorted().toList(), text(log));
+            var unknownAge = " (not recorded: the line has no time and was in the log before readlog read it: its age is unknown)";
+            assertEquals(List.of("127.0.0.1 alice courier" + unknownAge, "::1 alice courier" + unknownAge), dry.out().lines().sorted().toList(),
+                    text(log));
         } finally {
             readlog.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
             for (var server : servers) {
@@ -78,6 +81,9 @@ class CourierIT {
         var readlog = Launchers.command("readlog", Map.of(), "--log", log.toString(), "--db", db.toString(),
                 "--timeout", "3s", "--keep-while-connected")
                 .redirectErrorStream(true).redirectOutput(dir.resolve("readlog.out").toFile()).start();
+        // Logged in once readlog has read the log as it was: Courier's lines have no time, and only
+        // those written after that are taken as new.
+        Launchers.await(Duration.ofSeconds(30), "readlog's first publish", () -> Files.exists(db));
         // A real POP3 client that stays logged in until told to quit.
         var client = new ProcessBuilder("python3", "-c", """
                 import poplib, sys

@@ -18,8 +18,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -38,15 +38,10 @@ class OneTruthIT {
     @TempDir
     Path dir;
 
-    private Process readlog;
+    @RegisterExtension
+    final Processes processes = new Processes();
 
-    @AfterEach
-    void stop() throws Exception {
-        if (readlog != null) {
-            readlog.destroyForcibly();
-            readlog.waitFor();
-        }
-    }
+    private Process readlog;
 
     private Map<String, String> env() {
         return Map.of("POPLOCK_CONFIG", PACKAGED_CONF.toString(), "POPLOCK_DB", dir.resolve("relay.db").toString(),
@@ -67,9 +62,9 @@ class OneTruthIT {
         var log = Files.writeString(dir.resolve("mail.log"), "");
         var cdb = dir.resolve("tcp.smtp.cdb");
         int policyPort = TcpserverIT.freePort();
-        readlog = Launchers.command("readlog", env(), "--log", log.toString(),
+        readlog = processes.start(Launchers.command("readlog", env(), "--log", log.toString(),
                 "--keep-while-connected", "--policy", "inet:127.0.0.1:" + policyPort, "--tcprules", cdb.toString())
-                .redirectErrorStream(true).redirectOutput(dir.resolve("readlog.out").toFile()).start();
+                .redirectErrorStream(true).redirectOutput(dir.resolve("readlog.out").toFile()));
         Launchers.await(Duration.ofSeconds(30), "the first CDB", () -> Files.exists(cdb) || !readlog.isAlive());
         assertTrue(readlog.isAlive(), Files.readString(dir.resolve("readlog.out")));
 

@@ -128,7 +128,9 @@ final class Daemon implements FollowLoop.Sink {
         var now = clock.instant();
         state.sweep(now);
         state.commit();
-        dirty = !publisher.publish(state, now);
+        // The first round publishes whatever it reads: a published database then means that readlog
+        // has read what its logs held at the start (relaylock reads the last one meanwhile).
+        dirty = true;
         nextSummary = System.nanoTime() + config.summaryEvery().toNanos();
         int status = 0;
         while (true) {

@@ -60,7 +60,11 @@ class LogFollowerTest {
         // Root opens any regular file; a write-only sysctl is refused to root too, as a mail log
         // of group adm is refused to a readlog outside adm.
         var refused = Path.of("/proc/sys/vm/drop_caches");
-        assumeTrue(Files.exists(refused) && !Files.isReadable(refused), "needs a file this user may not read");
+        boolean available = Files.exists(refused) && !Files.isReadable(refused);
+        if ("true".equals(System.getenv("CI"))) {
+            assertTrue(available, "CI runs every test: needs " + refused + ", which nobody may read");
+        }
+        assumeTrue(available, "needs a file this user may not read");
         var f = new LogFollower(refused, List.of(), Duration.ofSeconds(60), warnings::add, () -> nanos);
         poll(f);
         assertEquals(List.of("cannot open " + refused + ": Permission denied; no login is recorded from it until it can be read"), warnings);
