@@ -85,7 +85,14 @@ public final class RelayDatabase {
     private static RelayDatabase readPublished(Path file) throws IOException {
         for (int attempt = 0; ; attempt++) {
             var base = read(file);
-            var generation = DatabaseLayout.generationOf(file, base.get(PublishedTable.DELTA_KEY));
+            byte[] named;
+            try {
+                named = base.get(PublishedTable.DELTA_KEY);
+            } catch (RuntimeException e) {
+                // MapDB's reader over a damaged table (an index past its end): no relay database
+                throw new IOException(file + " is not a relay database: " + e, e);
+            }
+            var generation = DatabaseLayout.generationOf(file, named);
             if (generation < 0) {
                 return new RelayDatabase(base, null);
             }

@@ -143,6 +143,23 @@ public record ClusterEvent(Op op, String ip, String user, Instant login, Instant
         return Long.parseLong(value.substring(0, space));
     }
 
+    /**
+     * A grant key's address and value ({@code login expiry host user}, as the sender's script
+     * writes it) as the grant it stands for; IllegalArgumentException as {@link #parse}.
+     */
+    public static ClusterEvent ofGrantKey(String ip, String value, Instant now, Duration longest) {
+        var parts = value.split(" ", 4);
+        var fields = new LinkedHashMap<String, String>();
+        fields.put("op", "grant");
+        fields.put("ip", ip);
+        fields.put("login", parts[0]);
+        fields.put("at", parts[0]);
+        fields.put("expiry", parts.length > 1 ? parts[1] : "");
+        fields.put("host", parts.length > 2 ? parts[2] : "");
+        fields.put("user", parts.length > 3 ? parts[3] : "");
+        return parse(fields, now, longest);
+    }
+
     private static String required(Map<String, String> fields, String name) {
         var value = fields.get(name);
         if (value == null || value.isEmpty()) {

@@ -3,7 +3,6 @@ package org.poplock.readlog.cluster;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
@@ -338,17 +337,8 @@ public final class ClusterLink implements AutoCloseable {
 
     /** A grant key and its value ("login expiry host user") as an event, or null (ignored with a line) when it is not one. */
     private ClusterEvent fromKey(String key, String value) {
-        var parts = value.split(" ", 4);
-        var fields = new HashMap<String, String>();
-        fields.put("op", "grant");
-        fields.put("ip", key.substring(settings.grantPrefix().length()));
-        fields.put("login", parts[0]);
-        fields.put("at", parts[0]);
-        fields.put("expiry", parts.length > 1 ? parts[1] : "");
-        fields.put("host", parts.length > 2 ? parts[2] : "");
-        fields.put("user", parts.length > 3 ? parts[3] : "");
         try {
-            return ClusterEvent.parse(fields, clock.instant(), longest);
+            return ClusterEvent.ofGrantKey(key.substring(settings.grantPrefix().length()), value, clock.instant(), longest);
         } catch (IllegalArgumentException e) {
             health.ignoredEntry("key", "grant key " + Printable.of(key), e.getMessage());
             return null;

@@ -1,0 +1,77 @@
+package org.poplock.readlog.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.code_intelligence.jazzer.junit.FuzzTest;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import org.poplock.common.address.IpAddress;
+
+/**
+ * What other hosts put in Redis, as readlog takes it: stream entries (the input's lines are the
+ * entry's {@code name=value} fields) and grant keys (the input's first line is the address after the
+ * key's prefix, the rest its value). Only the documented IllegalArgumentException; an event read
+ * names a canonical address, a grant only a client's and only the key's own, with an expiry after
+ * now and within the longest grant; and its fields read back as the same event.
+ */
+class ClusterFuzzTest {
+
+    private final Instant now = Instant.parse("2026-12-01T10:00:00Z");
+    private final Duration longest = Duration.ofMinutes(15);
+
+    @FuzzTest(maxDuration = "10m")
+    void streamEntry(byte[] input) {
+        var fields = new LinkedHashMap<String, String>();
+        for (var line : new String(input, StandardCharsets.UTF_8).split("\n")) {
+            int eq = line.indexOf('=');
+            if (eq >= 0) {
+                fields.put(line.substring(0, eq), line.substring(eq + 1));
+            }
+        }
+        ClusterEvent event;
+        try {
+            event = ClusterEvent.parse(fields, now, longest);
+        } catch (IllegalArgumentException e) {
+            return;
+        }
+        check(event);
+        assertEquals(event, ClusterEvent.parse(event.fields(), now, longest));
+    }
+
+    @FuzzTest(maxDuration = "10m")
+    void grantKey(byte[] input) {
+        var text = new String(input, StandardCharsets.UTF_8);
+        int nl = text.indexOf('\n');
+        var ip = nl < 0 ? text : text.substring(0, nl);
+        var value = nl < 0 ? "" : text.substring(nl + 1);
+        ClusterEvent event;
+        try {
+            event = ClusterEvent.ofGrantKey(ip, value, now, longest);
+        } catch (IllegalArgumentException e) {
+            return;
+        }
+        assertEquals(ClusterEvent.Op.GRANT, event.op());
+        assertEquals(ip, event.ip(), "a grant for another address than its key's");
+        check(event);
+    }
+
+    private void check(ClusterEvent event) {
+        assertTrue(ClusterEvent.HOST_NAME.matcher(event.host()).matches(), event.host());
+        if (event.op() == ClusterEvent.Op.FLUSH) {
+            return;
+        }
+        var bytes = IpAddress.bytesOrNull(event.ip());
+        assertTrue(bytes != null && IpAddress.format(bytes).equals(event.ip()), "not canonical: " + event.ip());
+        if (event.op() == ClusterEvent.Op.GRANT) {
+            assertNull(IpAddress.notAClient(event.ip()), event.ip());
+            assertTrue(event.expiry().isAfter(now) && !event.expiry().isAfter(now.plus(longest).plus(ClusterEvent.SKEW)), event.expiry().toString());
+            assertFalse(event.expiry().isBefore(event.login()));
+            assertTrue(event.user().chars().noneMatch(c -> c < 0x20 || c == 0x7f), event.user());
+        }
+    }
+}
