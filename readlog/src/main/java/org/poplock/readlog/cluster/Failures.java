@@ -13,6 +13,9 @@ final class Failures {
         if (e == null) {
             return "no answer";
         }
+        if (e instanceof RedisConnector.NoPrimary) {
+            return e.getMessage(); // each sentinel's reason is in it already
+        }
         var message = innermost(e);
         if (message.startsWith("NOPERM")) {
             return "refused by its ACL (" + message + "): is this host's user allowed to write?";
