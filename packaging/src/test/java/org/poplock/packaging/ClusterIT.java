@@ -540,15 +540,18 @@ class ClusterIT {
     void aSentinelNamingAServerOutsideTheAllowedPrimariesIsRefusedInOneLineAndAnHonestOneIsAskedNext() throws Exception {
         var good = redis();
         var rogue = redis();
-        int lying = sentinel("port PORT\nsentinel monitor mymaster 127.0.0.1 " + rogue.port + " 1");
-        int honest = sentinel("port PORT\nsentinel monitor mymaster 127.0.0.1 " + good.port + " 1");
+        // Both sentinels know readlog's ACL user: the lying one holds valid credentials, as a compromised sentinel would.
+        var acl = "user default off\nuser poplock on >watch-secret -@all +auth +hello +ping +sentinel|get-master-addr-by-name\n";
+        int lying = sentinel("port PORT\n" + acl + "sentinel monitor mymaster 127.0.0.1 " + rogue.port + " 1");
+        int honest = sentinel("port PORT\n" + acl + "sentinel monitor mymaster 127.0.0.1 " + good.port + " 1");
+        var password = Files.writeString(dir.resolve("sentinel.pw"), "watch-secret\n").toString();
         var allowed = "127.0.0.1:" + good.port;
-        var fooled = new Host("pop-f", true, "--cluster", good.url(), "--cluster-sentinel", "127.0.0.1:" + lying, "--cluster-master", "mymaster",
-                "--cluster-primaries", allowed).start();
-        var a = new Host("pop-a", true, "--cluster", good.url(), "--cluster-sentinel", "127.0.0.1:" + lying + ",127.0.0.1:" + honest,
-                "--cluster-master", "mymaster", "--cluster-primaries", allowed).start();
-        var c = new Host("smtp-c", false, "--cluster", good.url(), "--cluster-sentinel", "127.0.0.1:" + honest, "--cluster-master", "mymaster",
-                "--cluster-primaries", allowed).start();
+        Function<String, String[]> asking = sentinels -> new String[] {"--cluster", good.url(), "--cluster-sentinel", sentinels,
+                "--cluster-master", "mymaster", "--cluster-primaries", allowed, "--cluster-sentinel-user", "poplock",
+                "--cluster-sentinel-password-file", password};
+        var fooled = new Host("pop-f", true, asking.apply("127.0.0.1:" + lying)).start();
+        var a = new Host("pop-a", true, asking.apply("127.0.0.1:" + lying + ",127.0.0.1:" + honest)).start();
+        var c = new Host("smtp-c", false, asking.apply("127.0.0.1:" + honest)).start();
 
         fooled.login("192.0.2.95", "mallory");
         fooled.awaitGranted("192.0.2.95");
