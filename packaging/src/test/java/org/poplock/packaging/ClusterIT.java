@@ -566,4 +566,22 @@ class ClusterIT {
             assertEquals(0, jedis.dbSize(), "the server the sentinel named got nothing: " + jedis.keys("*"));
         }
     }
+
+    @Test
+    void redissWithoutItsCaAndSentinelsWithoutTheServersTheyMayNameAreEachOneLineAtTheStart() throws Exception {
+        var db = dir.resolve("relay.db").toString();
+        var noCa = Launchers.run("readlog", Map.of(), "--db", db, "--cluster", "rediss://127.0.0.1:6380/0");
+        assertEquals(2, noCa.exit(), noCa.err());
+        assertEquals("readlog: --cluster rediss://127.0.0.1:6380/0 needs --cluster-ca FILE: the CA that signed the cluster's Redis and"
+                + " sentinel certificates (public CAs are not trusted)\n", noCa.err());
+        var conf = Files.writeString(dir.resolve("poplock.conf"), "cluster = redis://127.0.0.1:6379/0\ncluster-sentinel = 127.0.0.1:26379\n"
+                + "cluster-master = mymaster\ncluster-primaries = 10.0.0.0/33\n");
+        var badNetwork = Launchers.run("readlog", Map.of("POPLOCK_CONFIG", conf.toString()), "--db", db);
+        assertEquals(2, badNetwork.exit(), badNetwork.err());
+        assertEquals("readlog: --cluster-primaries 10.0.0.0/33: bad prefix length in \"10.0.0.0/33\"\n", badNetwork.err());
+        var none = Launchers.run("readlog", Map.of(), "--db", db, "--cluster", "redis://127.0.0.1:6379/0", "--cluster-sentinel", "127.0.0.1:26379",
+                "--cluster-master", "mymaster");
+        assertEquals(2, none.exit(), none.err());
+        assertTrue(none.err().startsWith("readlog: --cluster-sentinel needs --cluster-primaries ") && none.err().lines().count() == 1, none.err());
+    }
 }
