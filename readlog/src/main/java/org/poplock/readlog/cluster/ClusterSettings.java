@@ -159,11 +159,9 @@ public record ClusterSettings(String host, int port, int database, boolean tls, 
 
     private static Sentinels sentinels(SentinelOptions o) {
         if (o.at().isEmpty()) {
-            for (var given : List.of(o.master() != null, o.user() != null, o.passwordFile() != null, !o.primaries().isEmpty())) {
-                if (given) {
-                    throw new IllegalArgumentException("--cluster-master, --cluster-sentinel-user, --cluster-sentinel-password-file and"
-                            + " --cluster-primaries go with --cluster-sentinel HOST:PORT");
-                }
+            if (o.master() != null || o.user() != null || o.passwordFile() != null || !o.primaries().isEmpty()) {
+                throw new IllegalArgumentException("--cluster-master, --cluster-sentinel-user, --cluster-sentinel-password-file and"
+                        + " --cluster-primaries go with --cluster-sentinel HOST:PORT");
             }
             return Sentinels.NONE;
         }
