@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import org.junit.jupiter.api.AfterEach;
 import redis.clients.jedis.StreamEntryID;
 import org.junit.jupiter.api.Test;
@@ -413,7 +416,8 @@ class ClusterIT {
         try (var jedis = replica.client()) {
             Launchers.await(Duration.ofSeconds(30), "the replica in sync", () -> jedis.info("replication").contains("master_link_status:up"));
         }
-        var args = new String[] {"--cluster", primary.url(), "--cluster-sentinel", String.join(",", sentinels), "--cluster-master", "mymaster"};
+        var args = new String[] {"--cluster", primary.url(), "--cluster-sentinel", String.join(",", sentinels), "--cluster-master", "mymaster",
+                "--cluster-primaries", "127.0.0.1"};
         var a = new Host("pop-a", true, args).start();
         var c = new Host("smtp-c", false, args).start();
         a.login("192.0.2.80", "before");
@@ -435,5 +439,149 @@ class ClusterIT {
         }
         assertEquals("", c.relaylock("192.0.2.85"));
         assertTrue(c.relaylock("192.0.2.80") != null, "the grant from before the failover is kept");
+    }
+
+    /** A throwaway CA in {@code pki} ({@code NAME.crt}, {@code NAME.key}) and, when {@code server} is given, a certificate it signed for 127.0.0.1. */
+    private static Path ca(Path pki, String name, String server) throws Exception {
+        Files.createDirectories(pki);
+        openssl(pki, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=" + name, "-keyout", name + ".key", "-out",
+                name + ".crt");
+        if (server != null) {
+            openssl(pki, "req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1", "-keyout", server + ".key", "-out", server + ".csr");
+            Files.writeString(pki.resolve("san.ext"), "subjectAltName=IP:127.0.0.1\n");
+            openssl(pki, "x509", "-req", "-in", server + ".csr", "-CA", name + ".crt", "-CAkey", name + ".key", "-CAcreateserial", "-days", "1",
+                    "-extfile", "san.ext", "-out", server + ".crt");
+        }
+        return pki.resolve(name + ".crt");
+    }
+
+    /** A private redis-sentinel with {@code config} (its port, dir and log file added), started and listening; its port. */
+    private int sentinel(String config) throws Exception {
+        int port = RedisServer.freePort();
+        var home = Files.createDirectories(dir.resolve("sentinel-" + port));
+        var conf = Files.writeString(home.resolve("sentinel.conf"), config.replace("PORT", String.valueOf(port)) + "\nbind 127.0.0.1\ndir " + home
+                + "\nlogfile " + home.resolve("sentinel.log") + "\n");
+        var p = new ProcessBuilder("redis-sentinel", conf.toString()).redirectErrorStream(true).redirectOutput(home.resolve("out").toFile()).start();
+        running.add(() -> {
+            p.destroyForcibly();
+            p.waitFor();
+        });
+        Launchers.await(Duration.ofSeconds(20), "redis-sentinel on port " + port, () -> {
+            try {
+                if (!p.isAlive()) {
+                    throw new AssertionError("redis-sentinel exited: " + Files.readString(home.resolve("out")));
+                }
+            } catch (IOException e) {
+                throw new AssertionError("redis-sentinel exited, its output unreadable: " + e.getMessage());
+            }
+            try (var socket = new Socket("127.0.0.1", port)) {
+                return true;
+            } catch (IOException e) {
+                return false;
+            }
+        });
+        return port;
+    }
+
+    @Test
+    void sentinelsWithAPasswordAndTlsNameThePrimaryOnlyToReadlogsGivingTheirPasswordAndTrustingTheClustersCa() throws Exception {
+        var pki = dir.resolve("pki");
+        var ca = ca(pki, "ca", "redis").toString();
+        var otherCa = ca(dir.resolve("other-pki"), "other", null).toString();
+        int tlsPort = RedisServer.freePort();
+        var tls = new String[] {"--tls-cert-file", pki.resolve("redis.crt").toString(), "--tls-key-file", pki.resolve("redis.key").toString(),
+                "--tls-ca-cert-file", ca, "--tls-auth-clients", "no"};
+        var primary = new ArrayList<>(List.of("--port", "0", "--tls-port", String.valueOf(tlsPort)));
+        primary.addAll(List.of(tls));
+        var redis = redis(primary.toArray(String[]::new));
+        int sentinel = sentinel("port 0\ntls-port PORT\n" + String.join("\n", List.of("tls-cert-file " + tls[1], "tls-key-file " + tls[3],
+                "tls-ca-cert-file " + ca, "tls-auth-clients no", "tls-replication yes", "requirepass sentinel-secret",
+                "sentinel monitor mymaster 127.0.0.1 " + tlsPort + " 1")));
+        var password = Files.writeString(dir.resolve("sentinel.pw"), "sentinel-secret\n").toString();
+        var wrong = Files.writeString(dir.resolve("wrong.pw"), "not-the-pw-42\n").toString();
+        var url = "rediss://127.0.0.1:" + tlsPort + "/0";
+        Function<List<String>, String[]> with = more -> {
+            var all = new ArrayList<>(List.of("--cluster", url, "--cluster-sentinel", "127.0.0.1:" + sentinel, "--cluster-master", "mymaster",
+                    "--cluster-primaries", "127.0.0.1:" + tlsPort));
+            all.addAll(more);
+            return all.toArray(String[]::new);
+        };
+        var a = new Host("pop-a", true, with.apply(List.of("--cluster-ca", ca, "--cluster-sentinel-password-file", password))).start();
+        var c = new Host("smtp-c", false, with.apply(List.of("--cluster-ca", ca, "--cluster-sentinel-password-file", password))).start();
+        var noPassword = new Host("no-password", true, with.apply(List.of("--cluster-ca", ca))).start();
+        var guesser = new Host("guesser", true, with.apply(List.of("--cluster-ca", ca, "--cluster-sentinel-password-file", wrong))).start();
+        var strangerCa = new Host("stranger-ca", true, with.apply(List.of("--cluster-ca", otherCa, "--cluster-sentinel-password-file", password)))
+                .start();
+
+        a.login("192.0.2.90", "alice");
+        c.awaitGranted("192.0.2.90"); // found through the sentinel, over TLS, with its password
+        assertEquals("", c.relaylock("192.0.2.90"));
+
+        var refused = Map.of(noPassword, "192.0.2.91", guesser, "192.0.2.92", strangerCa, "192.0.2.93");
+        for (var host : refused.keySet()) {
+            host.login(refused.get(host), "someone");
+        }
+        noPassword.awaitSays("lost: no sentinel named an allowed primary: 127.0.0.1:" + sentinel + ": wrong user or password (NOAUTH");
+        guesser.awaitSays("lost: no sentinel named an allowed primary: 127.0.0.1:" + sentinel + ": wrong user or password (WRONGPASS");
+        strangerCa.awaitSays("lost: no sentinel named an allowed primary: 127.0.0.1:" + sentinel + ": TLS certificate not trusted");
+        for (var host : refused.keySet()) {
+            host.awaitGranted(refused.get(host)); // local work goes on
+            assertEquals(1, host.lines(" lost: "), "one line, not one per retry: " + host.err.soFar());
+            assertFalse(host.err.soFar().contains("sentinel-secret") || host.err.soFar().contains("not-the-pw-42"), "no password in any message");
+        }
+        a.login("192.0.2.94", "erin");
+        c.awaitGranted("192.0.2.94");
+        for (var ip : refused.values()) {
+            assertFalse(Launchers.publishedIps(c.db).contains(ip), ip + " came from a host that could not reach the primary");
+        }
+    }
+
+    @Test
+    void aSentinelNamingAServerOutsideTheAllowedPrimariesIsRefusedInOneLineAndAnHonestOneIsAskedNext() throws Exception {
+        var good = redis();
+        var rogue = redis();
+        // Both sentinels know readlog's ACL user: the lying one holds valid credentials, as a compromised sentinel would.
+        var acl = "user default off\nuser poplock on >watch-secret -@all +auth +hello +ping +sentinel|get-master-addr-by-name\n";
+        int lying = sentinel("port PORT\n" + acl + "sentinel monitor mymaster 127.0.0.1 " + rogue.port + " 1");
+        int honest = sentinel("port PORT\n" + acl + "sentinel monitor mymaster 127.0.0.1 " + good.port + " 1");
+        var password = Files.writeString(dir.resolve("sentinel.pw"), "watch-secret\n").toString();
+        var allowed = "127.0.0.1:" + good.port;
+        Function<String, String[]> asking = sentinels -> new String[] {"--cluster", good.url(), "--cluster-sentinel", sentinels,
+                "--cluster-master", "mymaster", "--cluster-primaries", allowed, "--cluster-sentinel-user", "poplock",
+                "--cluster-sentinel-password-file", password};
+        var fooled = new Host("pop-f", true, asking.apply("127.0.0.1:" + lying)).start();
+        var a = new Host("pop-a", true, asking.apply("127.0.0.1:" + lying + ",127.0.0.1:" + honest)).start();
+        var c = new Host("smtp-c", false, asking.apply("127.0.0.1:" + honest)).start();
+
+        fooled.login("192.0.2.95", "mallory");
+        fooled.awaitGranted("192.0.2.95");
+        fooled.awaitSays(" lost: no sentinel named an allowed primary: 127.0.0.1:" + lying + ": named 127.0.0.1:" + rogue.port
+                + " as primary, which --cluster-primaries [" + allowed + "] does not allow: refused");
+        assertEquals(1, fooled.lines(" lost: "), fooled.err.soFar());
+        a.login("192.0.2.96", "alice");
+        c.awaitGranted("192.0.2.96"); // a, told the rogue server by the first sentinel, asked the next
+        assertEquals(0, a.lines(" lost: "), a.err.soFar());
+        assertFalse(Launchers.publishedIps(c.db).contains("192.0.2.95"));
+        try (var jedis = rogue.client()) {
+            assertEquals(0, jedis.dbSize(), "the server the sentinel named got nothing: " + jedis.keys("*"));
+        }
+    }
+
+    @Test
+    void redissWithoutItsCaAndSentinelsWithoutTheServersTheyMayNameAreEachOneLineAtTheStart() throws Exception {
+        var db = dir.resolve("relay.db").toString();
+        var noCa = Launchers.run("readlog", Map.of(), "--db", db, "--cluster", "rediss://127.0.0.1:6380/0");
+        assertEquals(2, noCa.exit(), noCa.err());
+        assertEquals("readlog: --cluster rediss://127.0.0.1:6380/0 needs --cluster-ca FILE: the CA that signed the cluster's Redis and"
+                + " sentinel certificates (public CAs are not trusted)\n", noCa.err());
+        var conf = Files.writeString(dir.resolve("poplock.conf"), "cluster = redis://127.0.0.1:6379/0\ncluster-sentinel = 127.0.0.1:26379\n"
+                + "cluster-master = mymaster\ncluster-primaries = 10.0.0.0/33\n");
+        var badNetwork = Launchers.run("readlog", Map.of("POPLOCK_CONFIG", conf.toString()), "--db", db);
+        assertEquals(2, badNetwork.exit(), badNetwork.err());
+        assertEquals("readlog: --cluster-primaries 10.0.0.0/33: bad prefix length in \"10.0.0.0/33\"\n", badNetwork.err());
+        var none = Launchers.run("readlog", Map.of(), "--db", db, "--cluster", "redis://127.0.0.1:6379/0", "--cluster-sentinel", "127.0.0.1:26379",
+                "--cluster-master", "mymaster");
+        assertEquals(2, none.exit(), none.err());
+        assertTrue(none.err().startsWith("readlog: --cluster-sentinel needs --cluster-primaries ") && none.err().lines().count() == 1, none.err());
     }
 }

@@ -163,7 +163,8 @@ public final class Readlog implements Callable<Integer> {
     @Option(names = "--cluster-password-file", paramLabel = "FILE", description = "the file holding that user's password (never on the command line)")
     Path clusterPasswordFile;
 
-    @Option(names = "--cluster-ca", paramLabel = "FILE", description = "with rediss://: the CA certificate (PEM) the server's certificate is checked against")
+    @Option(names = "--cluster-ca", paramLabel = "FILE",
+            description = "with rediss:// (required): the CA certificate (PEM) the Redis and sentinel certificates are checked against; no other CA is trusted")
     Path clusterCa;
 
     @Option(names = "--cluster-name", paramLabel = "NAME", defaultValue = "poplock",
@@ -176,6 +177,17 @@ public final class Readlog implements Callable<Integer> {
 
     @Option(names = "--cluster-master", paramLabel = "NAME", description = "the sentinels' name of the primary")
     String clusterMaster;
+
+    @Option(names = "--cluster-primaries", paramLabel = "HOST[:PORT]|NET/BITS", split = ",",
+            description = "with --cluster-sentinel (required): the Redis servers the sentinels may name as primary; any other is refused")
+    List<String> clusterPrimaries = new ArrayList<>();
+
+    @Option(names = "--cluster-sentinel-user", paramLabel = "NAME", description = "the sentinels' ACL user (else their requirepass alone)")
+    String clusterSentinelUser;
+
+    @Option(names = "--cluster-sentinel-password-file", paramLabel = "FILE",
+            description = "the file holding the sentinels' password (their requirepass, or that user's)")
+    Path clusterSentinelPasswordFile;
 
     @Option(names = "--cluster-host", paramLabel = "NAME", description = "this host's name in the cluster (default: the host name)")
     String clusterHost;

@@ -86,7 +86,8 @@ record ReadlogConfig(Path configPath, List<Path> logs, List<Path> fifos, Path db
         var db = o.db == null || o.db.toString().isEmpty() ? o.db : o.db.toAbsolutePath();
         var state = o.state != null ? o.state.toAbsolutePath() : db == null || db.toString().isEmpty() ? null : new DatabaseLayout(db).state();
         var cluster = o.cluster == null || o.listParsers ? null : ClusterSettings.of(o.cluster, o.clusterUser, o.clusterPasswordFile,
-                o.clusterCa, o.clusterName, o.clusterSentinels, o.clusterMaster, o.clusterHost != null ? o.clusterHost : hostName());
+                o.clusterCa, o.clusterName, new ClusterSettings.SentinelOptions(o.clusterSentinels, o.clusterMaster, o.clusterSentinelUser,
+                        o.clusterSentinelPasswordFile, o.clusterPrimaries), o.clusterHost != null ? o.clusterHost : hostName());
         JournalReader.Settings journal = null;
         if (o.journal) {
             var matches = o.journalMatches.isEmpty() ? JournalTrust.defaultMatches(definitions) : o.journalMatches;

@@ -1,5 +1,7 @@
 package org.poplock.readlog.cluster;
 
+import java.security.cert.CertificateException;
+import javax.net.ssl.SSLHandshakeException;
 import redis.clients.jedis.exceptions.JedisAccessControlException;
 import redis.clients.jedis.exceptions.JedisConnectionException;
 
@@ -13,6 +15,9 @@ final class Failures {
         if (e == null) {
             return "no answer";
         }
+        if (e instanceof RedisConnector.NoPrimary) {
+            return e.getMessage(); // each sentinel's reason is in it already
+        }
         var message = innermost(e);
         if (message.startsWith("NOPERM")) {
             return "refused by its ACL (" + message + "): is this host's user allowed to write?";
@@ -23,10 +28,20 @@ final class Failures {
         if (e instanceof JedisConnectionException && e.getMessage() != null && e.getMessage().contains("rediss://")) {
             return e.getMessage();
         }
-        if (message.contains("PKIX") || message.contains("No subject alternative") || message.contains("certificate")) {
+        if (refusedCertificate(e) || message.contains("PKIX") || message.contains("No subject alternative") || message.contains("certificate")) {
             return "TLS certificate not trusted: " + message;
         }
         return message;
+    }
+
+    /** A handshake that failed on the server's certificate (not one from another CA, or for another name), at any depth. */
+    private static boolean refusedCertificate(Throwable e) {
+        for (var cause = e; cause != null; cause = cause.getCause() == cause ? null : cause.getCause()) {
+            if (cause instanceof CertificateException || cause instanceof SSLHandshakeException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static String innermost(Throwable e) {
