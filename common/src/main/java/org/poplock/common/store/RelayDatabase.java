@@ -91,6 +91,8 @@ public final class RelayDatabase {
             } catch (RuntimeException e) {
                 // MapDB's reader over a damaged table (an index past its end): no relay database
                 throw new IOException(file + " is not a relay database: " + e, e);
+            } catch (OutOfMemoryError e) {
+                throw claimsTooMuch(file, e);
             }
             var generation = DatabaseLayout.generationOf(file, named);
             if (generation < 0) {
@@ -117,6 +119,8 @@ public final class RelayDatabase {
             throw Problems.unreadable(live, e);
         } catch (RuntimeException e) {
             throw new IOException(live + " is not a relay database: " + e, e);
+        } catch (OutOfMemoryError e) {
+            throw claimsTooMuch(live, e);
         }
         byte[] data;
         try {
@@ -131,7 +135,18 @@ public final class RelayDatabase {
             return SortedTableMap.open(new SingleByteArrayVol(data), Serializer.STRING, Serializer.BYTE_ARRAY);
         } catch (RuntimeException e) {
             throw new IOException(live + " is not a relay database: " + e, e);
+        } catch (OutOfMemoryError e) {
+            throw claimsTooMuch(live, e);
         }
+    }
+
+    /**
+     * MapDB sizes its arrays (a page's keys, a value's bytes) by the counts the file gives; a
+     * damaged count asks for one array far beyond the heap, refused at once without filling the
+     * heap, so the reader can say what it is: a damaged file, not a reason to die.
+     */
+    private static IOException claimsTooMuch(Path file, OutOfMemoryError e) {
+        return new IOException(file + " is damaged: it claims more than a heap could hold (" + e.getMessage() + ")", e);
     }
 
     /** Every key and its value as stored, in key order, from the one table at {@code file} (no delta, not the users table beside it). */
@@ -141,6 +156,8 @@ public final class RelayDatabase {
             table.forEach(action);
         } catch (RuntimeException e) {
             throw new IOException(file + " is damaged: " + e, e);
+        } catch (OutOfMemoryError e) {
+            throw claimsTooMuch(file, e);
         }
     }
 
@@ -156,6 +173,8 @@ public final class RelayDatabase {
             return value == null || canonicalIp.startsWith("\0") ? Optional.empty() : Optional.of(RelayEntry.decode(canonicalIp, value));
         } catch (RuntimeException e) {
             throw new IOException("relay database is damaged: " + e, e);
+        } catch (OutOfMemoryError e) {
+            throw claimsTooMuch(Path.of("relay database"), e);
         }
     }
 
@@ -190,6 +209,8 @@ public final class RelayDatabase {
             }
         } catch (RuntimeException e) {
             throw new IOException("relay database is damaged: " + e, e);
+        } catch (OutOfMemoryError e) {
+            throw claimsTooMuch(Path.of("relay database"), e);
         }
     }
 
