@@ -25,7 +25,8 @@ class ExportFormatFuzzTest {
                     return;
                 }
                 assertNotNull(entry.cursor());
-                assertNotNull(entry.time());
+                // null: a __REALTIME_TIMESTAMP past the year 9999, which the reader drops and counts
+                assertTrue(entry.time() == null || entry.time().getEpochSecond() <= ExportFormat.MAX_REALTIME / 1_000_000, "a time out of range");
                 entry.fields().forEach((name, value) -> {
                     assertTrue(ExportFormat.FIELDS.contains(name) && !name.equals("__CURSOR") && !name.equals("__REALTIME_TIMESTAMP"), name);
                     assertTrue(value.equals(ExportFormat.TOO_LONG) || value.length() <= ExportFormat.MAX_VALUE, name);
