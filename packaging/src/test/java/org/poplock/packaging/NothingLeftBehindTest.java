@@ -18,12 +18,22 @@ import org.junit.jupiter.api.Test;
  */
 class NothingLeftBehindTest {
 
-    /** Runs {@code script} with a fresh /tmp; returns what /tmp holds afterwards, one name a line. */
+    /** Where the packaging directory (launchers, jars, the runs' directories) is seen inside the namespace. */
+    private static final String SEEN_AT = "/tmp/.poplock-test";
+
+    /**
+     * Runs {@code script} in {@code dir} with a fresh /tmp; returns what /tmp holds afterwards, one
+     * name a line. The packaging directory (which may itself be under /tmp, as in a clone there) is
+     * bound into the new /tmp before anything runs, and left out of the listing.
+     */
     private static String leftInTmp(Path dir, String script) throws Exception {
-        var wrapped = "set -e; mount -t tmpfs poplock-test /tmp; cd " + dir + "; " + script + "\necho '--- /tmp:'; cd /tmp; find . -mindepth 1 | sort";
+        var packaging = Launchers.BIN.getParent();
+        var inside = SEEN_AT + "/" + packaging.relativize(dir);
+        var wrapped = "set -e; cd " + packaging + "; mount -t tmpfs poplock-test /tmp; mkdir " + SEEN_AT + "; mount --bind . " + SEEN_AT
+                + "; cd " + inside + "; PATH=" + SEEN_AT + "/bin:$PATH; " + script
+                + "\necho '--- /tmp:'; cd /tmp; find . -mindepth 1 -path ./.poplock-test -prune -o -print | sort";
         var p = new ProcessBuilder(List.of("unshare", "--map-root-user", "--mount", "sh", "-c", wrapped)).redirectErrorStream(true);
         Launchers.hostFree(p.environment());
-        p.environment().put("PATH", Launchers.BIN + ":" + System.getenv("PATH"));
         var process = p.start();
         var out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(process.waitFor(120, TimeUnit.SECONDS), "the launchers did not finish: " + out);
@@ -33,21 +43,20 @@ class NothingLeftBehindTest {
     }
 
     private static Path workDir() throws Exception {
-        // Not under /tmp, which the namespace replaces.
         return Files.createTempDirectory(Files.createDirectories(Launchers.TARGET.resolve("leftovers")), "run");
     }
 
     @Test
     void relaylockLeavesNothingPerConnection() throws Exception {
         var dir = workDir();
-        var left = leftInTmp(dir, "for i in 1 2 3; do TCPREMOTEIP=127.0.0.9 relaylock --db " + dir + "/relay.db /bin/true; done 2>/dev/null");
+        var left = leftInTmp(dir, "for i in 1 2 3; do TCPREMOTEIP=127.0.0.9 relaylock --db relay.db /bin/true; done 2>/dev/null");
         assertEquals("", left, "relaylock left in /tmp");
     }
 
     @Test
     void showallowedLeavesNothing() throws Exception {
         var dir = workDir();
-        var left = leftInTmp(dir, "showallowed --db " + dir + "/relay.db >/dev/null 2>&1 || true");
+        var left = leftInTmp(dir, "showallowed --db relay.db >/dev/null 2>&1 || true");
         assertEquals("", left, "showallowed left in /tmp");
     }
 
