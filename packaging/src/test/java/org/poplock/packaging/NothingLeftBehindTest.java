@@ -29,8 +29,11 @@ class NothingLeftBehindTest {
     private static String leftInTmp(Path dir, String script) throws Exception {
         var packaging = Launchers.BIN.getParent();
         var inside = SEEN_AT + "/" + packaging.relativize(dir);
-        var wrapped = "set -e; cd " + packaging + "; mount -t tmpfs poplock-test /tmp; mkdir " + SEEN_AT + "; mount --bind . " + SEEN_AT
-                + "; cd " + inside + "; PATH=" + SEEN_AT + "/bin:$PATH; " + script
+        // The fresh tmpfs is made beside, the packaging directory bound into it, and only then is it
+        // moved over /tmp: a path under the old /tmp cannot be named once it is covered.
+        var fresh = packaging.resolve("target/fresh-tmp");
+        var wrapped = "set -e; mkdir -p " + fresh + "; mount -t tmpfs poplock-test " + fresh + "; mkdir " + fresh + "/.poplock-test; mount --bind "
+                + packaging + " " + fresh + "/.poplock-test; mount --move " + fresh + " /tmp; cd " + inside + "; PATH=" + SEEN_AT + "/bin:$PATH; " + script
                 + "\necho '--- /tmp:'; cd /tmp; find . -mindepth 1 -path ./.poplock-test -prune -o -print | sort";
         var p = new ProcessBuilder(List.of("unshare", "--map-root-user", "--mount", "sh", "-c", wrapped)).redirectErrorStream(true);
         Launchers.hostFree(p.environment());
