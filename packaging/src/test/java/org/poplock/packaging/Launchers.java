@@ -71,6 +71,16 @@ final class Launchers {
         assumeTrue(available, needs);
     }
 
+    /** setpriv's words that run a command as the real account nobody, group nogroup, and no other group. */
+    static List<String> asNobody() {
+        return List.of("/usr/bin/setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups");
+    }
+
+    /** A test that acts as nobody needs root and setpriv: skipped without them, failed under CI=true. */
+    static void requireNobody() {
+        assumeOrInCiRequire(Files.isExecutable(Path.of(asNobody().get(0))) && root(), "needs root and setpriv to act as nobody");
+    }
+
     /** True when the tests run as root. */
     static boolean root() {
         return "root".equals(System.getProperty("user.name"));

@@ -216,8 +216,7 @@ class PolicyServiceTest {
      */
     @Test
     void asAnUnprivilegedUserEachUnixSocketTroubleNamesItsCauseAndLeavesNoSocket() throws Exception {
-        var setpriv = Path.of("/usr/bin/setpriv");
-        Launchers.assumeOrInCiRequire(Files.isExecutable(setpriv) && Launchers.root(), "needs root and setpriv to act as nobody");
+        Launchers.requireNobody();
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
         Files.writeString(dir.resolve("mail.log"), "");
         var own = Files.createDirectories(dir.resolve("own"));
@@ -227,28 +226,28 @@ class PolicyServiceTest {
         chown("postfix", postfixs);
         Files.setPosixFilePermissions(postfixs, PosixFilePermissions.fromString("rwx------"));
 
-        var refused = asNobody(setpriv, own, "--policy", "unix:" + postfixs.resolve("poplock"));
+        var refused = asNobody(own, "--policy", "unix:" + postfixs.resolve("poplock"));
         assertEquals(111, refused.exit(), refused.err());
         assertEquals("readlog: --policy unix:" + postfixs.resolve("poplock") + ": cannot listen: Permission denied (the directory " + postfixs
                 + " is postfix's, mode 0700: nobody may not make a socket in it)\n", refused.err());
-        var below = asNobody(setpriv, own, "--policy", "unix:" + postfixs.resolve("sub/poplock"));
+        var below = asNobody(own, "--policy", "unix:" + postfixs.resolve("sub/poplock"));
         assertEquals("readlog: --policy unix:" + postfixs.resolve("sub/poplock") + ": cannot listen: Permission denied (the directory " + postfixs
                 + " is postfix's, mode 0700: nobody may not pass through it)\n", below.err());
-        var missing = asNobody(setpriv, own, "--policy", "unix:" + dir.resolve("none/poplock"));
+        var missing = asNobody(own, "--policy", "unix:" + dir.resolve("none/poplock"));
         assertEquals("readlog: --policy unix:" + dir.resolve("none/poplock") + ": cannot listen: No such file or directory (the directory "
                 + dir.resolve("none") + " does not exist)\n", missing.err());
 
         var socket = own.resolve("policy");
-        var notMember = asNobody(setpriv, own, "--policy", "unix:" + socket, "--policy-group", "postfix");
+        var notMember = asNobody(own, "--policy", "unix:" + socket, "--policy-group", "postfix");
         assertEquals(111, notMember.exit(), notMember.err());
         assertEquals("readlog: --policy unix:" + socket + ": cannot give the socket to group postfix: nobody is not a member of it"
                 + " (chgrp: Operation not permitted)\n", notMember.err());
         assertFalse(Files.exists(socket, LinkOption.NOFOLLOW_LINKS), "the socket made before the chgrp is removed");
-        var noGroup = asNobody(setpriv, own, "--policy", "unix:" + socket, "--policy-group", "no-such-group-here");
+        var noGroup = asNobody(own, "--policy", "unix:" + socket, "--policy-group", "no-such-group-here");
         assertEquals("readlog: --policy unix:" + socket + ": cannot give the socket to group no-such-group-here: no such group\n", noGroup.err());
 
         // A first socket made, the second refused: the first is removed too.
-        var later = asNobody(setpriv, own, "--policy", "unix:" + socket, "--policy", "unix:" + postfixs.resolve("poplock"));
+        var later = asNobody(own, "--policy", "unix:" + socket, "--policy", "unix:" + postfixs.resolve("poplock"));
         assertEquals(111, later.exit(), later.err());
         assertTrue(later.err().contains("may not make a socket in it"), later.err());
         assertFalse(Files.exists(socket, LinkOption.NOFOLLOW_LINKS), "the first socket is removed when the second cannot be made");
@@ -259,11 +258,11 @@ class PolicyServiceTest {
     }
 
     /** readlog run as nobody (no supplementary group), its database in {@code own}; it must stop at once. */
-    private Launchers.Result asNobody(Path setpriv, Path own, String... policy) throws Exception {
+    private Launchers.Result asNobody(Path own, String... policy) throws Exception {
         var args = new ArrayList<>(List.of("--log", dir.resolve("mail.log").toString(), "--db", own.resolve("relay.db").toString()));
         args.addAll(List.of(policy));
         var pb = Launchers.command("readlog", Map.of("POPLOCK_JAVA_OPTS", "-Djava.io.tmpdir=" + own), args.toArray(String[]::new));
-        pb.command().addAll(0, List.of(setpriv.toString(), "--reuid=nobody", "--regid=nogroup", "--clear-groups"));
+        pb.command().addAll(0, Launchers.asNobody());
         var p = pb.start();
         p.getOutputStream().close();
         var out = new Launchers.StreamText(p.getInputStream());

@@ -253,7 +253,7 @@ class PostfixIT {
                 "policy = unix:" + socketDirectory.resolve("policy"),
                 ""));
         var pb = Launchers.command("readlog", Map.of("POPLOCK_JAVA_OPTS", "-Djava.io.tmpdir=" + own), "--config", config.toString());
-        pb.command().addAll(0, List.of(setpriv.toString(), "--reuid=nobody", "--regid=nogroup", "--clear-groups"));
+        pb.command().addAll(0, Launchers.asNobody());
         readlog = pb.redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         err = new Launchers.StreamText(readlog.getErrorStream());
         Launchers.await(Duration.ofSeconds(30), "readlog's policy service", () -> err.soFar().contains("answering policy") || !readlog.isAlive());

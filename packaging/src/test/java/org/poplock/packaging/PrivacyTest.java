@@ -46,7 +46,7 @@ class PrivacyTest {
             }
         }
 
-        var asNobody = List.of(setpriv.toString(), "--reuid=nobody", "--regid=nogroup", "--clear-groups");
+        var asNobody = Launchers.asNobody();
         for (var f : List.of(users, dir.resolve("readlog.state"), dir.resolve("readlog.state.lock"))) {
             var cat = run(asNobody, Map.of(), "cat", f.toString());
             assertEquals(1, cat.exit(), f + " readable by nobody: " + cat.out());

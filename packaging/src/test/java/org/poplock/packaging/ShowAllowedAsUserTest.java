@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -37,8 +38,7 @@ class ShowAllowedAsUserTest {
 
     @Test
     void aUserWhoMayNotWriteTheSpoolIsToldSoWhileReadlogRuns() throws Exception {
-        var setpriv = Path.of("/usr/bin/setpriv");
-        Launchers.assumeOrInCiRequire(Files.isExecutable(setpriv) && Launchers.root(), "needs root and setpriv to act as nobody");
+        Launchers.requireNobody();
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
         var log = Files.writeString(dir.resolve("mail.log"), "");
         var db = dir.resolve("relay.db");
@@ -46,8 +46,8 @@ class ShowAllowedAsUserTest {
                 .redirectOutput(dir.resolve("readlog.out").toFile()).start();
         Launchers.await(Duration.ofSeconds(30), "readlog to publish", () -> Files.exists(db) && Files.isDirectory(dir.resolve("spool")));
 
-        var cmd = List.of(setpriv.toString(), "--reuid=nobody", "--regid=nogroup", "--clear-groups",
-                Launchers.BIN.resolve("showallowed").toString(), "--db", db.toString(), "--add", "192.0.2.44", "--wait", "2s");
+        var cmd = new ArrayList<>(Launchers.asNobody());
+        cmd.addAll(List.of(Launchers.BIN.resolve("showallowed").toString(), "--db", db.toString(), "--add", "192.0.2.44", "--wait", "2s"));
         var pb = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true);
         Launchers.hostFree(pb.environment()).put("POPLOCK_JAVA_OPTS", "-Djava.io.tmpdir=" + dir);
         var p = pb.start();

@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -40,8 +41,7 @@ class UnreadableLogTest {
 
     @Test
     void aLogReadlogMayNotOpenIsSaidWithItsCauseAndInHealth() throws Exception {
-        var setpriv = Path.of("/usr/bin/setpriv");
-        Launchers.assumeOrInCiRequire(Files.isExecutable(setpriv) && Launchers.root(), "needs root and setpriv to act as nobody");
+        Launchers.requireNobody();
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
         var log = Files.writeString(dir.resolve("mail.log"), "");
         Files.setPosixFilePermissions(log, PosixFilePermissions.fromString("rw-------"));
@@ -49,8 +49,10 @@ class UnreadableLogTest {
         new ProcessBuilder("chown", "nobody", data.toString()).inheritIO().start().waitFor();
         var out = dir.resolve("readlog.out");
         int port = RedisServer.freePort();
-        var pb = new ProcessBuilder(List.of(setpriv.toString(), "--reuid=nobody", "--regid=nogroup", "--clear-groups",
-                Launchers.BIN.resolve("readlog").toString(), "--log", log.toString(), "--db", data.resolve("relay.db").toString(), "--metrics", "inet:127.0.0.1:" + port))
+        var cmd = new ArrayList<>(Launchers.asNobody());
+        cmd.addAll(List.of(Launchers.BIN.resolve("readlog").toString(), "--log", log.toString(), "--db", data.resolve("relay.db").toString(),
+                "--metrics", "inet:127.0.0.1:" + port));
+        var pb = new ProcessBuilder(cmd)
                 .directory(dir.toFile()).redirectErrorStream(true).redirectOutput(out.toFile());
         Launchers.hostFree(pb.environment()).put("POPLOCK_JAVA_OPTS", "-Djava.io.tmpdir=" + data);
         readlog = pb.start();
