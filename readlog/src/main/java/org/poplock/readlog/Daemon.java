@@ -3,18 +3,27 @@ package org.poplock.readlog;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
+import java.util.stream.Stream;
+import org.poplock.common.address.Printable;
 import org.poplock.common.config.Timeouts;
 import org.poplock.common.store.DatabaseLayout;
+import org.poplock.readlog.authpolicy.AuthPolicyServer;
 import org.poplock.readlog.cluster.ClusterMember;
 import org.poplock.readlog.cluster.LocalChanges;
 import org.poplock.readlog.metrics.Metrics;
 import org.poplock.readlog.metrics.MetricsServer;
 import org.poplock.readlog.parse.Login;
+import org.poplock.readlog.parse.LoginParser;
 import org.poplock.readlog.policy.LiveTable;
 import org.poplock.readlog.policy.PolicyServer;
-import org.poplock.readlog.parse.LoginParser;
+import org.poplock.readlog.source.LogFollower;
+import org.poplock.readlog.source.LogPosition;
 import org.poplock.readlog.source.LogSource;
+import org.poplock.readlog.source.LoginSource;
 import org.poplock.readlog.state.RelayState;
 import org.poplock.readlog.tcprules.TcpRules;
 
@@ -95,7 +104,7 @@ final class Daemon implements FollowLoop.Sink {
         try {
             var saved = new FollowLoop.Saved() {
                 @Override
-                public java.util.List<org.poplock.readlog.source.LogPosition> positions(String log) {
+                public List<LogPosition> positions(String log) {
                     return state.positions(log);
                 }
 
@@ -119,8 +128,8 @@ final class Daemon implements FollowLoop.Sink {
             return 111;
         }
         var policy = config.policyService();
-        log.say("following " + java.util.stream.Stream.concat(loop.sources().stream().map(LogSource::name),
-                        loop.loginSources().stream().map(org.poplock.readlog.source.LoginSource::name)).toList()
+        log.say("following " + Stream.concat(loop.sources().stream().map(LogSource::name),
+                        loop.loginSources().stream().map(LoginSource::name)).toList()
                 + (policyServer == null ? "" : ", answering policy requests on " + policy.addresses())
                 + (cluster == null ? "" : " and the cluster at " + config.cluster().where() + " as " + config.cluster().me())
                 + ", publishing " + config.db()
@@ -169,7 +178,7 @@ final class Daemon implements FollowLoop.Sink {
             metrics.droppedBy(source.name(), source::dropped);
         }
         for (var source : loop.loginSources()) {
-            if (source instanceof org.poplock.readlog.authpolicy.AuthPolicyServer dovecot) {
+            if (source instanceof AuthPolicyServer dovecot) {
                 metrics.counter("poplock_dovecot_policy_reports_total", "authentication reports Dovecot posted", dovecot::reports);
                 metrics.counter("poplock_dovecot_policy_refused_total", "requests refused (no secret, bad JSON, too large, too slow, too many connections)", dovecot::refused);
             }
@@ -267,7 +276,7 @@ final class Daemon implements FollowLoop.Sink {
     @Override
     public void untrusted(Login login, String why) {
         metrics.untrusted();
-        troubles.say("forged", "not recorded: " + login.ip() + " " + org.poplock.common.address.Printable.word(login.user()) + ": " + why);
+        troubles.say("forged", "not recorded: " + login.ip() + " " + Printable.word(login.user()) + ": " + why);
     }
 
     @Override
@@ -306,7 +315,7 @@ final class Daemon implements FollowLoop.Sink {
      */
     private void reportStateFailure() {
         var failure = state.writeFailure();
-        var unreadable = loop.sources().stream().map(LogSource::problem).filter(java.util.Objects::nonNull).findFirst().orElse(null);
+        var unreadable = loop.sources().stream().map(LogSource::problem).filter(Objects::nonNull).findFirst().orElse(null);
         metrics.health(dirty ? "cannot publish " + config.db() + " (see readlog's log)"
                 : failure != null ? "cannot save state: " + failure
                 : publisher.cdbFailure() != null ? "cannot write the tcprules CDB: " + publisher.cdbFailure()
@@ -357,9 +366,9 @@ final class Daemon implements FollowLoop.Sink {
         savePositions();
         state.commit();
         var fresh = result.config();
-        var reopened = new java.util.ArrayList<LogSource>();
+        var reopened = new ArrayList<LogSource>();
         for (var source : loop.sources()) {
-            if (source instanceof org.poplock.readlog.source.LogFollower) {
+            if (source instanceof LogFollower) {
                 source.close();
             } else {
                 reopened.add(source);

@@ -3,7 +3,9 @@ package org.poplock.readlog;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.time.Clock;
+import java.util.Optional;
 import org.poplock.common.address.Printable;
+import org.poplock.readlog.parse.Login;
 import org.poplock.readlog.parse.LoginParser;
 
 /** {@code --dry-run}: the same loop, with a sink that prints each login and why it would not be recorded; writes nothing. */
@@ -23,7 +25,7 @@ final class DryRun {
         var troubles = new Troubles("", log::say);
         var printer = new FollowLoop.Sink() {
             @Override
-            public void login(org.poplock.readlog.parse.Login login, java.util.Optional<String> refusal) {
+            public void login(Login login, Optional<String> refusal) {
                 out.println(login.ip() + " " + Printable.word(login.user()) + " " + login.server()
                         + refusal.map(why -> " (not recorded: " + why + ")").orElse(""));
             }

@@ -1,11 +1,18 @@
 package org.poplock.readlog;
 
+import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
-import java.time.Clock;
+import java.util.function.Function;
+import java.util.function.IntSupplier;
+import java.util.function.ObjIntConsumer;
+import jnr.posix.POSIXFactory;
 import org.poplock.common.address.Printable;
 import org.poplock.readlog.authpolicy.AuthPolicyServer;
 import org.poplock.readlog.journal.JournalReader;
@@ -56,7 +63,7 @@ final class FollowLoop {
     private final boolean logouts;
     private final Clock clock;
     /** Lines each source has lost so far: a loss drops the two-line logins waiting to be joined. */
-    private final java.util.Map<LogSource, Long> lost = new java.util.IdentityHashMap<>();
+    private final Map<LogSource, Long> lost = new IdentityHashMap<>();
     private LoginParser parser;
     private LoginPolicy policy;
     private List<LogSource> sources;
@@ -83,7 +90,7 @@ final class FollowLoop {
     }
 
     /** Reads every source once; tells {@code perSource} how many lines each gave. */
-    int poll(java.util.function.ObjIntConsumer<String> perSource) {
+    int poll(ObjIntConsumer<String> perSource) {
         int lines = 0;
         for (var source : sources) {
             long dropped = source.dropped();
@@ -147,7 +154,7 @@ final class FollowLoop {
     }
 
     /** A source's poll: a failure of the source itself (not of a line) costs this poll of it, and is said as the source's. */
-    private int pollContained(String source, java.util.function.IntSupplier poll) {
+    private int pollContained(String source, IntSupplier poll) {
         try {
             return poll.getAsInt();
         } catch (RuntimeException | StackOverflowError e) {
@@ -233,7 +240,7 @@ final class FollowLoop {
      * a listener cannot listen.
      */
     static Sources open(ReadlogConfig config, Saved saved, Clock clock, Supervisor supervisor, Consumer<String> warnings)
-            throws java.io.IOException {
+            throws IOException {
         var out = new ArrayList<LogSource>();
         var told = new ArrayList<LoginSource>();
         for (var path : config.logs()) {
@@ -243,14 +250,14 @@ final class FollowLoop {
             for (var fifo : config.fifos()) {
                 try {
                     out.add(PipeReader.fifo(fifo, config.fifoQueue(), supervisor, warnings));
-                } catch (java.io.IOException e) {
-                    throw new java.io.IOException("cannot read FIFO " + fifo + ": " + e.getMessage(), e);
+                } catch (IOException e) {
+                    throw new IOException("cannot read FIFO " + fifo + ": " + e.getMessage(), e);
                 }
             }
             if (config.dovecotPolicy() != null) {
                 told.add(AuthPolicyServer.start(config.dovecotPolicy(), clock, warnings));
             }
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             out.forEach(LogSource::close);
             throw e;
         }
@@ -265,14 +272,14 @@ final class FollowLoop {
     /** A user's number from the system's user database (NSS), or -1. */
     private static int uid(String user) {
         try {
-            var pw = jnr.posix.POSIXFactory.getNativePOSIX().getpwnam(user);
+            var pw = POSIXFactory.getNativePOSIX().getpwnam(user);
             return pw == null ? -1 : (int) pw.getUID();
         } catch (RuntimeException | LinkageError e) {
             return -1;
         }
     }
 
-    static LogFollower follower(Path path, ReadlogConfig config, java.util.function.Function<String, List<LogPosition>> saved,
+    static LogFollower follower(Path path, ReadlogConfig config, Function<String, List<LogPosition>> saved,
             Consumer<String> warnings) {
         var absolute = path.toAbsolutePath();
         return new LogFollower(absolute, saved.apply(absolute.toString()), config.rotateWait(), warnings);

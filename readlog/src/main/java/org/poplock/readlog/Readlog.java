@@ -2,13 +2,16 @@ package org.poplock.readlog;
 
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeSet;
 import java.util.concurrent.Callable;
+import jnr.posix.POSIXFactory;
+import org.poplock.common.config.Cli;
 import org.poplock.common.config.ConfigFile;
 import org.poplock.common.config.DurationConverter;
 import org.poplock.common.config.PoplockVersion;
@@ -255,7 +258,7 @@ public final class Readlog implements Callable<Integer> {
             err.println("readlog: " + e.getMessage());
             return 2;
         }
-        return org.poplock.common.config.Cli.run(this, "readlog", args, env, out, err);
+        return Cli.run(this, "readlog", args, env, out, err);
     }
 
     @Override
@@ -269,7 +272,7 @@ public final class Readlog implements Callable<Integer> {
         }
         if (listParsers) {
             config.definitions().forEach(d -> out.println(d.name() + " "
-                    + (d.anyTag() ? "(custom, every line)" : String.join(",", new java.util.TreeSet<>(d.tags())))));
+                    + (d.anyTag() ? "(custom, every line)" : String.join(",", new TreeSet<>(d.tags())))));
             return 0;
         }
         var log = new Messages(err);
@@ -298,7 +301,7 @@ public final class Readlog implements Callable<Integer> {
      */
     private static void restrictNewFiles(Messages log) {
         try {
-            jnr.posix.POSIXFactory.getNativePOSIX().umask(027);
+            POSIXFactory.getNativePOSIX().umask(027);
         } catch (RuntimeException | LinkageError e) {
             log.say("cannot set umask 027 (" + e.getMessage() + "); the state may be readable by other accounts");
         }

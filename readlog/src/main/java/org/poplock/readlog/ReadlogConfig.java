@@ -1,11 +1,15 @@
 package org.poplock.readlog;
 
+import java.io.IOException;
+import java.net.InetAddress;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
+import java.util.function.Consumer;
 import org.poplock.common.address.Cidr;
 import org.poplock.common.config.ConfigFile;
 import org.poplock.common.store.DatabaseDirectory;
@@ -37,7 +41,7 @@ record ReadlogConfig(Path configPath, List<Path> logs, List<Path> fifos, Path db
     record TcpRulesSettings(Path cdb, Path base, String program, Duration limit) {
 
         /** The writer; {@code denied} hears of each granted address a deny rule keeps out. */
-        TcpRules writer(java.util.function.Consumer<String> log, java.util.function.Consumer<String> denied) {
+        TcpRules writer(Consumer<String> log, Consumer<String> denied) {
             return new TcpRules(cdb, base, program, limit, log, denied);
         }
     }
@@ -108,16 +112,16 @@ record ReadlogConfig(Path configPath, List<Path> logs, List<Path> fifos, Path db
     /** This host's name, as the cluster's default name of it: the kernel's, else what the resolver says. */
     private static String hostName() {
         try {
-            var name = java.nio.file.Files.readString(Path.of("/proc/sys/kernel/hostname")).strip();
+            var name = Files.readString(Path.of("/proc/sys/kernel/hostname")).strip();
             if (!name.isEmpty()) {
                 return name;
             }
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             // not Linux
         }
         try {
-            return java.net.InetAddress.getLocalHost().getHostName();
-        } catch (java.io.IOException e) {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (IOException e) {
             return "localhost";
         }
     }

@@ -5,6 +5,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
+import org.poplock.common.address.Printable;
 
 /**
  * The top-level handler of every thread readlog starts for itself (a FIFO's reader, the journal's,
@@ -94,6 +95,6 @@ public final class Supervisor {
     /** What went wrong, in one line: the exception's kind and its message (quoted: it may hold input). */
     public static String reason(Throwable e) {
         var message = e.getMessage();
-        return e.getClass().getSimpleName() + (message == null ? "" : " " + org.poplock.common.address.Printable.of(message));
+        return e.getClass().getSimpleName() + (message == null ? "" : " " + Printable.of(message));
     }
 }

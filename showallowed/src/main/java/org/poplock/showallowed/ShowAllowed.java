@@ -1,5 +1,8 @@
 package org.poplock.showallowed;
 
+import java.io.BufferedOutputStream;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -11,23 +14,24 @@ import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import org.poplock.common.config.PoplockVersion;
-import org.poplock.common.store.StateOwner;
-import org.poplock.common.store.Problems;
-import org.poplock.common.store.Spool;
-import org.poplock.common.store.SpoolCommand;
-import org.poplock.common.store.DatabaseLayout;
 import org.poplock.common.address.IpAddress;
 import org.poplock.common.address.Printable;
+import org.poplock.common.config.Cli;
 import org.poplock.common.config.ConfigFile;
 import org.poplock.common.config.DurationConverter;
+import org.poplock.common.config.PoplockVersion;
 import org.poplock.common.config.Timeouts;
 import org.poplock.common.store.DatabaseDirectory;
+import org.poplock.common.store.DatabaseLayout;
+import org.poplock.common.store.Problems;
 import org.poplock.common.store.RelayDatabase;
 import org.poplock.common.store.RelayEntry;
-import picocli.CommandLine;
+import org.poplock.common.store.Spool;
+import org.poplock.common.store.SpoolCommand;
+import org.poplock.common.store.StateOwner;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /** Lists who may relay now, from the database readlog publishes. Reads only; never opens readlog's state. */
 @Command(header = "list and change who may relay through POP-before-SMTP",
@@ -93,14 +97,14 @@ public final class ShowAllowed implements Callable<Integer> {
 
     public static void main(String[] args) {
         // Buffered: a million lines, one write per 64 KiB rather than one per line.
-        var out = new PrintStream(new java.io.BufferedOutputStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), 65536), false);
+        var out = new PrintStream(new BufferedOutputStream(new FileOutputStream(FileDescriptor.out), 65536), false);
         int status = new ShowAllowed(Clock.systemDefaultZone(), out, System.err).run(args, System.getenv());
         out.flush();
         System.exit(status);
     }
 
     int run(String[] args, Map<String, String> env) {
-        return org.poplock.common.config.Cli.run(this, "showallowed", args, env, out, err);
+        return Cli.run(this, "showallowed", args, env, out, err);
     }
 
     @Override

@@ -1,5 +1,7 @@
 package org.poplock.common.address;
 
+import java.util.Arrays;
+
 /**
  * A client address in the one text form used everywhere: the published database's keys,
  * {@code TCPREMOTEIP} lookups and every message. IPv4 is a dotted quad, IPv6 is RFC 5952
@@ -51,7 +53,7 @@ public record IpAddress(String text) {
             return "not an IP address";
         }
         if (b.length == 16) {
-            if (java.util.Arrays.equals(b, new byte[16])) {
+            if (Arrays.equals(b, new byte[16])) {
                 return "the unspecified address";
             }
             return (b[0] & 0xff) == 0xff ? "a multicast address" : null;
@@ -263,7 +265,7 @@ public record IpAddress(String text) {
         }
         int tail = group - gap;
         System.arraycopy(out, 2 * gap, out, 16 - 2 * tail, 2 * tail);
-        java.util.Arrays.fill(out, 2 * gap, 16 - 2 * tail, (byte) 0);
+        Arrays.fill(out, 2 * gap, 16 - 2 * tail, (byte) 0);
         return out;
     }
 }

@@ -1,5 +1,7 @@
 package org.poplock.common.config;
 
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
@@ -37,7 +39,7 @@ public final class Settings {
      * (when not empty), then the configuration file (repeated keys joined by commas, which the
      * repeatable options split on); empty when neither has the key, and the default applies.
      */
-    public static Optional<Found> find(String key, java.util.Map<String, String> env, ConfigFile config) {
+    public static Optional<Found> find(String key, Map<String, String> env, ConfigFile config) {
         var variable = ConfigFile.variable(key);
         var fromEnv = env.get(variable);
         if (fromEnv != null && !fromEnv.isEmpty()) {
@@ -48,9 +50,9 @@ public final class Settings {
     }
 
     /** The long options of a command (besides config, help, version) that are no key here: each program's tests ask. */
-    public static java.util.List<String> notKeys(picocli.CommandLine.Model.CommandSpec command) {
+    public static List<String> notKeys(picocli.CommandLine.Model.CommandSpec command) {
         return command.options().stream().map(o -> o.longestName().replaceFirst("^-+", ""))
-                .filter(k -> !java.util.List.of("config", "help", "version").contains(k) && !KEYS.contains(k)).toList();
+                .filter(k -> !List.of("config", "help", "version").contains(k) && !KEYS.contains(k)).toList();
     }
 
     /** The known key closest to a misspelt one, if any is close (at most a third of its letters off). */

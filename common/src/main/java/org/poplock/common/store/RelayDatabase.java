@@ -2,25 +2,34 @@ package org.poplock.common.store;
 
 import java.io.IOError;
 import java.io.IOException;
+import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
+import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import java.util.function.BiConsumer;
+import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
 import org.mapdb.Serializer;
 import org.mapdb.SortedTableMap;
 import org.mapdb.volume.ByteArrayVol;
 import org.mapdb.volume.FileChannelVol;
-import org.mapdb.volume.Volume;
 import org.mapdb.volume.SingleByteArrayVol;
+import org.mapdb.volume.Volume;
 
 /**
  * The published relay database: a complete, immutable MapDB {@link SortedTableMap} from canonical
@@ -150,7 +159,7 @@ public final class RelayDatabase {
     }
 
     /** Every key and its value as stored, in key order, from the one table at {@code file} (no delta, not the users table beside it). */
-    public static void forEachStored(Path file, java.util.function.BiConsumer<String, byte[]> action) throws IOException {
+    public static void forEachStored(Path file, BiConsumer<String, byte[]> action) throws IOException {
         var table = read(file);
         try {
             table.forEach(action);
@@ -183,9 +192,9 @@ public final class RelayDatabase {
      * its delta merged as they are read (a changed entry as the delta has it, a withdrawn one not
      * at all), nothing collected.
      */
-    public void forEach(java.util.function.Consumer<RelayEntry> action) throws IOException {
+    public void forEach(Consumer<RelayEntry> action) throws IOException {
         try {
-            var changes = delta == null ? java.util.Collections.<java.util.Map.Entry<String, byte[]>>emptyIterator() : delta.entryIterator();
+            var changes = delta == null ? Collections.<Map.Entry<String, byte[]>>emptyIterator() : delta.entryIterator();
             var change = next(changes);
             for (var it = table.entryIterator(); it.hasNext(); ) {
                 var e = it.next();
@@ -214,11 +223,11 @@ public final class RelayDatabase {
         }
     }
 
-    private static java.util.Map.Entry<String, byte[]> next(java.util.Iterator<java.util.Map.Entry<String, byte[]>> it) {
+    private static Map.Entry<String, byte[]> next(Iterator<Map.Entry<String, byte[]>> it) {
         return it.hasNext() ? it.next() : null;
     }
 
-    private static void emit(java.util.Map.Entry<String, byte[]> change, java.util.function.Consumer<RelayEntry> action) {
+    private static void emit(Map.Entry<String, byte[]> change, Consumer<RelayEntry> action) {
         if (change.getValue().length > 0 && !change.getKey().startsWith("\0")) {
             action.accept(RelayEntry.decode(change.getKey(), change.getValue()));
         }
@@ -255,12 +264,12 @@ public final class RelayDatabase {
      * (the name of one): the table of user names is {@code rw-r-----}, for readlog's group.
      */
     public static void publishEncoded(Path live, SortedMap<String, byte[]> sorted, String mode, String group) throws IOException {
-        publishEncoded(live, sorted, mode, group, java.util.function.UnaryOperator.identity());
+        publishEncoded(live, sorted, mode, group, UnaryOperator.identity());
     }
 
     /** As {@link #publishEncoded(Path, SortedMap, String, String)}, each value as {@code value} turns it (no copy of the table). */
     public static void publishEncoded(Path live, SortedMap<String, byte[]> sorted, String mode, String group,
-            java.util.function.UnaryOperator<byte[]> value) throws IOException {
+            UnaryOperator<byte[]> value) throws IOException {
         write(live, sorted, mode, group, value, -1);
     }
 
@@ -270,7 +279,7 @@ public final class RelayDatabase {
      * (a withdrawal, in a delta) is written as it is, not through {@code value}.
      */
     static void write(Path live, SortedMap<String, byte[]> sorted, String mode, String group,
-            java.util.function.UnaryOperator<byte[]> value, long generation) throws IOException {
+            UnaryOperator<byte[]> value, long generation) throws IOException {
         write(live, sorted::forEach, sorted.size(), mode, group, value, generation);
     }
 
@@ -278,13 +287,13 @@ public final class RelayDatabase {
      * Writes a table whose entries {@code inOrder} hands to its argument in ascending key order:
      * readlog's state, from a snapshot of two arrays rather than a copied map.
      */
-    public static void publishInOrder(Path live, java.util.function.Consumer<java.util.function.BiConsumer<String, byte[]>> inOrder, int size,
+    public static void publishInOrder(Path live, Consumer<BiConsumer<String, byte[]>> inOrder, int size,
             String mode) throws IOException {
-        write(live, inOrder, size, mode, null, java.util.function.UnaryOperator.identity(), -1);
+        write(live, inOrder, size, mode, null, UnaryOperator.identity(), -1);
     }
 
-    private static void write(Path live, java.util.function.Consumer<java.util.function.BiConsumer<String, byte[]>> inOrder, int size,
-            String mode, String group, java.util.function.UnaryOperator<byte[]> value, long generation) throws IOException {
+    private static void write(Path live, Consumer<BiConsumer<String, byte[]>> inOrder, int size,
+            String mode, String group, UnaryOperator<byte[]> value, long generation) throws IOException {
         var dir = live.toAbsolutePath().getParent();
         var tmp = dir.resolve("." + live.getFileName() + ".tmp");
         try {
@@ -300,7 +309,7 @@ public final class RelayDatabase {
                 var sink = SortedTableMap.create(volume, Serializer.STRING, Serializer.BYTE_ARRAY).pageSize(PAGE_SIZE).createFromSink();
                 if (generation > 0) {
                     // "\0delta" sorts before every address, as the sink needs
-                    sink.put(PublishedTable.DELTA_KEY, Long.toString(generation).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                    sink.put(PublishedTable.DELTA_KEY, Long.toString(generation).getBytes(StandardCharsets.US_ASCII));
                 }
                 inOrder.accept((k, v) -> sink.put(k, v.length == 0 ? v : value.apply(v)));
                 sink.create();
@@ -308,7 +317,7 @@ public final class RelayDatabase {
                     volume.sync();
                 } else {
                     try (var channel = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-                        var out = java.nio.channels.Channels.newOutputStream(channel);
+                        var out = Channels.newOutputStream(channel);
                         volume.copyTo(out);
                         out.flush();
                         channel.force(true);
@@ -318,7 +327,7 @@ public final class RelayDatabase {
                 volume.close();
             }
             if (group != null) {
-                var view = Files.getFileAttributeView(tmp, java.nio.file.attribute.PosixFileAttributeView.class);
+                var view = Files.getFileAttributeView(tmp, PosixFileAttributeView.class);
                 view.setGroup(tmp.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByGroupName(group));
             }
             Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString(mode));

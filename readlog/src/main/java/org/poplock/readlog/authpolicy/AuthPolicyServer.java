@@ -1,16 +1,18 @@
 package org.poplock.readlog.authpolicy;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Clock;
+import java.time.Duration;
+import java.util.Arrays;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
-import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.poplock.common.address.IpAddress;
@@ -60,7 +62,7 @@ public final class AuthPolicyServer implements LoginSource {
             String secret;
             try {
                 secret = Files.readString(secretFile, StandardCharsets.UTF_8).replaceFirst("\r?\n$", "");
-            } catch (IOException | java.io.UncheckedIOException e) {
+            } catch (IOException | UncheckedIOException e) {
                 throw new IllegalArgumentException("--dovecot-policy-secret-file " + secretFile + ": cannot read it: " + e.getMessage());
             }
             if (secret.length() < 16 || !secret.matches("[\\x21-\\x7e]+")) {
@@ -72,7 +74,7 @@ public final class AuthPolicyServer implements LoginSource {
 
         @Override
         public boolean equals(Object o) {
-            return o instanceof Settings s && address.equals(s.address) && java.util.Arrays.equals(authorization, s.authorization);
+            return o instanceof Settings s && address.equals(s.address) && Arrays.equals(authorization, s.authorization);
         }
 
         @Override

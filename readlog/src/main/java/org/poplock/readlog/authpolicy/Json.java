@@ -1,8 +1,10 @@
 package org.poplock.readlog.authpolicy;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.poplock.common.address.Printable;
 
 /**
  * A strict JSON reader (RFC 8259) for the small objects Dovecot's auth policy client posts: an
@@ -62,7 +64,7 @@ final class Json {
                     space();
                     expect(':');
                     if (map.containsKey(key)) {
-                        throw new IllegalArgumentException("duplicate key " + org.poplock.common.address.Printable.of(key));
+                        throw new IllegalArgumentException("duplicate key " + Printable.of(key));
                     }
                     map.put(key, value(depth + 1));
                     space();
@@ -89,7 +91,7 @@ final class Json {
                         at++;
                     } else {
                         expect(']');
-                        return java.util.Collections.unmodifiableList(list);
+                        return Collections.unmodifiableList(list);
                     }
                 }
             }

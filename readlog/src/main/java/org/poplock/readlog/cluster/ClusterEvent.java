@@ -3,7 +3,9 @@ package org.poplock.readlog.cluster;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
+import java.util.regex.Pattern;
 import org.poplock.common.address.IpAddress;
 import org.poplock.common.address.Printable;
 import org.poplock.common.store.RelayEntry;
@@ -21,7 +23,7 @@ public record ClusterEvent(Op op, String ip, String user, Instant login, Instant
     /** No field of ours is longer; anything longer is refused before it is looked at. */
     static final int MAX_FIELD = 1024;
     /** A cluster host's name: what --cluster-host accepts and what a stream entry may carry. */
-    static final java.util.regex.Pattern HOST_NAME = java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9.-]{0,252}");
+    static final Pattern HOST_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9.-]{0,252}");
     /** Clocks of cluster hosts differ a little: an expiry this far beyond the longest grant is still taken. */
     static final Duration SKEW = Duration.ofMinutes(1);
 
@@ -45,7 +47,7 @@ public record ClusterEvent(Op op, String ip, String user, Instant login, Instant
     /** The stream entry's fields. */
     public Map<String, String> fields() {
         var out = new LinkedHashMap<String, String>();
-        out.put("op", op.name().toLowerCase(java.util.Locale.ROOT));
+        out.put("op", op.name().toLowerCase(Locale.ROOT));
         out.put("ip", ip);
         out.put("user", user);
         out.put("login", Long.toString(login.toEpochMilli()));
@@ -84,7 +86,7 @@ public record ClusterEvent(Op op, String ip, String user, Instant login, Instant
         var opName = required(fields, "op");
         Op op;
         try {
-            op = Op.valueOf(opName.toUpperCase(java.util.Locale.ROOT));
+            op = Op.valueOf(opName.toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("op " + Printable.of(opName) + " is none of grant, remove, flush");
         }

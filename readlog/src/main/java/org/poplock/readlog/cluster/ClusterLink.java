@@ -5,13 +5,17 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
+import java.util.stream.Stream;
 import org.poplock.common.address.Printable;
 import org.poplock.readlog.Supervisor;
 import redis.clients.jedis.Jedis;
+import redis.clients.jedis.Response;
 import redis.clients.jedis.StreamEntryID;
 import redis.clients.jedis.exceptions.JedisException;
 import redis.clients.jedis.params.ScanParams;
@@ -204,7 +208,7 @@ public final class ClusterLink implements AutoCloseable {
         var keep = (clock.millis() - longest.toMillis()) + "-0";
         var latest = Long.toString(clock.millis() + longest.toMillis() + ClusterEvent.SKEW.toMillis());
         var pipeline = jedis.pipelined();
-        var replies = new ArrayList<redis.clients.jedis.Response<Object>>();
+        var replies = new ArrayList<Response<Object>>();
         for (var item : batch) {
             var e = item.event();
             var key = e.op() == ClusterEvent.Op.FLUSH ? settings.streamKey() : settings.grantPrefix() + e.ip();
@@ -241,7 +245,7 @@ public final class ClusterLink implements AutoCloseable {
     }
 
     /** Every grant key and its value ("login expiry host user"), by SCAN and MGET a thousand at a time; one expired meanwhile is left out. */
-    private void forEachGrantKey(Jedis jedis, java.util.function.BiConsumer<String, String> action) {
+    private void forEachGrantKey(Jedis jedis, BiConsumer<String, String> action) {
         var params = new ScanParams().match(settings.grantPrefix() + "*").count(1000);
         var cursor = ScanParams.SCAN_POINTER_START;
         do {
@@ -369,7 +373,7 @@ public final class ClusterLink implements AutoCloseable {
     @Override
     public void close() {
         running = false;
-        var threads = java.util.stream.Stream.of(sender, follower).filter(java.util.Objects::nonNull).toList();
+        var threads = Stream.of(sender, follower).filter(Objects::nonNull).toList();
         threads.forEach(Thread::interrupt);
         closeQuietly(following); // a blocking read ends with its socket
         try {

@@ -3,6 +3,8 @@ package org.poplock.readlog.cluster;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.function.Consumer;
 import org.poplock.readlog.Supervisor;
 import org.poplock.readlog.state.RelayState;
@@ -23,7 +25,7 @@ public final class ClusterMember implements LocalChanges, AutoCloseable {
     private int outboxSize;
     private long lagMillis = -1;
     /** The addresses a load from the keys has named so far. */
-    private final java.util.Set<String> inSnapshot = new java.util.HashSet<>();
+    private final Set<String> inSnapshot = new HashSet<>();
 
     private ClusterMember(RelayState state, ClusterLink link, Outbox outbox, String applied) {
         this.state = state;

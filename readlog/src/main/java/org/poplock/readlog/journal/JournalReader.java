@@ -2,6 +2,7 @@ package org.poplock.readlog.journal;
 
 import java.io.BufferedInputStream;
 import java.io.BufferedReader;
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
@@ -92,7 +93,7 @@ public final class JournalReader implements LogSource {
             String problem;
             boolean gotAny = false;
             try {
-                var p = new ProcessBuilder(command).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+                var p = new ProcessBuilder(command).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
                 process = p;
                 var stderr = new LastLine(p);
                 var export = new ExportFormat(new BufferedInputStream(p.getInputStream(), 1 << 16));
@@ -201,7 +202,7 @@ public final class JournalReader implements LogSource {
         String text() throws InterruptedException {
             t.join(1000);
             var l = last;
-            return l.isEmpty() ? "" : ": " + org.poplock.common.address.Printable.word(l);
+            return l.isEmpty() ? "" : ": " + Printable.word(l);
         }
     }
 

@@ -4,10 +4,13 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.ToIntFunction;
+import java.util.regex.Pattern;
+import org.poplock.common.address.Printable;
 import org.poplock.readlog.parse.ServerDefinition;
 
 /**
@@ -28,7 +31,7 @@ public final class JournalTrust {
 
     private final Map<String, List<Trusted>> byIdentifier = new HashMap<>();
 
-    private record Trusted(String definition, List<java.util.regex.Pattern> programs, Set<Long> uids) {
+    private record Trusted(String definition, List<Pattern> programs, Set<Long> uids) {
         boolean trusts(String exe, long uid) {
             return uids.contains(uid) && programs.stream().anyMatch(p -> p.matcher(exe).matches());
         }
@@ -54,7 +57,7 @@ public final class JournalTrust {
 
     /** The journal matches of these definitions' units: what {@code --journal} follows by default. */
     public static List<String> defaultMatches(List<ServerDefinition> definitions) {
-        var out = new java.util.LinkedHashSet<String>();
+        var out = new LinkedHashSet<String>();
         definitions.forEach(d -> d.journal().units().forEach(u -> out.add("_SYSTEMD_UNIT=" + u)));
         return List.copyOf(out);
     }
@@ -93,6 +96,6 @@ public final class JournalTrust {
     }
 
     private static String printable(String value) {
-        return value == null ? "(none)" : org.poplock.common.address.Printable.word(value.length() > 80 ? value.substring(0, 80) : value);
+        return value == null ? "(none)" : Printable.word(value.length() > 80 ? value.substring(0, 80) : value);
     }
 }

@@ -2,6 +2,7 @@ package org.poplock.readlog.metrics;
 
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.function.Supplier;
@@ -24,7 +25,7 @@ public final class Metrics {
     private final AtomicLong untrusted = new AtomicLong();
     private final AtomicLong stale = new AtomicLong();
     /** Counters a listener keeps itself (the policy service, the Dovecot reports), by name: help text and value. */
-    private final Map<String, Map.Entry<String, Supplier<Long>>> counters = new java.util.concurrent.ConcurrentSkipListMap<>();
+    private final Map<String, Map.Entry<String, Supplier<Long>>> counters = new ConcurrentSkipListMap<>();
     private final AtomicLong liveEntries = new AtomicLong();
     private final AtomicLong publishes = new AtomicLong();
     private final AtomicLong publishFailures = new AtomicLong();

@@ -1,9 +1,13 @@
 package org.poplock.readlog.parse;
 
 import java.time.Clock;
+import java.time.DateTimeException;
 import java.time.Instant;
+import java.time.LocalDate;
 import java.time.LocalDateTime;
+import java.time.YearMonth;
 import java.time.ZonedDateTime;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -88,7 +92,7 @@ public final class LogStamps {
         int hour = digits(local, 11, 2);
         int minute = digits(local, 14, 2);
         int second = digits(local, 17, 2);
-        if (month < 1 || month > 12 || day < 1 || day > java.time.YearMonth.of(year, month).lengthOfMonth() || hour > 23 || minute > 59
+        if (month < 1 || month > 12 || day < 1 || day > YearMonth.of(year, month).lengthOfMonth() || hour > 23 || minute > 59
                 || second > 59) {
             return null;
         }
@@ -106,7 +110,7 @@ public final class LogStamps {
             }
             offset = (zone.charAt(0) == '-' ? -1 : 1) * (h * 3600 + m * 60);
         }
-        long epochSecond = java.time.LocalDate.of(year, month, day).toEpochDay() * 86_400 + hour * 3600L + minute * 60L + second - offset;
+        long epochSecond = LocalDate.of(year, month, day).toEpochDay() * 86_400 + hour * 3600L + minute * 60L + second - offset;
         return Instant.ofEpochSecond(epochSecond, nanos);
     }
 
@@ -120,7 +124,7 @@ public final class LogStamps {
         return v;
     }
 
-    private Instant bsd(java.util.regex.Matcher m) {
+    private Instant bsd(Matcher m) {
         int month = MONTHS.indexOf(m.group(1));
         if (month < 0 || month % 3 != 0) {
             return null;
@@ -136,7 +140,7 @@ public final class LogStamps {
                 time = local.minusYears(1).atZone(zone);
             }
             return time.toInstant();
-        } catch (java.time.DateTimeException e) {
+        } catch (DateTimeException e) {
             return null;
         }
     }

@@ -5,11 +5,13 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.poplock.common.address.IpAddress;
 
 /**
@@ -34,7 +36,7 @@ public final class LoginParser {
 
     private final Map<String, List<ServerDefinition>> byTag = new HashMap<>();
     /** Which optional groups each login expression has: looked up per login, so found once (it was a string search per line). */
-    private final Map<java.util.regex.Pattern, Groups> groups = new java.util.IdentityHashMap<>();
+    private final Map<Pattern, Groups> groups = new IdentityHashMap<>();
 
     private record Groups(boolean ip, boolean sid, boolean time) {
     }
@@ -69,7 +71,7 @@ public final class LoginParser {
         }
     }
 
-    private Groups groupsOf(java.util.regex.Pattern p) {
+    private Groups groupsOf(Pattern p) {
         return groups.get(p);
     }
 

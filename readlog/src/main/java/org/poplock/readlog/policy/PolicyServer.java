@@ -1,8 +1,11 @@
 package org.poplock.readlog.policy;
 
+import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
@@ -21,14 +24,21 @@ import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.UserPrincipalNotFoundException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 import org.poplock.common.address.IpAddress;
+import org.poplock.common.address.Printable;
+import org.poplock.readlog.Troubles;
 
 /**
  * Postfix's policy delegation protocol (SMTPD_POLICY_README) over readlog's live grants, for
@@ -65,10 +75,10 @@ public final class PolicyServer implements AutoCloseable {
     private final String action;
     private final long idleMillis;
     private final int perClient;
-    private final org.poplock.readlog.Troubles troubles;
+    private final Troubles troubles;
     /** Requests answered with the action, and with DUNNO: for the metrics. */
-    private final java.util.concurrent.atomic.LongAdder granted = new java.util.concurrent.atomic.LongAdder();
-    private final java.util.concurrent.atomic.LongAdder notGranted = new java.util.concurrent.atomic.LongAdder();
+    private final LongAdder granted = new LongAdder();
+    private final LongAdder notGranted = new LongAdder();
     private final List<ServerSocketChannel> listeners = new ArrayList<>();
     private final List<PolicyAddress> addresses;
     /** The unix sockets this server bound: removed at close, also when a later address could not be taken; never another's. */
@@ -83,7 +93,7 @@ public final class PolicyServer implements AutoCloseable {
         this.idleMillis = idle.toMillis();
         this.perClient = perClient;
         this.addresses = addresses;
-        this.troubles = new org.poplock.readlog.Troubles("policy: ", log);
+        this.troubles = new Troubles("policy: ", log);
     }
 
     /**
@@ -181,7 +191,7 @@ public final class PolicyServer implements AutoCloseable {
             throw new IllegalArgumentException("--policy-mode " + mode + " is not an octal mode such as 0660");
         }
         int m = Integer.parseInt(mode, 8);
-        var out = java.util.EnumSet.noneOf(PosixFilePermission.class);
+        var out = EnumSet.noneOf(PosixFilePermission.class);
         var all = PosixFilePermission.values(); // OWNER_READ .. OTHERS_EXECUTE, high bit first
         for (int i = 0; i < 9; i++) {
             if ((m & (1 << (8 - i))) != 0) {
@@ -218,9 +228,9 @@ public final class PolicyServer implements AutoCloseable {
     }
 
     /** A TCP client's address; null over a unix socket, whose mode and group say who may connect. */
-    private static java.net.InetAddress remoteOf(SocketChannel client) {
+    private static InetAddress remoteOf(SocketChannel client) {
         try {
-            return client.getRemoteAddress() instanceof java.net.InetSocketAddress inet ? inet.getAddress() : null;
+            return client.getRemoteAddress() instanceof InetSocketAddress inet ? inet.getAddress() : null;
         } catch (IOException e) {
             return null;
         }
@@ -243,8 +253,8 @@ public final class PolicyServer implements AutoCloseable {
         }
     }
 
-    private static Connection longestWaiting(java.util.Collection<Connection> among) {
-        return among.stream().min(java.util.Comparator.comparingLong(c -> c.since)).orElseThrow();
+    private static Connection longestWaiting(Collection<Connection> among) {
+        return among.stream().min(Comparator.comparingLong(c -> c.since)).orElseThrow();
     }
 
     /** Closes connections with no whole request in time (stalled, or never sent one), or idle past --policy-idle. */
@@ -271,13 +281,13 @@ public final class PolicyServer implements AutoCloseable {
     /** One client: requests answered in turn until it closes, stalls or misbehaves. */
     private final class Connection {
         private final SocketChannel channel;
-        final java.net.InetAddress remote;
+        final InetAddress remote;
         /** When the wait now under way began: connected, the current request's first byte, the last answer. */
         volatile long since = System.currentTimeMillis();
         volatile boolean midRequest;
         volatile int answered;
 
-        Connection(SocketChannel channel, java.net.InetAddress remote) {
+        Connection(SocketChannel channel, InetAddress remote) {
             this.channel = channel;
             this.remote = remote;
         }
@@ -375,7 +385,7 @@ public final class PolicyServer implements AutoCloseable {
                         troubles.say("long line", "a client sent a line over " + MAX_LINE / 1024 + " KiB; closed");
                         throw new IOException("line too long");
                     }
-                    line = java.util.Arrays.copyOf(line, Math.min(MAX_LINE, n * 2));
+                    line = Arrays.copyOf(line, Math.min(MAX_LINE, n * 2));
                 }
                 line[n++] = (byte) b;
             }
@@ -410,7 +420,7 @@ public final class PolicyServer implements AutoCloseable {
                 return null;
             }
             if (!request.equals("smtpd_access_policy")) {
-                troubles.say("other request", "a client asked request=" + org.poplock.common.address.Printable.of(request)
+                troubles.say("other request", "a client asked request=" + Printable.of(request)
                         + ", not smtpd_access_policy; closed");
                 return null;
             }
@@ -427,7 +437,7 @@ public final class PolicyServer implements AutoCloseable {
         }
     }
 
-    private static void closeQuietly(java.io.Closeable c) {
+    private static void closeQuietly(Closeable c) {
         try {
             c.close();
         } catch (IOException e) {

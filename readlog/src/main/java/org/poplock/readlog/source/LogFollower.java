@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
 import java.util.function.Consumer;
@@ -225,7 +226,7 @@ public final class LogFollower implements LogSource {
      */
     private int readLaterRotations(FileTime after, long currentInode, Consumer<String> lines, long now) throws IOException {
         var later = rotatedBeside().stream().filter(c -> c.at().inode() != currentInode && c.at().modified().compareTo(after) > 0)
-                .sorted(java.util.Comparator.comparing(c -> c.at().modified())).toList();
+                .sorted(Comparator.comparing(c -> c.at().modified())).toList();
         int n = 0;
         for (var c : later) {
             try {

@@ -1,10 +1,12 @@
 package org.poplock.readlog.source;
 
+import java.io.FileInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -57,7 +59,7 @@ public final class PipeReader implements LogSource {
             throw new IOException(path + " exists and is not a FIFO");
         }
         var file = new RandomAccessFile(path.toFile(), "rw");
-        return new PipeReader(path.toString(), new java.io.FileInputStream(file.getFD()), capacity, supervisor, warnings);
+        return new PipeReader(path.toString(), new FileInputStream(file.getFD()), capacity, supervisor, warnings);
     }
 
     /** mkfifo(3) through jnr-posix, mode 0620 whatever the umask: syslogd writes, readlog's group may. */
@@ -79,7 +81,7 @@ public final class PipeReader implements LogSource {
             throw new IOException("cannot create FIFO " + path + ": " + why);
         }
         try {
-            java.nio.file.Files.move(tmp, path, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            Files.move(tmp, path, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
             posix.unlink(name);
             throw new IOException("cannot create FIFO " + path + ": " + e.getMessage(), e);

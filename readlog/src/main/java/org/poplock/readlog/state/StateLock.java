@@ -1,13 +1,14 @@
 package org.poplock.readlog.state;
 
-import org.poplock.common.store.StateOwner;
-import org.poplock.common.store.DatabaseLayout;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import org.poplock.common.store.DatabaseLayout;
+import org.poplock.common.store.StateOwner;
 
 /**
  * One readlog per state: a lock on {@code STATE.lock} that holds the owner's pid, so that a second
@@ -30,7 +31,7 @@ final class StateLock implements AutoCloseable {
         FileLock lock;
         try {
             lock = channel.tryLock();
-        } catch (java.nio.channels.OverlappingFileLockException e) {
+        } catch (OverlappingFileLockException e) {
             lock = null; // held by this very process
         } catch (IOException e) {
             channel.close();

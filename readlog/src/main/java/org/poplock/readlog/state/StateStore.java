@@ -214,7 +214,7 @@ final class StateStore implements Grants.Changes, AutoCloseable {
      * took a hundred and more, and made a million objects for the collector.
      */
     private record Snapshot(String[] keys, byte[][] values) {
-        void forEach(java.util.function.BiConsumer<String, byte[]> action) {
+        void forEach(BiConsumer<String, byte[]> action) {
             for (int i = 0; i < keys.length; i++) {
                 action.accept(keys[i], values[i]);
             }

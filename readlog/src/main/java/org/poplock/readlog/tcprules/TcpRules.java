@@ -1,9 +1,11 @@
 package org.poplock.readlog.tcprules;
 
+import java.io.Closeable;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -207,7 +209,7 @@ public final class TcpRules {
 
     /** The reason alone: the JDK's messages for these name only the file. */
     private static String why(IOException e) {
-        if (e instanceof java.nio.file.AccessDeniedException) {
+        if (e instanceof AccessDeniedException) {
             return "permission denied";
         }
         if (e instanceof NoSuchFileException) {
@@ -221,7 +223,7 @@ public final class TcpRules {
      * little more, then gone without: the holder is stopped or hung, and the CDB must still lose
      * what expired.
      */
-    private java.io.Closeable lock() throws IOException {
+    private Closeable lock() throws IOException {
         var path = cdb.resolveSibling(cdb.getFileName() + ".lock");
         FileChannel channel;
         try {
