@@ -119,6 +119,30 @@ class DocSnippetsIT {
                 "postconf -n on " + text + edits + ":\n" + shown.output());
     }
 
+    /** readlog following a log in which 192.0.2.7 logged in, its policy service on {@code port}. */
+    private void readlogGranting192027(int port) throws Exception {
+        var log = dir.resolve("mail.log");
+        Files.writeString(log, Dovecot.login(Instant.now(), "imap", "192.0.2.7", "alice"));
+        var readlog = processes.start(Launchers.command("readlog", Map.of(), "--log", log.toString(), "--db", dir.resolve("relay.db").toString(),
+                "--policy", "inet:127.0.0.1:" + port).redirectOutput(ProcessBuilder.Redirect.DISCARD));
+        var err = new Launchers.StreamText(readlog.getErrorStream());
+        Launchers.await(Duration.ofSeconds(30), "readlog's policy service", () -> err.soFar().contains("answering policy"));
+        Launchers.await(Duration.ofSeconds(30), "the login read and published", () -> Launchers.publishedIps(dir.resolve("relay.db")).contains("192.0.2.7"));
+    }
+
+    @Test
+    void thePostfixQuickStartsCheckAsksThePolicyServiceAsPrinted() throws Exception {
+        var readme = Files.readString(ROOT.resolve("README.md"));
+        var ask = readme.lines().filter(l -> l.startsWith("ask() {")).toList();
+        assertEquals(1, ask.size(), "README's Postfix check defines ask");
+        assertTrue(readme.contains("ask 192.0.2.7     # action=OK\nask 192.0.2.8     # action=DUNNO\n"), "README says what each answer is");
+        int port = RedisServer.freePort();
+        readlogGranting192027(port);
+        var asked = run(Map.of(), "bash", "-c", ask.get(0).replace("/dev/tcp/127.0.0.1/10040", "/dev/tcp/127.0.0.1/" + port)
+                + "\nask 192.0.2.7\nask 192.0.2.8\n");
+        assertEquals(new Ran(0, "action=OK\naction=DUNNO\n"), asked);
+    }
+
     @Test
     void theEximAclTakesAGrantedAddressAndRefusesAnother() throws Exception {
         var exim = System.getenv("POPLOCK_EXIM");
@@ -133,12 +157,7 @@ class DocSnippetsIT {
         }
         assertEquals(2, acls.size(), "the README's and docs/postfix-exim.md's ACL");
         int port = RedisServer.freePort();
-        var log = dir.resolve("mail.log");
-        Files.writeString(log, Dovecot.login(Instant.now(), "imap", "192.0.2.7", "alice"));
-        var readlog = processes.start(Launchers.command("readlog", Map.of(), "--log", log.toString(), "--db", dir.resolve("relay.db").toString(),
-                "--policy", "inet:127.0.0.1:" + port).redirectOutput(ProcessBuilder.Redirect.DISCARD));
-        var err = new Launchers.StreamText(readlog.getErrorStream());
-        Launchers.await(Duration.ofSeconds(30), "readlog's policy service", () -> err.soFar().contains("answering policy"));
+        readlogGranting192027(port);
         int n = 0;
         for (var acl : acls) {
             // The README shows the condition alone, docs/ with its ACL's name: the condition goes first in acl_check_rcpt.
