@@ -73,7 +73,7 @@ class ConfigurationDocTest {
         for (var key : new TreeSet<>(Settings.KEYS)) {
             var cells = rows.get(key);
             if (cells == null) {
-                problems.add(key + ": no row in docs/configuration.md");
+                problems.add(key + ": no row in docs/configuration.md; the options say: " + row(key, specs));
                 continue;
             }
             var readers = new ArrayList<String>();
@@ -100,6 +100,27 @@ class ConfigurationDocTest {
             }
         }
         assertEquals(List.of(), problems);
+    }
+
+    /** The row the options give for {@code key}, to start from: its value, its programs, its default, its help. */
+    static String row(String key, Map<String, CommandSpec> specs) {
+        var readers = new ArrayList<String>();
+        CommandLine.Model.OptionSpec first = null;
+        for (var program : specs.entrySet()) {
+            var option = program.getValue().findOption("--" + key);
+            if (option != null) {
+                readers.add(program.getKey());
+                first = first == null ? option : first;
+            }
+        }
+        if (first == null) {
+            return "(no program has --" + key + ")";
+        }
+        var value = first.arity().max() == 0 ? "`true`" : "`" + first.paramLabel().replace("|", "\\|") + "`";
+        var help = String.join(" ", first.description()).replace("${DEFAULT-VALUE}", String.valueOf(first.defaultValue())).replace("|", "\\|");
+        var byDefault = first.defaultValue() != null ? "`" + first.defaultValue() + "`" : first.arity().max() == 0 ? "off" : "none";
+        return "| `" + key + "` | " + value + " | " + String.join(", ", readers) + " | " + byDefault + " | " + help
+                + (first.hidden() ? " (for tests and benchmarks)" : "") + " |";
     }
 
     /** Fenced ```properties blocks, and the text README's quick starts append to poplock.conf. */
