@@ -13,8 +13,8 @@ import java.util.function.UnaryOperator;
  * How readlog publishes one table ({@code relay.db}, or {@code relay.db.users}) so that the bytes
  * written per publish follow what changed, not the size of the table.
  *
- * <p>A table of fewer than {@link #DELTA_FROM} entries is written whole at every publish, as it
- * always was. A larger one is a <em>base</em> and a <em>delta</em>: the base is the whole table as
+ * <p>A table of fewer than {@link #DELTA_FROM} entries is written whole at every publish: it is
+ * small enough that a delta would save little. A larger one is a <em>base</em> and a <em>delta</em>: the base is the whole table as
  * it was at some moment and names its generation under {@link ReservedKeys#DELTA}; the delta
  * ({@link DatabaseLayout#delta}) holds every address changed since, with its entry as it is now
  * or an empty value for one withdrawn. A publish rewrites the delta only; once the delta has an

@@ -176,7 +176,7 @@ public final class RelayDatabase {
         try {
             Files.deleteIfExists(tmp); // left by a writer killed mid-write
             // A large table is written straight into its file (64 KiB slices, as the pages): built
-            // in the heap first, a million entries held 42 MB through the whole write, long enough
+            // in the heap, a million entries would hold 42 MB through the whole write, long enough
             // to be promoted and to cost the daemon a full collection. A small one (a delta, a
             // table under DELTA_FROM) is built in the heap and written at once: the file volume's
             // many small writes cost more than it saves there.

@@ -11,7 +11,7 @@ import java.util.Optional;
  * reading only the few blocks the search touches: the cost of a connection does not grow with the
  * number of grants.
  *
- * <p>Opening a {@link org.mapdb.SortedTableMap} costs a JVM 50-70 ms of class loading (Kotlin, every
+ * <p>Opening MapDB's {@code SortedTableMap} costs a JVM 50-70 ms of class loading (Kotlin, every
  * serializer, lz4), more than all the rest of relaylock, for a lookup that needs none of it. The
  * file is the one MapDB wrote (see {@link RelayDatabase#publish}); this reads its documented layout
  * for the two serializers we write with (STRING keys, BYTE_ARRAY values), and every offset is
