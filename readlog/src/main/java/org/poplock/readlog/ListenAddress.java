@@ -1,6 +1,7 @@
 package org.poplock.readlog;
 
 import java.net.InetSocketAddress;
+import org.poplock.common.address.HostPort;
 
 /**
  * A TCP address readlog listens on, as its options give it: {@code inet:HOST:PORT} ({@code inet:}
@@ -11,16 +12,14 @@ public record ListenAddress(String host, int port) {
 
     /** {@code text}, the value of {@code option}; IllegalArgumentException with one line naming both and {@code example}. */
     public static ListenAddress parse(String option, String text, String example) {
-        var rest = text.startsWith("inet:") ? text.substring(5) : text;
-        int colon = rest.lastIndexOf(':');
-        if (colon <= 0 || !rest.substring(colon + 1).matches("[0-9]{1,5}")) {
-            throw new IllegalArgumentException(option + " " + text + ": give inet:HOST:PORT, e.g. " + example);
+        HostPort where;
+        try {
+            where = HostPort.parse(text.startsWith("inet:") ? text.substring(5) : text);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(option + " " + text + ": "
+                    + (e.getMessage().equals(HostPort.BAD_PORT) ? e.getMessage() : "give inet:HOST:PORT, e.g. " + example));
         }
-        int port = Integer.parseInt(rest.substring(colon + 1));
-        if (port < 1 || port > 65535) {
-            throw new IllegalArgumentException(option + " " + text + ": the port is not from 1 to 65535");
-        }
-        return new ListenAddress(rest.substring(0, colon).replaceAll("^\\[|\\]$", ""), port);
+        return new ListenAddress(where.host(), where.port());
     }
 
     public InetSocketAddress socketAddress() {
@@ -29,6 +28,6 @@ public record ListenAddress(String host, int port) {
 
     @Override
     public String toString() {
-        return "inet:" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
+        return "inet:" + new HostPort(host, port);
     }
 }

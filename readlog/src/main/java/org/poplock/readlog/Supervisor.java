@@ -2,10 +2,10 @@ package org.poplock.readlog;
 
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 import org.poplock.common.address.Printable;
+import org.poplock.common.retry.Backoff;
 
 /**
  * The top-level handler of every thread readlog starts for itself (a FIFO's reader, the journal's,
@@ -22,8 +22,6 @@ public final class Supervisor {
         void run() throws Exception;
     }
 
-    private static final long MIN_BACKOFF_MILLIS = 250;
-    private static final long MAX_BACKOFF_MILLIS = 30_000;
     /** Work restarted runs this long without failing before /health stops naming it, and before its backoff starts over. */
     static final long HEALTHY_AFTER_NANOS = 10_000_000_000L;
 
@@ -54,7 +52,7 @@ public final class Supervisor {
 
     /** Runs {@code work} until it returns or its thread is interrupted, again after each failure. */
     void supervise(String name, Work work) {
-        long backoff = MIN_BACKOFF_MILLIS;
+        var backoff = new Backoff();
         while (!Thread.currentThread().isInterrupted()) {
             long started = nanoClock.getAsLong();
             try {
@@ -67,9 +65,9 @@ public final class Supervisor {
                     return;
                 }
                 if (nanoClock.getAsLong() - started >= HEALTHY_AFTER_NANOS) {
-                    backoff = MIN_BACKOFF_MILLIS;
+                    backoff.reset();
                 }
-                long wait = backoff + ThreadLocalRandom.current().nextLong(backoff / 4 + 1);
+                long wait = backoff.next();
                 var why = reason(e);
                 failures.put(name, new Failure(why, false, 0));
                 troubles.say(name, name + " failed: " + why + "; starting it again in " + wait + " ms");
@@ -78,7 +76,6 @@ public final class Supervisor {
                 } catch (InterruptedException stop) {
                     return;
                 }
-                backoff = Math.min(backoff * 2, MAX_BACKOFF_MILLIS);
                 failures.computeIfPresent(name, (n, f) -> new Failure(f.why(), true, nanoClock.getAsLong()));
             }
         }

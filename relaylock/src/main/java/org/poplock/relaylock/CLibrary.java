@@ -10,6 +10,7 @@ import com.kenai.jffi.Platform;
 import com.kenai.jffi.Type;
 import java.io.File;
 import java.nio.charset.StandardCharsets;
+import java.util.Set;
 
 /** The four C functions relaylock calls (execve, fcntl, sigprocmask, strerror). Their arguments are copied to C memory that is never freed: the process is replaced, or exits. */
 final class CLibrary {
@@ -71,7 +72,7 @@ final class CLibrary {
      * launcher lists them before the JVM starts ({@code -Dpoplock.inherited}); without that
      * list every descriptor above 2 is marked, as no inherited one can be told from the JVM's.
      */
-    void closeOnExec(java.util.Set<Integer> inherited) {
+    void closeOnExec(Set<Integer> inherited) {
         var fds = new File("/proc/self/fd").list();
         if (fds == null) {
             return;

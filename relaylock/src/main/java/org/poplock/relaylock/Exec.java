@@ -2,7 +2,9 @@ package org.poplock.relaylock;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Replaces this process with PROGRAM through {@code execve}, so that PROGRAM inherits the TCP
@@ -53,8 +55,8 @@ final class Exec {
     }
 
     /** The launcher's list of the descriptors it was given ({@code 3,5,6}); anything else in it is ignored. */
-    static java.util.Set<Integer> inheritedDescriptors(String list) {
-        var out = new java.util.HashSet<Integer>();
+    static Set<Integer> inheritedDescriptors(String list) {
+        var out = new HashSet<Integer>();
         for (var part : list.split(",")) {
             try {
                 int fd = Integer.parseInt(part.trim());

@@ -1,6 +1,7 @@
 package org.poplock.relaylock;
 
 import java.time.Instant;
+import picocli.CommandLine;
 
 /**
  * {@code relaylock [options] PROGRAM [ARG...]}, run by tcpserver for every SMTP connection:
@@ -23,7 +24,7 @@ public final class Relaylock {
         var options = RelaylockOptions.parse(args);
         if (options.help() != null) {
             // Only here is picocli loaded: the per-connection path parses by hand.
-            System.exit(new picocli.CommandLine(new RelaylockCommand()).execute(options.help()));
+            System.exit(new CommandLine(new RelaylockCommand()).execute(options.help()));
         }
         options.problems().forEach(Relaylock::warn);
         if (options.program().length == 0) {

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -75,7 +76,7 @@ public record ConfigFile(Path path, Map<String, List<String>> entries, Map<Strin
 
     /** The environment variable for a key: POPLOCK_ and the key in capitals, dashes as underscores. */
     public static String variable(String key) {
-        return "POPLOCK_" + key.toUpperCase(java.util.Locale.ROOT).replace('-', '_');
+        return "POPLOCK_" + key.toUpperCase(Locale.ROOT).replace('-', '_');
     }
 
     /** The last value of {@code key}, or {@code fallback}. */

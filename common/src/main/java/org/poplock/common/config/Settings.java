@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * Every key the one configuration file may hold: the long option names of readlog, relaylock and
@@ -50,7 +51,7 @@ public final class Settings {
     }
 
     /** The long options of a command (besides config, help, version) that are no key here: each program's tests ask. */
-    public static List<String> notKeys(picocli.CommandLine.Model.CommandSpec command) {
+    public static List<String> notKeys(CommandSpec command) {
         return command.options().stream().map(o -> o.longestName().replaceFirst("^-+", ""))
                 .filter(k -> !List.of("config", "help", "version").contains(k) && !KEYS.contains(k)).toList();
     }

@@ -9,7 +9,7 @@ public final class Timeouts {
      * The longest duration accepted anywhere: a year. Longer is a typo, and could overflow the
      * clock's arithmetic later (at most nine digits a term keeps the sum itself far from overflow).
      */
-    public static final java.time.Duration MAX = java.time.Duration.ofDays(365);
+    public static final Duration MAX = Duration.ofDays(365);
 
     private Timeouts() {
     }

@@ -1,5 +1,7 @@
 package org.poplock.common.store;
 
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 
 /**
@@ -32,20 +34,20 @@ public record DatabaseLayout(Path db) {
         return table.resolveSibling(table.getFileName() + DELTA + generation);
     }
 
-    /** The generation a table's {@link PublishedTable#DELTA_KEY} names, or -1 when it has none. */
-    public static long generationOf(Path file, byte[] value) throws java.io.IOException {
+    /** The generation a table's {@link ReservedKeys#DELTA} names, or -1 when it has none. */
+    public static long generationOf(Path file, byte[] value) throws IOException {
         if (value == null) {
             return -1;
         }
         try {
-            long generation = Long.parseLong(new String(value, java.nio.charset.StandardCharsets.US_ASCII));
+            long generation = Long.parseLong(new String(value, StandardCharsets.US_ASCII));
             if (generation > 0) {
                 return generation;
             }
         } catch (NumberFormatException e) {
             // said below
         }
-        throw new java.io.IOException(file + " is not a relay database: its delta generation is not a number");
+        throw new IOException(file + " is not a relay database: its delta generation is not a number");
     }
 
     /** What names a delta file of {@code table}, before its generation. */

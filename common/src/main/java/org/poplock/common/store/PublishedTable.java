@@ -13,9 +13,9 @@ import java.util.function.UnaryOperator;
  * How readlog publishes one table ({@code relay.db}, or {@code relay.db.users}) so that the bytes
  * written per publish follow what changed, not the size of the table.
  *
- * <p>A table of fewer than {@link #DELTA_FROM} entries is written whole at every publish, as it
- * always was. A larger one is a <em>base</em> and a <em>delta</em>: the base is the whole table as
- * it was at some moment and names its generation under {@link #DELTA_KEY}; the delta
+ * <p>A table of fewer than {@link #DELTA_FROM} entries is written whole at every publish: it is
+ * small enough that a delta would save little. A larger one is a <em>base</em> and a <em>delta</em>: the base is the whole table as
+ * it was at some moment and names its generation under {@link ReservedKeys#DELTA}; the delta
  * ({@link DatabaseLayout#delta}) holds every address changed since, with its entry as it is now
  * or an empty value for one withdrawn. A publish rewrites the delta only; once the delta has an
  * eighth of the base's entries, the next publish writes a new base (and an empty delta for it).
@@ -31,8 +31,6 @@ import java.util.function.UnaryOperator;
  */
 public final class PublishedTable {
 
-    /** The key of a base that names its delta's generation; sorts before every address. */
-    public static final String DELTA_KEY = "\0delta";
     /** Tables smaller than this are written whole: at 50,000 entries that is about 2 MB, 20-40 ms. */
     public static final int DELTA_FROM = 50_000;
     /** A delta may grow to this many changes, or an eighth of its base, before a new base is written. */

@@ -5,7 +5,6 @@ import java.io.IOException;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -15,7 +14,6 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -28,7 +26,6 @@ import org.mapdb.Serializer;
 import org.mapdb.SortedTableMap;
 import org.mapdb.volume.ByteArrayVol;
 import org.mapdb.volume.FileChannelVol;
-import org.mapdb.volume.SingleByteArrayVol;
 import org.mapdb.volume.Volume;
 
 /**
@@ -47,35 +44,31 @@ public final class RelayDatabase {
     /** MapDB's default page is 1 MiB; small pages keep the file near its content's size. */
     private static final long PAGE_SIZE = 64 * 1024;
 
-    private final SortedTableMap<String, byte[]> table;
-    /** The changes since {@link #table} was written, for a large table ({@link PublishedTable}); null for a whole one. */
-    private final SortedTableMap<String, byte[]> delta;
+    private final PublishedPair<MapDbTable> pair;
 
-    private RelayDatabase(SortedTableMap<String, byte[]> table, SortedTableMap<String, byte[]> delta) {
-        this.table = table;
-        this.delta = delta;
+    private RelayDatabase(PublishedPair<MapDbTable> pair) {
+        this.pair = pair;
     }
 
     /**
      * The published entries with user names when the table of them is readable (showallowed as
-     * root or readlog's group), else the addresses alone. Small tables are read whole so that
-     * nothing stays mapped or open: a file replaced or truncated under us cannot fault a later read.
+     * root or readlog's group), else the addresses alone.
      */
     public static RelayDatabase open(Path live) throws IOException {
         var users = new DatabaseLayout(live).users();
         if (Files.isReadable(users)) {
             try {
-                return readPublished(users);
+                return openTable(users);
             } catch (IOException e) {
                 // being replaced, or damaged: the addresses alone still answer
             }
         }
-        return readPublished(live);
+        return openTable(live);
     }
 
     /** The table published at {@code file} itself, what relaylock reads: no user names, never the table beside it. */
     public static RelayDatabase openTable(Path file) throws IOException {
-        return readPublished(file);
+        return new RelayDatabase(PublishedPair.open(file, MapDbTable.FORMAT));
     }
 
     /**
@@ -86,104 +79,18 @@ public final class RelayDatabase {
         return Files.isReadable(new DatabaseLayout(live).users());
     }
 
-    /**
-     * A published table and, when it names one, its delta. readlog writes the delta of a
-     * generation before the table that names it, and removes it only after a newer table is in
-     * place: a delta missing means the table was replaced since we opened it, so it is opened again.
-     */
-    private static RelayDatabase readPublished(Path file) throws IOException {
-        for (int attempt = 0; ; attempt++) {
-            var base = read(file);
-            byte[] named;
-            try {
-                named = base.get(PublishedTable.DELTA_KEY);
-            } catch (RuntimeException e) {
-                // MapDB's reader over a damaged table (an index past its end): no relay database
-                throw new IOException(file + " is not a relay database: " + e, e);
-            } catch (OutOfMemoryError e) {
-                throw claimsTooMuch(file, e);
-            }
-            var generation = DatabaseLayout.generationOf(file, named);
-            if (generation < 0) {
-                return new RelayDatabase(base, null);
-            }
-            var deltaFile = DatabaseLayout.delta(file, generation);
-            if (Files.exists(deltaFile) || attempt > 0) {
-                return new RelayDatabase(base, read(deltaFile));
-            }
-        }
-    }
-
-    /** A table this large is read through its descriptor, page by page, rather than into the heap. */
-    private static final long READ_WHOLE_UP_TO = 4 << 20;
-
-    private static SortedTableMap<String, byte[]> read(Path live) throws IOException {
-        try {
-            if (Files.size(live) > READ_WHOLE_UP_TO) {
-                // Positioned reads on the file opened: one replaced meanwhile is read as it was.
-                var volume = new org.mapdb.volume.FileChannelVol(live.toFile(), true, -1L, 20, 0L);
-                return SortedTableMap.open(volume, Serializer.STRING, Serializer.BYTE_ARRAY);
-            }
-        } catch (IOException e) {
-            throw Problems.unreadable(live, e);
-        } catch (RuntimeException e) {
-            throw new IOException(live + " is not a relay database: " + e, e);
-        } catch (OutOfMemoryError e) {
-            throw claimsTooMuch(live, e);
-        }
-        byte[] data;
-        try {
-            data = Files.readAllBytes(live);
-        } catch (IOException e) {
-            throw Problems.unreadable(live, e);
-        }
-        if (data.length == 0) {
-            throw new IOException(live + " is empty");
-        }
-        try {
-            return SortedTableMap.open(new SingleByteArrayVol(data), Serializer.STRING, Serializer.BYTE_ARRAY);
-        } catch (RuntimeException e) {
-            throw new IOException(live + " is not a relay database: " + e, e);
-        } catch (OutOfMemoryError e) {
-            throw claimsTooMuch(live, e);
-        }
-    }
-
-    /**
-     * MapDB sizes its arrays (a page's keys, a value's bytes) by the counts the file gives; a
-     * damaged count asks for one array far beyond the heap, refused at once without filling the
-     * heap, so the reader can say what it is: a damaged file, not a reason to die.
-     */
-    private static IOException claimsTooMuch(Path file, OutOfMemoryError e) {
-        return new IOException(file + " is damaged: it claims more than a heap could hold (" + e.getMessage() + ")", e);
-    }
-
     /** Every key and its value as stored, in key order, from the one table at {@code file} (no delta, not the users table beside it). */
     public static void forEachStored(Path file, BiConsumer<String, byte[]> action) throws IOException {
-        var table = read(file);
-        try {
-            table.forEach(action);
-        } catch (RuntimeException e) {
-            throw new IOException(file + " is damaged: " + e, e);
-        } catch (OutOfMemoryError e) {
-            throw claimsTooMuch(file, e);
-        }
+        MapDbTable.read(file).forEach(action);
     }
 
     /** The stored entry for a canonical address, live or not; the caller decides with {@link RelayEntry#isLiveAt}. */
     public Optional<RelayEntry> find(String canonicalIp) throws IOException {
         try {
-            var value = delta == null ? null : delta.get(canonicalIp);
-            if (value == null) {
-                value = table.get(canonicalIp);
-            } else if (value.length == 0) {
-                return Optional.empty(); // withdrawn since the table was written
-            }
-            return value == null || canonicalIp.startsWith("\0") ? Optional.empty() : Optional.of(RelayEntry.decode(canonicalIp, value));
+            var value = pair.value(canonicalIp);
+            return value == null ? Optional.empty() : Optional.of(RelayEntry.decode(canonicalIp, value));
         } catch (RuntimeException e) {
             throw new IOException("relay database is damaged: " + e, e);
-        } catch (OutOfMemoryError e) {
-            throw claimsTooMuch(Path.of("relay database"), e);
         }
     }
 
@@ -194,48 +101,18 @@ public final class RelayDatabase {
      */
     public void forEach(Consumer<RelayEntry> action) throws IOException {
         try {
-            var changes = delta == null ? Collections.<Map.Entry<String, byte[]>>emptyIterator() : delta.entryIterator();
-            var change = next(changes);
-            for (var it = table.entryIterator(); it.hasNext(); ) {
-                var e = it.next();
-                var ip = e.getKey();
-                if (ip.startsWith("\0")) {
-                    continue;
-                }
-                while (change != null && change.getKey().compareTo(ip) < 0) {
-                    emit(change, action);
-                    change = next(changes);
-                }
-                if (change != null && change.getKey().equals(ip)) {
-                    emit(change, action);
-                    change = next(changes);
-                } else {
-                    action.accept(RelayEntry.decode(ip, e.getValue()));
-                }
-            }
-            for (; change != null; change = next(changes)) {
-                emit(change, action);
-            }
+            var delta = pair.delta() == null ? Collections.<Map.Entry<String, byte[]>>emptyIterator() : pair.delta().entries();
+            PublishedPair.merge(pair.base().entries(), delta, (ip, value) -> action.accept(RelayEntry.decode(ip, value)));
         } catch (RuntimeException e) {
             throw new IOException("relay database is damaged: " + e, e);
         } catch (OutOfMemoryError e) {
-            throw claimsTooMuch(Path.of("relay database"), e);
-        }
-    }
-
-    private static Map.Entry<String, byte[]> next(Iterator<Map.Entry<String, byte[]>> it) {
-        return it.hasNext() ? it.next() : null;
-    }
-
-    private static void emit(Map.Entry<String, byte[]> change, Consumer<RelayEntry> action) {
-        if (change.getValue().length > 0 && !change.getKey().startsWith("\0")) {
-            action.accept(RelayEntry.decode(change.getKey(), change.getValue()));
+            throw MapDbTable.claimsTooMuch(Path.of("relay database"), e);
         }
     }
 
     /** Every stored entry, in key order. */
     public List<RelayEntry> entries() throws IOException {
-        var out = new ArrayList<RelayEntry>(table.size());
+        var out = new ArrayList<RelayEntry>(pair.base().size());
         forEach(out::add);
         return out;
     }
@@ -275,7 +152,7 @@ public final class RelayDatabase {
 
     /**
      * Writes one table as {@link #publishEncoded} does; a {@code generation} above 0 is stored
-     * under {@link PublishedTable#DELTA_KEY} (the delta that goes with it), and an empty value
+     * under {@link ReservedKeys#DELTA} (the delta that goes with it), and an empty value
      * (a withdrawal, in a delta) is written as it is, not through {@code value}.
      */
     static void write(Path live, SortedMap<String, byte[]> sorted, String mode, String group,
@@ -299,7 +176,7 @@ public final class RelayDatabase {
         try {
             Files.deleteIfExists(tmp); // left by a writer killed mid-write
             // A large table is written straight into its file (64 KiB slices, as the pages): built
-            // in the heap first, a million entries held 42 MB through the whole write, long enough
+            // in the heap, a million entries would hold 42 MB through the whole write, long enough
             // to be promoted and to cost the daemon a full collection. A small one (a delta, a
             // table under DELTA_FROM) is built in the heap and written at once: the file volume's
             // many small writes cost more than it saves there.
@@ -308,8 +185,8 @@ public final class RelayDatabase {
             try {
                 var sink = SortedTableMap.create(volume, Serializer.STRING, Serializer.BYTE_ARRAY).pageSize(PAGE_SIZE).createFromSink();
                 if (generation > 0) {
-                    // "\0delta" sorts before every address, as the sink needs
-                    sink.put(PublishedTable.DELTA_KEY, Long.toString(generation).getBytes(StandardCharsets.US_ASCII));
+                    // a reserved key sorts before every address, as the sink needs
+                    sink.put(ReservedKeys.DELTA, Long.toString(generation).getBytes(StandardCharsets.US_ASCII));
                 }
                 inOrder.accept((k, v) -> sink.put(k, v.length == 0 ? v : value.apply(v)));
                 sink.create();

@@ -4,6 +4,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Arrays;
 
 /**
  * One client address that may relay: who logged in from it, when, and until when it may relay.
@@ -88,7 +89,7 @@ public record RelayEntry(String ip, String user, Instant login, Instant expiry, 
         if (encoded.length <= HEADER && encoded.length > 0 && encoded[0] == FORMAT) {
             return encoded;
         }
-        var out = java.util.Arrays.copyOf(encoded, HEADER);
+        var out = Arrays.copyOf(encoded, HEADER);
         out[0] = FORMAT;
         return out;
     }

@@ -1,7 +1,6 @@
 package org.poplock.common.store;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.Path;
@@ -12,7 +11,7 @@ import java.util.Optional;
  * reading only the few blocks the search touches: the cost of a connection does not grow with the
  * number of grants.
  *
- * <p>Opening a {@link org.mapdb.SortedTableMap} costs a JVM 50-70 ms of class loading (Kotlin, every
+ * <p>Opening MapDB's {@code SortedTableMap} costs a JVM 50-70 ms of class loading (Kotlin, every
  * serializer, lz4), more than all the rest of relaylock, for a lookup that needs none of it. The
  * file is the one MapDB wrote (see {@link RelayDatabase#publish}); this reads its documented layout
  * for the two serializers we write with (STRING keys, BYTE_ARRAY values), and every offset is
@@ -25,14 +24,24 @@ import java.util.Optional;
  * count, then per key its length and its chars; a value block: count, then per value its length
  * and its bytes. Numbers are MapDB's packed ints.
  */
-public final class RelayLookup implements AutoCloseable {
+public final class RelayLookup implements PublishedPair.Table {
 
     private static final int HEADER = 64;
     private static final long MAX_PAGE = 1 << 20;
 
-    private final Blocks file;
+    /** Opens one file of a pair; a class rather than a lambda, which relaylock would bootstrap at every start. */
+    private static final class Reader implements PublishedPair.Format<RelayLookup> {
+        @Override
+        public RelayLookup open(Path file) throws IOException {
+            return RelayLookup.open(file);
+        }
+    }
 
-    private RelayLookup(Blocks file) {
+    private final Path path;
+    private final FileBlocks file;
+
+    private RelayLookup(Path path, FileBlocks file) {
+        this.path = path;
         this.file = file;
     }
 
@@ -43,38 +52,11 @@ public final class RelayLookup implements AutoCloseable {
      * and one truncated under us reads short, which is damage, never a wrong answer.
      */
     public static Optional<RelayEntry> find(Path db, String canonicalIp) throws IOException {
-        for (int attempt = 0; ; attempt++) {
-            try (var base = open(db)) {
-                long generation = DatabaseLayout.generationOf(db, base.value(db, PublishedTable.DELTA_KEY));
-                byte[] value = null;
-                if (generation > 0) {
-                    // A large table: what changed since it was written is in its delta (PublishedTable).
-                    var deltaFile = DatabaseLayout.delta(db, generation);
-                    RelayLookup delta;
-                    try {
-                        delta = open(deltaFile);
-                    } catch (IOException e) {
-                        if (attempt == 0 && e.getCause() instanceof java.nio.file.NoSuchFileException) {
-                            continue; // the table was replaced since we opened it: open the new one
-                        }
-                        throw e;
-                    }
-                    try (delta) {
-                        value = delta.value(deltaFile, canonicalIp);
-                    }
-                    if (value != null && value.length == 0) {
-                        return Optional.empty(); // withdrawn since the table was written
-                    }
-                }
-                if (value == null) {
-                    value = base.value(db, canonicalIp);
-                }
-                try {
-                    return value == null ? Optional.empty() : Optional.of(RelayEntry.decode(canonicalIp, value));
-                } catch (IllegalArgumentException e) {
-                    throw new IOException(db + " is not a relay database: " + e.getMessage(), e);
-                }
-            }
+        try (var pair = PublishedPair.open(db, new Reader())) {
+            var value = pair.value(canonicalIp);
+            return value == null ? Optional.empty() : Optional.of(RelayEntry.decode(canonicalIp, value));
+        } catch (IllegalArgumentException e) {
+            throw new IOException(db + " is not a relay database: " + e.getMessage(), e);
         }
     }
 
@@ -86,7 +68,7 @@ public final class RelayLookup implements AutoCloseable {
             throw Problems.unreadable(file, e);
         }
         try {
-            return new RelayLookup(new Blocks(channel, channel.size()));
+            return new RelayLookup(file, new FileBlocks(channel, channel.size()));
         } catch (Damaged e) {
             channel.close();
             throw new IOException(file + " is not a relay database: " + e.getMessage(), e);
@@ -96,62 +78,19 @@ public final class RelayLookup implements AutoCloseable {
         }
     }
 
-    /** The value stored for {@code key} in this file (named {@code file} in what is said of it), or null. */
-    private byte[] value(Path file, String key) throws IOException {
+    /** The value stored for {@code key} in this file, or null. */
+    @Override
+    public byte[] get(String key) throws IOException {
         try {
             return value(key);
         } catch (Damaged | IllegalArgumentException e) {
-            throw new IOException(file + " is not a relay database: " + e.getMessage(), e);
+            throw new IOException(path + " is not a relay database: " + e.getMessage(), e);
         }
     }
 
     @Override
     public void close() throws IOException {
-        file.channel.close();
-    }
-
-    /** The file in blocks of 4 KiB, each read once with a positioned read when first touched. */
-    static final class Blocks {
-        private static final int SHIFT = 12;
-        private final FileChannel channel;
-        final int length;
-        private final java.util.Map<Integer, byte[]> read = new java.util.HashMap<>();
-
-        Blocks(FileChannel channel, long size) throws Damaged {
-            if (size > Integer.MAX_VALUE) {
-                throw new Damaged("larger than 2 GiB");
-            }
-            this.channel = channel;
-            this.length = (int) size;
-        }
-
-        int get(int pos) throws Damaged {
-            return block(pos >>> SHIFT)[pos & ((1 << SHIFT) - 1)];
-        }
-
-        private byte[] block(int number) throws Damaged {
-            var block = read.get(number);
-            if (block == null) {
-                long start = (long) number << SHIFT;
-                int size = (int) Math.min(1 << SHIFT, length - start);
-                if (size <= 0) {
-                    throw new Damaged("offset past the end");
-                }
-                var buffer = ByteBuffer.allocate(size);
-                try {
-                    while (buffer.hasRemaining()) {
-                        if (channel.read(buffer, start + buffer.position()) < 0) {
-                            throw new Damaged("truncated while read");
-                        }
-                    }
-                } catch (IOException e) {
-                    throw new Damaged("read error: " + e.getMessage());
-                }
-                block = buffer.array();
-                read.put(number, block);
-            }
-            return block;
-        }
+        file.close();
     }
 
     /** Raised for any offset or count outside the file: the file is damaged or not ours. */
@@ -178,8 +117,8 @@ public final class RelayLookup implements AutoCloseable {
             throw new Damaged("page count " + (lastPage + 1) + " of " + pageSize + " bytes in " + file.length);
         }
         // Keys are sorted across pages, nodes and within a node: two binary searches on first
-        // keys, then one node of at most a few dozen keys. At 10,000 entries a linear scan was
-        // 14 ms of relaylock's start. A damaged order can only hide an entry (no RELAYCLIENT),
+        // keys, then one node of at most a few dozen keys: a linear scan would grow with the table,
+        // and every SMTP connection pays it. A damaged order can only hide an entry (no RELAYCLIENT),
         // never find a wrong one: the key found is compared in full.
         int lo = 0;
         int hi = (int) lastPage;

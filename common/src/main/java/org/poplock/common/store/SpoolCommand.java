@@ -1,6 +1,7 @@
 package org.poplock.common.store;
 
 import org.poplock.common.address.IpAddress;
+import org.poplock.common.address.UserName;
 
 /**
  * An admin's change as it travels from showallowed to readlog through the {@link Spool}: one line,
@@ -20,8 +21,8 @@ public sealed interface SpoolCommand {
             if (seconds <= 0) {
                 throw new IllegalArgumentException("a grant must last a second at least");
             }
-            if (user.isEmpty() || user.chars().anyMatch(c -> c < ' ' || c == 0x7f)) {
-                throw new IllegalArgumentException("the user must be one line of printable text");
+            if (!UserName.isValid(user)) {
+                throw new IllegalArgumentException("the user must be one line of printable text, at most " + UserName.MAX_LENGTH + " characters");
             }
         }
     }

@@ -107,7 +107,7 @@ class RelayLookupFuzzTest {
         candidates.addAll(base.valuesOf(ip));
         found.ifPresent(entry -> assertTrue(candidates.stream().anyMatch(v -> v.length > 0 && entry.equals(decodeOrNull(ip, v))),
                 "an entry no table holds for " + ip));
-        if (base.sorted() && changes.sorted() && base.keys().contains(PublishedTable.DELTA_KEY) == deltaLength > 0) {
+        if (base.sorted() && changes.sorted() && base.keys().contains(ReservedKeys.DELTA) == deltaLength > 0) {
             var expected = changes.valuesOf(ip).isEmpty() ? base.valuesOf(ip) : changes.valuesOf(ip);
             var value = expected.isEmpty() || expected.get(0).length == 0 ? null : expected.get(0);
             assertEquals(value == null ? Optional.empty() : Optional.of(RelayEntry.decode(ip, value)), found, "the lookup of " + ip);

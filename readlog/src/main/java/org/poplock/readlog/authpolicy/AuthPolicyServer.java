@@ -17,6 +17,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.poplock.common.address.IpAddress;
 import org.poplock.common.address.Printable;
+import org.poplock.common.address.UserName;
+import org.poplock.common.config.SecretFile;
 import org.poplock.readlog.ListenAddress;
 import org.poplock.readlog.Troubles;
 import org.poplock.readlog.http.HttpListener;
@@ -59,12 +61,7 @@ public final class AuthPolicyServer implements LoginSource {
             if (secretFile == null) {
                 throw new IllegalArgumentException("--dovecot-policy needs --dovecot-policy-secret-file FILE (the Bearer secret Dovecot sends)");
             }
-            String secret;
-            try {
-                secret = Files.readString(secretFile, StandardCharsets.UTF_8).replaceFirst("\r?\n$", "");
-            } catch (IOException | UncheckedIOException e) {
-                throw new IllegalArgumentException("--dovecot-policy-secret-file " + secretFile + ": cannot read it: " + e.getMessage());
-            }
+            var secret = SecretFile.read("--dovecot-policy-secret-file", secretFile);
             if (secret.length() < 16 || !secret.matches("[\\x21-\\x7e]+")) {
                 throw new IllegalArgumentException("--dovecot-policy-secret-file " + secretFile
                         + ": the secret must be one word of at least 16 printable ASCII characters");
@@ -159,7 +156,7 @@ public final class AuthPolicyServer implements LoginSource {
         }
         var ip = report.get("remote") instanceof String r ? IpAddress.bytesOrNull(r) : null;
         var user = report.get("login") instanceof String l ? l : null;
-        if (ip == null || user == null || user.isEmpty() || user.length() > 256 || user.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
+        if (ip == null || user == null || !UserName.isValid(user)) {
             troubles.say("report", "a successful " + protocol + " report without a literal remote address and a login name"
                     + " (auth_policy_request_attributes must give login= and remote=); not recorded");
             return;

@@ -5,9 +5,10 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
-import java.util.regex.Pattern;
+import org.poplock.common.address.HostName;
 import org.poplock.common.address.IpAddress;
 import org.poplock.common.address.Printable;
+import org.poplock.common.address.UserName;
 import org.poplock.common.store.RelayEntry;
 
 /**
@@ -22,8 +23,6 @@ public record ClusterEvent(Op op, String ip, String user, Instant login, Instant
 
     /** No field of ours is longer; anything longer is refused before it is looked at. */
     static final int MAX_FIELD = 1024;
-    /** A cluster host's name: what --cluster-host accepts and what a stream entry may carry. */
-    static final Pattern HOST_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9.-]{0,252}");
     /** Clocks of cluster hosts differ a little: an expiry this far beyond the longest grant is still taken. */
     static final Duration SKEW = Duration.ofMinutes(1);
 
@@ -91,7 +90,7 @@ public record ClusterEvent(Op op, String ip, String user, Instant login, Instant
             throw new IllegalArgumentException("op " + Printable.of(opName) + " is none of grant, remove, flush");
         }
         var host = required(fields, "host");
-        if (!HOST_NAME.matcher(host).matches()) {
+        if (!HostName.isValid(host)) {
             throw new IllegalArgumentException("host " + Printable.of(host) + " is no host name");
         }
         var at = millis(fields, "at");
@@ -111,7 +110,7 @@ public record ClusterEvent(Op op, String ip, String user, Instant login, Instant
             throw new IllegalArgumentException("ip " + ip + " can be no client's: " + why);
         }
         var user = fields.getOrDefault("user", "");
-        if (user.length() > 256 || user.chars().anyMatch(c -> c < 0x20 || c == 0x7f || c >= 0x80 && c < 0xa0)) {
+        if (!UserName.isValid(user)) {
             throw new IllegalArgumentException("user " + Printable.of(user) + " is not a user name");
         }
         var login = millis(fields, "login");

@@ -8,11 +8,11 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.poplock.common.address.Printable;
+import org.poplock.common.retry.Backoff;
 import org.poplock.readlog.Supervisor;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.Response;
@@ -49,8 +49,6 @@ public final class ClusterLink implements AutoCloseable {
     }
 
     static final int BLOCK_MILLIS = 2000;
-    private static final long BACKOFF_MIN_MILLIS = 250;
-    private static final long BACKOFF_MAX_MILLIS = 30_000;
     private static final int BATCH = 200;
     /**
      * What the follower may have read ahead of the daemon's thread, a catch-up from the keys
@@ -172,7 +170,7 @@ public final class ClusterLink implements AutoCloseable {
     }
 
     private void sendLoop() {
-        long backoff = BACKOFF_MIN_MILLIS;
+        var backoff = new Backoff();
         while (running) {
             List<Outbox.Item> batch;
             try {
@@ -191,7 +189,7 @@ public final class ClusterLink implements AutoCloseable {
                 send(sending, batch);
                 outbox.ack(batch.get(batch.size() - 1).seq());
                 health.sent(batch.size(), outbox.size() == 0);
-                backoff = BACKOFF_MIN_MILLIS;
+                backoff.reset();
             } catch (RuntimeException e) {
                 closeQuietly(sending);
                 sending = null;
@@ -199,7 +197,7 @@ public final class ClusterLink implements AutoCloseable {
                     throw e; // no outage: the supervisor says it and starts the sender again
                 }
                 health.down(e, outbox.size());
-                backoff = pause(backoff);
+                pause(backoff);
             }
         }
     }
@@ -264,7 +262,7 @@ public final class ClusterLink implements AutoCloseable {
     }
 
     private void followLoop() {
-        long backoff = BACKOFF_MIN_MILLIS;
+        var backoff = new Backoff();
         while (running) {
             try {
                 if (following == null) {
@@ -282,7 +280,7 @@ public final class ClusterLink implements AutoCloseable {
                     }
                 }
                 health.received(n);
-                backoff = BACKOFF_MIN_MILLIS;
+                backoff.reset();
             } catch (RuntimeException e) {
                 closeQuietly(following);
                 following = null;
@@ -291,7 +289,7 @@ public final class ClusterLink implements AutoCloseable {
                 }
                 if (running) {
                     health.down(e, outbox.size());
-                    backoff = pause(backoff);
+                    pause(backoff);
                 }
             }
         }
@@ -349,14 +347,12 @@ public final class ClusterLink implements AutoCloseable {
         }
     }
 
-    private long pause(long backoff) {
-        long jittered = backoff + ThreadLocalRandom.current().nextLong(backoff / 4 + 1);
+    private static void pause(Backoff backoff) {
         try {
-            Thread.sleep(jittered);
+            Thread.sleep(backoff.next());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        return Math.min(BACKOFF_MAX_MILLIS, backoff * 2);
     }
 
     private static void closeQuietly(Jedis jedis) {

@@ -1,16 +1,17 @@
 package org.poplock.readlog.cluster;
 
-import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import org.poplock.common.address.Cidr;
+import org.poplock.common.address.HostName;
+import org.poplock.common.address.HostPort;
 import org.poplock.common.address.IpAddress;
+import org.poplock.common.config.SecretFile;
 
 /**
  * Where the cluster's Redis is and how readlog proves itself to it: {@code --cluster URL} and the
@@ -24,7 +25,7 @@ public record ClusterSettings(String host, int port, int database, boolean tls, 
      * How the primary is found: the sentinels asked (with their own user and password, over TLS
      * when Redis is), and the servers they may name; {@link #NONE} when the URL names the primary.
      */
-    public record Sentinels(List<Endpoint> at, String master, String user, String password, List<AllowedPrimary> primaries) {
+    public record Sentinels(List<HostPort> at, String master, String user, String password, List<AllowedPrimary> primaries) {
 
         static final Sentinels NONE = new Sentinels(List.of(), null, null, null, List.of());
 
@@ -55,12 +56,12 @@ public record ClusterSettings(String host, int port, int database, boolean tls, 
                 }
             }
             int colon = text.lastIndexOf(':');
-            var host = colon < 0 ? text : text.substring(0, colon).replaceAll("^\\[|\\]$", "");
+            var host = colon < 0 ? text : HostPort.unbracketed(text.substring(0, colon));
             int port = colon < 0 ? 0 : ClusterSettings.port(text.substring(colon + 1), what);
             if (IpAddress.isLiteral(host)) {
                 return new AllowedPrimary(Cidr.parse(host), null, port);
             }
-            if (!ClusterEvent.HOST_NAME.matcher(host).matches()) {
+            if (!HostName.isValid(host)) {
                 throw new IllegalArgumentException(what + ": give HOST, HOST:PORT, ADDRESS or NETWORK/BITS");
             }
             return new AllowedPrimary(null, host.toLowerCase(Locale.ROOT), port);
@@ -79,24 +80,7 @@ public record ClusterSettings(String host, int port, int database, boolean tls, 
         @Override
         public String toString() {
             var where = network != null ? network.toString().replaceFirst("/(32|128)$", "") : name;
-            return port == 0 ? where : new Endpoint(where, port).toString();
-        }
-    }
-
-    /** A host and port, as given. */
-    public record Endpoint(String host, int port) {
-        static Endpoint parse(String text, String what) {
-            int colon = text.lastIndexOf(':');
-            if (colon <= 0 || colon == text.length() - 1) {
-                throw new IllegalArgumentException(what + " " + text + " is not HOST:PORT");
-            }
-            var host = text.substring(0, colon).replaceAll("^\\[|\\]$", "");
-            return new Endpoint(host, ClusterSettings.port(text.substring(colon + 1), what + " " + text));
-        }
-
-        @Override
-        public String toString() {
-            return (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
+            return port == 0 ? where : new HostPort(where, port).toString();
         }
     }
 
@@ -149,7 +133,7 @@ public record ClusterSettings(String host, int port, int database, boolean tls, 
         if (!name.matches("[A-Za-z0-9_.-]{1,64}")) {
             throw new IllegalArgumentException("--cluster-name " + name + ": letters, digits, '_', '.', '-' only");
         }
-        if (!ClusterEvent.HOST_NAME.matcher(me).matches()) {
+        if (!HostName.isValid(me)) {
             throw new IllegalArgumentException("--cluster-host " + me + " is not a host name");
         }
         int port = uri.getPort() < 0 ? 6379 : uri.getPort();
@@ -165,9 +149,9 @@ public record ClusterSettings(String host, int port, int database, boolean tls, 
             }
             return Sentinels.NONE;
         }
-        var endpoints = new ArrayList<Endpoint>();
+        var endpoints = new ArrayList<HostPort>();
         for (var s : o.at()) {
-            endpoints.add(Endpoint.parse(s, "--cluster-sentinel"));
+            endpoints.add(endpoint(s, "--cluster-sentinel"));
         }
         if (o.master() == null || o.master().isEmpty()) {
             throw new IllegalArgumentException("--cluster-sentinel needs --cluster-master NAME (the sentinels' name of the primary)");
@@ -186,12 +170,7 @@ public record ClusterSettings(String host, int port, int database, boolean tls, 
         if (file == null) {
             return null;
         }
-        String password;
-        try {
-            password = Files.readString(file, StandardCharsets.UTF_8).replaceFirst("\r?\n$", "");
-        } catch (IOException e) {
-            throw new IllegalArgumentException(option + " " + file + " cannot be read: " + e.getMessage());
-        }
+        var password = SecretFile.read(option, file);
         if (password.isEmpty() || password.contains("\n")) {
             throw new IllegalArgumentException(option + " " + file + " must hold the password on one line");
         }
@@ -199,15 +178,25 @@ public record ClusterSettings(String host, int port, int database, boolean tls, 
     }
 
     private static int port(String text, String what) {
-        if (!text.matches("[0-9]{1,5}") || Integer.parseInt(text) < 1 || Integer.parseInt(text) > 65535) {
-            throw new IllegalArgumentException(what + ": the port is not a number from 1 to 65535");
+        try {
+            return HostPort.port(text);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(what + ": " + e.getMessage());
         }
-        return Integer.parseInt(text);
+    }
+
+    /** A sentinel's HOST:PORT, given as {@code what}. */
+    private static HostPort endpoint(String text, String what) {
+        try {
+            return HostPort.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(what + " " + text + ": " + e.getMessage());
+        }
     }
 
     /** The cluster as it is logged: no password, ever. */
     public String where() {
-        var primary = (tls ? "rediss://" : "redis://") + new Endpoint(host, port) + "/" + database;
+        var primary = (tls ? "rediss://" : "redis://") + new HostPort(host, port) + "/" + database;
         return sentinels.none() ? primary : "sentinels " + sentinels.at() + " (" + sentinels.master() + ")";
     }
 

@@ -10,6 +10,7 @@ import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.function.Consumer;
 import org.poplock.common.address.Printable;
+import org.poplock.common.store.ReservedKeys;
 import org.poplock.readlog.Supervisor;
 
 /**
@@ -19,10 +20,9 @@ import org.poplock.readlog.Supervisor;
  */
 public final class Outbox {
 
-    /** The state's keys of the outbox and of the stream position: no address starts with a NUL. */
-    public static final String RECORD = "\0cluster ";
-    static final String ITEM = RECORD + "outbox ";
-    static final String POSITION = RECORD + "stream";
+    /** The state's keys of the outbox and of the stream position. */
+    static final String ITEM = ReservedKeys.CLUSTER + "outbox ";
+    static final String POSITION = ReservedKeys.CLUSTER + "stream";
     /**
      * Beyond this many (a Redis away for hours at a provider), the oldest go: they would have
      * expired anyway. Every commit saves the whole outbox with the state, so it is kept to some

@@ -12,10 +12,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.poplock.common.address.Printable;
+import org.poplock.common.retry.Backoff;
 import org.poplock.readlog.Supervisor;
 import org.poplock.readlog.source.LogSource;
 
@@ -46,8 +46,6 @@ public final class JournalReader implements LogSource {
     }
 
     static final int QUEUE_ENTRIES = 10_000;
-    private static final long MIN_BACKOFF_MILLIS = 250;
-    private static final long MAX_BACKOFF_MILLIS = 30_000;
 
     /** An entry read: its cursor, and what it is for the parser (null: nothing to parse), or why it cannot be read. */
     private record Item(String cursor, JournalTrust.Verdict verdict, String damaged) {
@@ -86,7 +84,7 @@ public final class JournalReader implements LogSource {
 
     /** Runs journalctl again and again until closed; a failure nobody expected is the supervisor's, which runs this again. */
     private void run() {
-        long backoff = MIN_BACKOFF_MILLIS;
+        var backoff = new Backoff();
         while (!closed) {
             var from = read;
             var command = command(from);
@@ -134,16 +132,15 @@ public final class JournalReader implements LogSource {
                 break;
             }
             if (gotAny) {
-                backoff = MIN_BACKOFF_MILLIS;
+                backoff.reset();
             }
-            long wait = backoff + ThreadLocalRandom.current().nextLong(backoff / 4 + 1);
+            long wait = backoff.next();
             warnings.accept("journal: " + problem + "; starting it again in " + wait + " ms");
             try {
                 Thread.sleep(wait);
             } catch (InterruptedException e) {
                 break;
             }
-            backoff = Math.min(backoff * 2, MAX_BACKOFF_MILLIS);
         }
         finished = true;
     }

@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.ToIntFunction;
 import java.util.regex.Pattern;
+import org.poplock.common.address.HostName;
 import org.poplock.common.address.Printable;
 import org.poplock.readlog.parse.ServerDefinition;
 
@@ -26,7 +27,6 @@ public final class JournalTrust {
     public record Verdict(String line, String untrusted) {
     }
 
-    private static final String HOST = "[A-Za-z0-9][A-Za-z0-9.-]{0,253}";
     private static final String IDENTIFIER = "[A-Za-z0-9][A-Za-z0-9._/-]{0,63}";
 
     private final Map<String, List<Trusted>> byIdentifier = new HashMap<>();
@@ -81,7 +81,7 @@ public final class JournalTrust {
         }
         var host = entry.field("_HOSTNAME");
         var pid = entry.field("SYSLOG_PID") != null ? entry.field("SYSLOG_PID") : entry.field("_PID");
-        var line = DateTimeFormatter.ISO_INSTANT.format(entry.time()) + " " + (host != null && host.matches(HOST) ? host : "localhost")
+        var line = DateTimeFormatter.ISO_INSTANT.format(entry.time()) + " " + (host != null && HostName.isValid(host) ? host : "localhost")
                 + " " + identifier + (pid != null && pid.matches("[0-9]{1,10}") ? "[" + pid + "]" : "") + ": " + message;
         var exe = entry.field("_EXE");
         var uid = entry.field("_UID");

@@ -10,7 +10,6 @@ import java.util.Set;
 import java.util.Optional;
 import java.util.SortedMap;
 import java.util.TreeMap;
-import org.poplock.common.address.IpAddress;
 import org.poplock.common.store.RelayEntry;
 
 /**
@@ -86,12 +85,12 @@ public final class Grants {
 
     /**
      * Records a login. Returns whether the live set changed: a login already expired by its own
-     * timestamp, or from an address no client can have, changes nothing, and an older line never
-     * shortens a newer entry.
+     * timestamp changes nothing, and an older line never shortens a newer entry. An address no
+     * client can have is refused before, by {@code LoginPolicy}, which says why.
      */
     public boolean record(String ip, String user, Instant loginTime, Duration timeout, Instant now) {
         var entry = RelayEntry.of(ip, user, grantStart(loginTime, now), timeout);
-        if (!entry.isLiveAt(now) || IpAddress.notAClient(ip) != null) {
+        if (!entry.isLiveAt(now)) {
             return false;
         }
         var previous = withUsers.get(ip);
@@ -112,11 +111,8 @@ public final class Grants {
         return grantStart(loginTime, now).plus(timeout);
     }
 
-    /** An admin's grant: {@code ip} may relay for {@code duration} from now, whatever it had. */
+    /** An admin's grant ({@code SpoolCommand.Add}, a client's address): {@code ip} may relay for {@code duration} from now, whatever it had. */
     public void grant(String ip, String user, Instant now, Duration duration) {
-        if (IpAddress.notAClient(ip) != null) {
-            throw new IllegalArgumentException(ip + " can be no client's address: " + IpAddress.notAClient(ip));
-        }
         put(RelayEntry.of(ip, user, now, duration));
     }
 
@@ -132,11 +128,12 @@ public final class Grants {
     }
 
     /**
-     * A grant another cluster host sent: kept when it is live and expires later than what the
-     * address has (the later expiry wins, so the same event twice changes nothing).
+     * A grant another cluster host sent (a client's address: {@code ClusterEvent.parse} refuses
+     * any other): kept when it is live and expires later than what the address has (the later
+     * expiry wins, so the same event twice changes nothing).
      */
     public boolean merge(RelayEntry entry, Instant now) {
-        if (!entry.isLiveAt(now) || IpAddress.notAClient(entry.ip()) != null) {
+        if (!entry.isLiveAt(now)) {
             return false;
         }
         var previous = withUsers.get(entry.ip());

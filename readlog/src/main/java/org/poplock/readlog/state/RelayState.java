@@ -11,6 +11,7 @@ import java.util.Optional;
 import java.util.SortedMap;
 import java.util.function.Consumer;
 import org.poplock.common.store.RelayEntry;
+import org.poplock.common.store.ReservedKeys;
 import org.poplock.readlog.parse.Login;
 import org.poplock.readlog.source.LogPosition;
 
@@ -37,7 +38,7 @@ public final class RelayState implements AutoCloseable {
         this.store = store;
         this.grants = new Grants(store);
         try {
-            store.load(grants::load, positions::put, (key, value) -> (key.startsWith(StateStore.CURSOR) ? cursors : savedCluster).put(key, value),
+            store.load(grants::load, positions::put, (key, value) -> (key.startsWith(ReservedKeys.CURSOR) ? cursors : savedCluster).put(key, value),
                     warnings);
         } catch (IOException | RuntimeException e) {
             store.close();
@@ -125,13 +126,13 @@ public final class RelayState implements AutoCloseable {
 
     /** Where the stream {@code source} was read to when last saved (its cursor), or null. */
     public String cursor(String source) {
-        var c = cursors.get(StateStore.CURSOR + source);
+        var c = cursors.get(ReservedKeys.CURSOR + source);
         return c == null ? null : new String(c, java.nio.charset.StandardCharsets.UTF_8);
     }
 
     public void saveCursor(String source, String cursor) {
         var c = cursor.getBytes(java.nio.charset.StandardCharsets.UTF_8);
-        if (!java.util.Arrays.equals(c, cursors.put(StateStore.CURSOR + source, c))) {
+        if (!java.util.Arrays.equals(c, cursors.put(ReservedKeys.CURSOR + source, c))) {
             store.positionsChanged();
         }
     }

@@ -20,6 +20,7 @@ import org.mapdb.DBMaker;
 import org.mapdb.Serializer;
 import org.poplock.common.store.Problems;
 import org.poplock.common.store.RelayDatabase;
+import org.poplock.common.store.ReservedKeys;
 
 /**
  * readlog's state on disk: one file only readlog writes, a complete snapshot of every relay entry
@@ -39,12 +40,6 @@ import org.poplock.common.store.RelayDatabase;
  */
 final class StateStore implements Grants.Changes, AutoCloseable {
 
-    /** Keys of the snapshot that are no address: a log's positions ({@code \0position PATH}). */
-    private static final String POSITION = "\0position ";
-    /** Keys of the cluster's outbox and stream position ({@code org.poplock.readlog.cluster.Outbox}). */
-    private static final String CLUSTER = "\0cluster ";
-    /** Keys of a stream's cursor (the journal's: {@code \0cursor journal}). */
-    static final String CURSOR = "\0cursor ";
     private static final long MIN_INTERVAL_NANOS = 250_000_000L;
     private static final long RETRY_NANOS = 5_000_000_000L;
 
@@ -92,9 +87,9 @@ final class StateStore implements Grants.Changes, AutoCloseable {
         for (int attempt = 1; damage == null; attempt++) {
             try {
                 RelayDatabase.forEachStored(file, (key, value) -> {
-                    if (key.startsWith(POSITION)) {
-                        positions.accept(key.substring(POSITION.length()), longs(value));
-                    } else if (key.startsWith(CLUSTER) || key.startsWith(CURSOR)) {
+                    if (key.startsWith(ReservedKeys.POSITION)) {
+                        positions.accept(key.substring(ReservedKeys.POSITION.length()), longs(value));
+                    } else if (key.startsWith(ReservedKeys.CLUSTER) || key.startsWith(ReservedKeys.CURSOR)) {
                         cluster.accept(key, value);
                     } else {
                         entries.accept(key, value);
@@ -223,7 +218,7 @@ final class StateStore implements Grants.Changes, AutoCloseable {
 
     private static Snapshot snapshot(SortedMap<String, byte[]> entries, Map<String, long[]> positions, Map<String, byte[]> cluster) {
         var records = new TreeMap<String, byte[]>();
-        positions.forEach((log, p) -> records.put(POSITION + log, bytes(p)));
+        positions.forEach((log, p) -> records.put(ReservedKeys.POSITION + log, bytes(p)));
         records.putAll(cluster);
         int n = records.size() + entries.size();
         var keys = new String[n];
