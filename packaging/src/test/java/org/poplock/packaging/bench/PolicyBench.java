@@ -56,16 +56,16 @@ public final class PolicyBench {
                 Thread.sleep(50);
             }
             System.out.printf("policy requests, %d live grants, %d s per run (p50/p99 per request)%n", entries, seconds);
-            System.out.printf("%-34s %12s %10s %10s %8s%n", "server, connections", "requests/s", "p50 ms", "p99 ms", "ratio");
+            System.out.printf("%-34s %12s %10s %10s %8s %8s%n", "server, connections", "requests/s", "p50 ms", "p99 ms", "ratio", "CPU µs/req");
             for (int round = 1; round <= rounds; round++) {
                 for (int connections : new int[] {1, 50}) {
                     var perlRun = run(perlPort, connections, seconds);
                     print("Perl, fork per connection, " + connections, perlRun, perlRun.rate);
                     if (old != null) {
                         print("readlog --policy " + oldLib.replaceFirst(".*/(.*)/packaging/target/lib/?$", "$1") + ", " + connections,
-                                run(oldPort, connections, seconds), perlRun.rate);
+                                run(oldPort, connections, seconds, old), perlRun.rate);
                     }
-                    print("readlog --policy, " + connections, run(javaPort, connections, seconds), perlRun.rate);
+                    print("readlog --policy, " + connections, run(javaPort, connections, seconds, readlog), perlRun.rate);
                 }
             }
         } finally {
@@ -91,14 +91,35 @@ public final class PolicyBench {
         return pb.start();
     }
 
-    record Run(double rate, double p50, double p99) {
+    /** Requests per second, latency, and the server's CPU time per request in µs (NaN when not measured). */
+    record Run(double rate, double p50, double p99, double cpuMicros) {
     }
 
     private static void print(String what, Run r, double baseline) {
-        System.out.printf("%-34s %12.0f %10.3f %10.3f %7.2fx%n", what, r.rate, r.p50, r.p99, r.rate / baseline);
+        System.out.printf("%-34s %12.0f %10.3f %10.3f %7.2fx %8.1f%n", what, r.rate, r.p50, r.p99, r.rate / baseline, r.cpuMicros);
     }
 
     static Run run(int port, int connections, int seconds) throws Exception {
+        return run(port, connections, seconds, null);
+    }
+
+    /**
+     * CPU time (user and system, all threads) that {@code server} spent, in µs: on a machine shared
+     * with other work, a design's latency also depends on how many threads compete for the cores,
+     * its cost per request does not.
+     */
+    static double cpuMicros(Process server) {
+        try {
+            var stat = Files.readString(Path.of("/proc/" + server.pid() + "/stat"));
+            var f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return (Long.parseLong(f[11]) + Long.parseLong(f[12])) * 10_000.0; // fields 14 and 15, in ticks of 10 ms
+        } catch (java.io.IOException | RuntimeException e) {
+            return Double.NaN;
+        }
+    }
+
+    static Run run(int port, int connections, int seconds, Process server) throws Exception {
+        double cpuBefore = server == null ? Double.NaN : cpuMicros(server);
         var latencies = Collections.synchronizedList(new ArrayList<long[]>());
         var total = new AtomicLong();
         var threads = new ArrayList<Thread>();
@@ -139,7 +160,8 @@ public final class PolicyBench {
             k += l.length;
         }
         java.util.Arrays.sort(all);
-        return new Run(all.length / (double) seconds, all[all.length / 2] / 1e6, all[(int) (all.length * 0.99)] / 1e6);
+        double cpu = server == null ? Double.NaN : (cpuMicros(server) - cpuBefore) / all.length;
+        return new Run(all.length / (double) seconds, all[all.length / 2] / 1e6, all[(int) (all.length * 0.99)] / 1e6, cpu);
     }
 
     static byte[] request(String ip) {

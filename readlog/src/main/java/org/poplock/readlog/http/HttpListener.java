@@ -71,7 +71,7 @@ public final class HttpListener implements AutoCloseable {
         var server = Binding.tcp(address);
         EventLoop loop;
         try {
-            loop = new EventLoop(name, List.of(server), limits.maxConnections(), limits.maxPerAddress(), null,
+            loop = new EventLoop(name, 1, List.of(server), limits.maxConnections(), limits.maxPerAddress(), null,
                     connection -> new HttpSession(connection, limits, handler), handler::refused);
         } catch (IOException | RuntimeException e) {
             server.close();

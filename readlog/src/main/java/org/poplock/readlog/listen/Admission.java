@@ -14,7 +14,8 @@ import java.util.function.BiConsumer;
  * The connection caps of a listener: at most {@code total} at once and {@code perAddress} from
  * one client address (a unix socket's clients have none). Past either, the newcomer is taken and
  * the one of them waiting longest is closed: a flood of idle clients cannot lock out the real
- * ones, which send their request at once. Used on its loop's thread only.
+ * ones, which send their request at once. Shared by a loop's threads: a client closed to make
+ * room may be another thread's (closing a channel is safe from any thread).
  */
 final class Admission {
 
@@ -32,8 +33,17 @@ final class Admission {
         this.trouble = trouble;
     }
 
+    /** Makes room for a newcomer and counts it. */
+    synchronized void admit(Connection c) {
+        makeRoom(c.remote());
+        all.add(c);
+        if (c.remote() != null) {
+            byAddress.computeIfAbsent(c.remote(), a -> new ArrayList<>()).add(c);
+        }
+    }
+
     /** Makes room for a newcomer from {@code remote} (null: a unix socket's). */
-    void makeRoom(InetAddress remote) {
+    private void makeRoom(InetAddress remote) {
         if (remote != null) {
             var same = byAddress.get(remote);
             if (same != null && same.size() >= caps.perAddress()) {
@@ -50,14 +60,7 @@ final class Admission {
         }
     }
 
-    void add(Connection c) {
-        all.add(c);
-        if (c.remote() != null) {
-            byAddress.computeIfAbsent(c.remote(), a -> new ArrayList<>()).add(c);
-        }
-    }
-
-    void remove(Connection c) {
+    synchronized void remove(Connection c) {
         all.remove(c);
         var same = c.remote() == null ? null : byAddress.get(c.remote());
         if (same != null) {
@@ -68,11 +71,11 @@ final class Admission {
         }
     }
 
-    int size() {
+    synchronized int size() {
         return all.size();
     }
 
-    List<Connection> all() {
+    synchronized List<Connection> all() {
         return List.copyOf(all);
     }
 

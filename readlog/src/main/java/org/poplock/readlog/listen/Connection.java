@@ -5,6 +5,7 @@ import java.net.InetAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import jdk.net.ExtendedSocketOptions;
 
@@ -22,11 +23,11 @@ public final class Connection {
     private final InetAddress remote;
     private final Consumer<Connection> closed;
     private SelectionKey key;
-    private long since;
+    private volatile long since;
     private ByteBuffer pending;
     private boolean closeAfterWriting;
     private boolean lingering;
-    private boolean open = true;
+    private final AtomicBoolean open = new AtomicBoolean(true);
 
     Connection(SocketChannel channel, InetAddress remote, long now, Consumer<Connection> closed) {
         this.channel = channel;
@@ -67,7 +68,7 @@ public final class Connection {
     }
 
     boolean isOpen() {
-        return open;
+        return open.get();
     }
 
     /** Sends what it can now and keeps the rest for when the client reads. */
@@ -129,11 +130,11 @@ public final class Connection {
         return channel.read(into);
     }
 
+    /** Closes it; from any thread (the caps close another thread's client). */
     public void close() {
-        if (!open) {
+        if (!open.getAndSet(false)) {
             return;
         }
-        open = false;
         if (key != null) {
             key.cancel();
         }

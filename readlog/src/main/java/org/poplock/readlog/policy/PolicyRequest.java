@@ -11,6 +11,14 @@ public record PolicyRequest(String request, String clientAddress, String sender,
     /** Bytes of one kept value; {@code request} and {@code client_address} are bounded by the line alone, as ever. */
     public static final int MAX_VALUE = 1024;
 
+    /** Whether an attribute of this name is kept (every other one is read and forgotten, never made into text). */
+    static boolean keeps(String name) {
+        return switch (name) {
+            case "request", "client_address", "sender", "sasl_username", "instance", "recipient" -> true;
+            default -> false;
+        };
+    }
+
     /** A request as its lines arrive; reused for the next request of the connection. */
     static final class Builder {
         private String request;

@@ -17,7 +17,7 @@ import org.poplock.readlog.listen.Listener;
 /**
  * Postfix's policy delegation protocol (SMTPD_POLICY_README) over readlog's live grants, for
  * Postfix's {@code check_policy_service} and Exim's {@code ${readsocket}}. Listening is
- * {@link Binding}'s, the clients are served by one {@link EventLoop} thread, framing is
+ * {@link Binding}'s, the clients are served by an {@link EventLoop}'s few threads, framing is
  * {@link PolicySession}'s and answering {@link PolicyAnswers}': nothing here waits on the
  * daemon's thread, and nothing the daemon does waits on a client. Past {@link #MAX_CONNECTIONS}
  * in all, or the connections per client address over TCP, a new client is taken and the one of
@@ -27,6 +27,8 @@ import org.poplock.readlog.listen.Listener;
 public final class PolicyServer implements Listener {
 
     static final int MAX_CONNECTIONS = 2000;
+    /** A selector thread per core (a few at most): Postfix's smtpd processes ask at once, and one core alone cannot answer them all. */
+    private static final int THREADS = Math.min(4, Runtime.getRuntime().availableProcessors());
 
     private final PolicyAnswers answers;
     private final Duration idle;
@@ -75,7 +77,7 @@ public final class PolicyServer implements Listener {
                     made.add(address.unix());
                 }
             }
-            loop = new EventLoop("policy", bound, MAX_CONNECTIONS, perClient, "--policy-connections-per-client",
+            loop = new EventLoop("policy", THREADS, bound, MAX_CONNECTIONS, perClient, "--policy-connections-per-client",
                     connection -> new PolicySession(connection, answers, idle.toMillis(), troubles), troubles::say);
         } catch (IOException | RuntimeException e) {
             close();
