@@ -12,12 +12,14 @@ import java.util.function.Consumer;
 import org.poplock.readlog.Troubles;
 import org.poplock.readlog.listen.Binding;
 import org.poplock.readlog.listen.EventLoop;
+import org.poplock.readlog.listen.ThreadPerConnection;
 import org.poplock.readlog.listen.Listener;
 
 /**
  * Postfix's policy delegation protocol (SMTPD_POLICY_README) over readlog's live grants, for
  * Postfix's {@code check_policy_service} and Exim's {@code ${readsocket}}. Listening is
- * {@link Binding}'s, the clients are served by an {@link EventLoop}'s few threads, framing is
+ * {@link Binding}'s, each client is served on a thread of its own ({@link ThreadPerConnection}: a
+ * few hundred for a busy Postfix; measured against an {@link EventLoop}, see there), framing is
  * {@link PolicySession}'s and answering {@link PolicyAnswers}': nothing here waits on the
  * daemon's thread, and nothing the daemon does waits on a client. Past {@link #MAX_CONNECTIONS}
  * in all, or the connections per client address over TCP, a new client is taken and the one of
@@ -27,8 +29,6 @@ import org.poplock.readlog.listen.Listener;
 public final class PolicyServer implements Listener {
 
     static final int MAX_CONNECTIONS = 2000;
-    /** A selector thread per core (a few at most): Postfix's smtpd processes ask at once, and one core alone cannot answer them all. */
-    private static final int THREADS = Math.min(4, Runtime.getRuntime().availableProcessors());
 
     private final PolicyAnswers answers;
     private final Duration idle;
@@ -37,7 +37,7 @@ public final class PolicyServer implements Listener {
     private final String mode;
     private final String group;
     private final Troubles troubles;
-    private EventLoop loop;
+    private ThreadPerConnection loop;
     /** The unix sockets this server bound: removed at close, also when a later address could not be taken; never another's. */
     private final List<Path> made = new ArrayList<>();
     private final List<ServerSocketChannel> bound = new ArrayList<>();
@@ -77,7 +77,7 @@ public final class PolicyServer implements Listener {
                     made.add(address.unix());
                 }
             }
-            loop = new EventLoop("policy", THREADS, bound, MAX_CONNECTIONS, perClient, "--policy-connections-per-client",
+            loop = new ThreadPerConnection("policy", bound, MAX_CONNECTIONS, perClient, "--policy-connections-per-client",
                     connection -> new PolicySession(connection, answers, idle.toMillis(), troubles), troubles::say);
         } catch (IOException | RuntimeException e) {
             close();

@@ -37,10 +37,11 @@ final class PolicySession implements EventLoop.Session {
     private final PolicyRequest.Builder request = new PolicyRequest.Builder();
     private byte[] line = new byte[512];
     private int length;
-    private boolean midRequest;
+    /** Read by the reaper's thread too. */
+    private volatile boolean midRequest;
     private int count;
     private int requestBytes;
-    private int answered;
+    private volatile int answered;
 
     PolicySession(Connection connection, PolicyAnswers answers, long idleMillis, Troubles troubles) {
         this.connection = connection;
