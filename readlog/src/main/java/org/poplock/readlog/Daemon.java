@@ -319,7 +319,7 @@ final class Daemon implements FollowLoop.Sink {
         metrics.health(dirty ? "cannot publish " + config.db() + " (see readlog's log)"
                 : failure != null ? "cannot save state: " + failure
                 : publisher.cdbFailure() != null ? "cannot write the tcprules CDB: " + publisher.cdbFailure()
-                : unreadable != null ? unreadable : supervisor.problem());
+                : unreadable != null ? unreadable : cluster != null && cluster.problem() != null ? cluster.problem() : supervisor.problem());
         if (failure != null && !writeFailing) {
             log.say("cannot save state: " + failure + "; serving from memory, writing it anew every few seconds until there is room");
         } else if (failure == null && writeFailing) {

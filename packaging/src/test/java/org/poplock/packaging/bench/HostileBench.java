@@ -24,9 +24,10 @@ import java.util.List;
  * attack, kept up for the whole attacked phase (each attacker connects again when it is closed):
  * 300 policy clients that send half a request and stall, 20 that send endless 16 KiB lines, and 64
  * HTTP clients that send half a header and stall (48 at Dovecot's port, 16 at /metrics'). At the
- * end, readlog's peak and current RSS.
+ * end, readlog's peak and current RSS. With {@code POPLOCK_OLD_LIB=DIR} (another build's
+ * packaging/target/lib), a readlog on those jars is measured after this build's, in the same run.
  *
- * <p>Run: {@code bench/hostile [SECONDS=10]}.
+ * <p>Run: {@code [POPLOCK_OLD_LIB=DIR] bench/hostile [SECONDS=10]}.
  */
 public final class HostileBench {
 
@@ -37,6 +38,7 @@ public final class HostileBench {
 
     public static void main(String[] args) throws Exception {
         int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 10;
+        var oldLib = System.getenv("POPLOCK_OLD_LIB");
         var bin = Path.of(System.getProperty("poplock.bin", "packaging/bin")).toAbsolutePath();
         var dir = Files.createTempDirectory("poplock-hostile-bench-");
         var log = new StringBuilder();
@@ -45,13 +47,28 @@ public final class HostileBench {
         }
         Files.writeString(dir.resolve("mail.log"), log);
         Files.writeString(dir.resolve("secret"), SECRET + "\n");
+        System.out.printf("readlog's listeners, 10,000 live grants, %d s per phase%n", seconds);
+        System.out.printf("%-16s %22s %16s %16s %16s %8s%n", "", "50 policy conns req/s", "policy p50/p99", "report p50/p99", "reports", "/health");
+        measure(bin, dir, "this build", null, seconds);
+        if (oldLib != null) {
+            measure(bin, dir, "old", oldLib, seconds);
+        }
+    }
+
+    /** One readlog (this build's jars, or {@code lib}'s) unattacked, then attacked; its rows and RSS printed. */
+    private static void measure(Path bin, Path dir, String label, String lib, int seconds) throws Exception {
         int policy = PolicyBench.freePort();
         int dovecot = PolicyBench.freePort();
         int metrics = PolicyBench.freePort();
-        var readlog = new ProcessBuilder(bin.resolve("readlog").toString(), "--log", dir.resolve("mail.log").toString(), "--db",
-                dir.resolve("relay.db").toString(), "--policy", "inet:127.0.0.1:" + policy, "--dovecot-policy", "inet:127.0.0.1:" + dovecot,
-                "--dovecot-policy-secret-file", dir.resolve("secret").toString(), "--metrics", "inet:127.0.0.1:" + metrics)
-                .redirectErrorStream(true).redirectOutput(dir.resolve("readlog.out").toFile()).start();
+        var name = lib == null ? "new" : "old";
+        var pb = new ProcessBuilder(bin.resolve("readlog").toString(), "--log", dir.resolve("mail.log").toString(), "--db",
+                dir.resolve(name + ".db").toString(), "--state", dir.resolve(name + ".state").toString(), "--policy", "inet:127.0.0.1:" + policy,
+                "--dovecot-policy", "inet:127.0.0.1:" + dovecot, "--dovecot-policy-secret-file", dir.resolve("secret").toString(),
+                "--metrics", "inet:127.0.0.1:" + metrics).redirectErrorStream(true).redirectOutput(dir.resolve(name + ".out").toFile());
+        if (lib != null) {
+            pb.environment().put("POPLOCK_LIB", lib);
+        }
+        var readlog = pb.start();
         var http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
         var attackers = new ArrayList<Thread>();
         try {
@@ -75,11 +92,9 @@ public final class HostileBench {
             Thread.sleep(2000); // all of them connected
             var attacked = phase(http, policy, dovecot, metrics, seconds);
             var rss = rss(readlog.pid());
-            System.out.printf("readlog's listeners, 10,000 live grants, %d s per phase%n", seconds);
-            System.out.printf("%-12s %22s %16s %16s %16s %8s%n", "", "50 policy conns req/s", "policy p50/p99", "report p50/p99", "reports", "/health");
-            print("unattacked", quiet, quiet);
-            print("attacked", attacked, quiet);
-            System.out.printf("readlog RSS at the end: %s%n", rss);
+            print(label + ", quiet", quiet, quiet);
+            print(label + ", attacked", attacked, quiet);
+            System.out.printf("%s: readlog RSS at the end: %s%n", label, rss);
         } finally {
             attacking = false;
             for (var t : attackers) {
@@ -87,6 +102,9 @@ public final class HostileBench {
             }
             readlog.destroy();
             readlog.waitFor();
+            for (var t : attackers) {
+                t.join(10_000); // readlog gone, their sockets are closed: the next phase starts without them
+            }
         }
     }
 
@@ -94,7 +112,7 @@ public final class HostileBench {
     }
 
     private static void print(String what, Phase p, Phase base) {
-        System.out.printf("%-12s %14.0f (%3.0f %%) %7.2f/%6.2f ms %7.2f/%6.2f ms %16d %8s%n", what, p.policy().rate(),
+        System.out.printf("%-16s %14.0f (%3.0f %%) %7.2f/%6.2f ms %7.2f/%6.2f ms %16d %8s%n", what, p.policy().rate(),
                 100 * p.policy().rate() / base.policy().rate(), p.policy().p50(), p.policy().p99(), p.reportP50(), p.reportP99(), p.reports(),
                 p.health());
     }

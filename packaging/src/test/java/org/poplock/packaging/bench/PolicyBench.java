@@ -1,5 +1,6 @@
 package org.poplock.packaging.bench;
 
+import java.io.BufferedInputStream;
 import java.io.BufferedReader;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -18,14 +19,18 @@ import java.util.concurrent.atomic.AtomicLong;
  * Perl policy server of the usual kind (bench/perl-policy.pl: a process per connection, a hash),
  * both holding the same 10,000 live grants, on 1 and on 50 connections, side by side in one run.
  * Each connection sends one request, reads its answer, and again, for SECONDS; half the
- * requests are for granted addresses.
+ * requests are for granted addresses. With {@code POPLOCK_OLD_LIB=DIR} (another build's
+ * packaging/target/lib), a second readlog on those jars is measured in the same run, its runs
+ * taking turns with this build's, ROUNDS times: two designs side by side on the same machine load.
  *
- * <p>Run: {@code bench/policy [SECONDS=10]}.
+ * <p>Run: {@code [POPLOCK_OLD_LIB=DIR] bench/policy [SECONDS=10] [ROUNDS=1]}.
  */
 public final class PolicyBench {
 
     public static void main(String[] args) throws Exception {
         int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 10;
+        int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 1;
+        var oldLib = System.getenv("POPLOCK_OLD_LIB");
         int entries = 10_000;
         var bin = Path.of(System.getProperty("poplock.bin", "packaging/bin")).toAbsolutePath();
         var dir = Files.createTempDirectory("poplock-policy-bench-");
@@ -40,40 +45,81 @@ public final class PolicyBench {
         Files.writeString(dir.resolve("ips"), ips);
         int javaPort = freePort();
         int perlPort = freePort();
-        var readlog = new ProcessBuilder(bin.resolve("readlog").toString(), "--log", dir.resolve("mail.log").toString(), "--db",
-                dir.resolve("relay.db").toString(), "--policy", "inet:127.0.0.1:" + javaPort).redirectErrorStream(true)
-                .redirectOutput(dir.resolve("readlog.out").toFile()).start();
+        int oldPort = freePort();
+        var readlog = readlog(bin, dir, "new", javaPort, null);
+        var old = oldLib == null ? null : readlog(bin, dir, "old", oldPort, oldLib);
         var perl = new ProcessBuilder("perl", Path.of("bench/perl-policy.pl").toAbsolutePath().toString(), "" + perlPort,
                 dir.resolve("ips").toString()).redirectErrorStream(true).start();
         try {
             new BufferedReader(new InputStreamReader(perl.getInputStream())).readLine(); // "ready"
-            while (!"action=OK".equals(ask(javaPort, "10.0.39.15"))) {
+            while (!"action=OK".equals(ask(javaPort, "10.0.39.15")) || old != null && !"action=OK".equals(ask(oldPort, "10.0.39.15"))) {
                 Thread.sleep(50);
             }
             System.out.printf("policy requests, %d live grants, %d s per run (p50/p99 per request)%n", entries, seconds);
-            System.out.printf("%-34s %12s %10s %10s %8s%n", "server, connections", "requests/s", "p50 ms", "p99 ms", "ratio");
-            for (int connections : new int[] {1, 50}) {
-                var perlRun = run(perlPort, connections, seconds);
-                var javaRun = run(javaPort, connections, seconds);
-                print("Perl, fork per connection, " + connections, perlRun, perlRun.rate);
-                print("readlog --policy, " + connections, javaRun, perlRun.rate);
+            System.out.printf("%-34s %12s %10s %10s %8s %8s%n", "server, connections", "requests/s", "p50 ms", "p99 ms", "ratio", "CPU µs/req");
+            for (int round = 1; round <= rounds; round++) {
+                for (int connections : new int[] {1, 50}) {
+                    var perlRun = run(perlPort, connections, seconds);
+                    print("Perl, fork per connection, " + connections, perlRun, perlRun.rate);
+                    if (old != null) {
+                        print("readlog --policy " + oldLib.replaceFirst(".*/(.*)/packaging/target/lib/?$", "$1") + ", " + connections,
+                                run(oldPort, connections, seconds, old), perlRun.rate);
+                    }
+                    print("readlog --policy, " + connections, run(javaPort, connections, seconds, readlog), perlRun.rate);
+                }
             }
         } finally {
             readlog.destroy();
             perl.destroy();
             readlog.waitFor();
+            if (old != null) {
+                old.destroy();
+                old.waitFor();
+            }
             new ProcessBuilder("pkill", "-f", "perl-policy.pl " + perlPort).start().waitFor();
         }
     }
 
-    record Run(double rate, double p50, double p99) {
+    /** readlog on this build's jars ({@code lib} null) or on {@code lib}'s, with its own database, answering on {@code port}. */
+    static Process readlog(Path bin, Path dir, String name, int port, String lib) throws java.io.IOException {
+        var pb = new ProcessBuilder(bin.resolve("readlog").toString(), "--log", dir.resolve("mail.log").toString(), "--db",
+                dir.resolve(name + ".db").toString(), "--state", dir.resolve(name + ".state").toString(), "--policy", "inet:127.0.0.1:" + port).redirectErrorStream(true)
+                .redirectOutput(dir.resolve(name + ".out").toFile());
+        if (lib != null) {
+            pb.environment().put("POPLOCK_LIB", lib);
+        }
+        return pb.start();
+    }
+
+    /** Requests per second, latency, and the server's CPU time per request in µs (NaN when not measured). */
+    record Run(double rate, double p50, double p99, double cpuMicros) {
     }
 
     private static void print(String what, Run r, double baseline) {
-        System.out.printf("%-34s %12.0f %10.3f %10.3f %7.2fx%n", what, r.rate, r.p50, r.p99, r.rate / baseline);
+        System.out.printf("%-34s %12.0f %10.3f %10.3f %7.2fx %8.1f%n", what, r.rate, r.p50, r.p99, r.rate / baseline, r.cpuMicros);
     }
 
     static Run run(int port, int connections, int seconds) throws Exception {
+        return run(port, connections, seconds, null);
+    }
+
+    /**
+     * CPU time (user and system, all threads) that {@code server} spent, in µs: on a machine shared
+     * with other work, a design's latency also depends on how many threads compete for the cores,
+     * its cost per request does not.
+     */
+    static double cpuMicros(Process server) {
+        try {
+            var stat = Files.readString(Path.of("/proc/" + server.pid() + "/stat"));
+            var f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return (Long.parseLong(f[11]) + Long.parseLong(f[12])) * 10_000.0; // fields 14 and 15, in ticks of 10 ms
+        } catch (java.io.IOException | RuntimeException e) {
+            return Double.NaN;
+        }
+    }
+
+    static Run run(int port, int connections, int seconds, Process server) throws Exception {
+        double cpuBefore = server == null ? Double.NaN : cpuMicros(server);
         var latencies = Collections.synchronizedList(new ArrayList<long[]>());
         var total = new AtomicLong();
         var threads = new ArrayList<Thread>();
@@ -86,7 +132,7 @@ public final class PolicyBench {
                 try (var s = new Socket("127.0.0.1", port)) {
                     s.setTcpNoDelay(true);
                     var out = s.getOutputStream();
-                    var in = s.getInputStream();
+                    var in = new BufferedInputStream(s.getInputStream()); // a reply in one read, as Postfix reads it
                     int i = seed;
                     while (System.nanoTime() < end && n < mine.length) {
                         var ip = (i++ & 1) == 0 ? "10.0." + (i >> 8 & 39) + "." + (i & 255) : "192.0.2." + (i & 255);
@@ -114,7 +160,8 @@ public final class PolicyBench {
             k += l.length;
         }
         java.util.Arrays.sort(all);
-        return new Run(all.length / (double) seconds, all[all.length / 2] / 1e6, all[(int) (all.length * 0.99)] / 1e6);
+        double cpu = server == null ? Double.NaN : (cpuMicros(server) - cpuBefore) / all.length;
+        return new Run(all.length / (double) seconds, all[all.length / 2] / 1e6, all[(int) (all.length * 0.99)] / 1e6, cpu);
     }
 
     static byte[] request(String ip) {

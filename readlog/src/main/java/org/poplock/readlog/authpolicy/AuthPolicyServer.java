@@ -22,6 +22,7 @@ import org.poplock.common.config.SecretFile;
 import org.poplock.readlog.ListenAddress;
 import org.poplock.readlog.Troubles;
 import org.poplock.readlog.http.HttpListener;
+import org.poplock.readlog.listen.Listener;
 import org.poplock.readlog.parse.Login;
 import org.poplock.readlog.source.LoginSource;
 
@@ -39,7 +40,7 @@ import org.poplock.readlog.source.LoginSource;
  * logins; the daemon's loop takes them in its round like lines, so no request can hold up a
  * publish, and no client can hold up another.
  */
-public final class AuthPolicyServer implements LoginSource {
+public final class AuthPolicyServer implements LoginSource, Listener {
 
     public static final int MAX_BODY = 64 * 1024;
     /**
@@ -85,7 +86,7 @@ public final class AuthPolicyServer implements LoginSource {
         }
     }
 
-    private final HttpListener listener;
+    private HttpListener listener;
     private final Settings settings;
     private final Clock clock;
     private final Troubles troubles;
@@ -94,10 +95,15 @@ public final class AuthPolicyServer implements LoginSource {
     private final AtomicLong refused = new AtomicLong();
     private final AtomicLong dropped = new AtomicLong();
 
-    private AuthPolicyServer(Settings settings, Clock clock, Consumer<String> log) throws IOException {
+    /** For {@code settings}, logins stamped by {@code clock}; it listens once started. */
+    public AuthPolicyServer(Settings settings, Clock clock, Consumer<String> log) {
         this.settings = settings;
         this.clock = clock;
         this.troubles = new Troubles("dovecot-policy: ", log);
+    }
+
+    @Override
+    public void start() throws IOException {
         try {
             this.listener = HttpListener.start(settings.address().socketAddress(), LIMITS, new HttpListener.Handler() {
                 @Override
@@ -116,9 +122,16 @@ public final class AuthPolicyServer implements LoginSource {
         }
     }
 
-    /** Listens; IOException with one line when it cannot. */
+    /** Made and listening; IOException with one line when it cannot. */
     public static AuthPolicyServer start(Settings settings, Clock clock, Consumer<String> log) throws IOException {
-        return new AuthPolicyServer(settings, clock, log);
+        var server = new AuthPolicyServer(settings, clock, log);
+        server.start();
+        return server;
+    }
+
+    @Override
+    public String unhealthy() {
+        return listener == null ? null : listener.unhealthy();
     }
 
     private HttpListener.Response handle(HttpListener.Request exchange) {
@@ -215,6 +228,8 @@ public final class AuthPolicyServer implements LoginSource {
 
     @Override
     public void close() {
-        listener.close();
+        if (listener != null) {
+            listener.close();
+        }
     }
 }

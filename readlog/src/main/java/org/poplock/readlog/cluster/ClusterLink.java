@@ -164,6 +164,11 @@ public final class ClusterLink implements AutoCloseable {
         return settings.me();
     }
 
+    /** Why the cluster is lost now, or null. */
+    public String problem() {
+        return health.problem();
+    }
+
     /** Entries of the stream ignored as malformed or hostile, so far. */
     public long ignored() {
         return health.ignored();

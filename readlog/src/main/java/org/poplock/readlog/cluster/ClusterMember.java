@@ -114,6 +114,11 @@ public final class ClusterMember implements LocalChanges, AutoCloseable {
         return lagMillis;
     }
 
+    /** Why the cluster is lost now (for /health), or null. */
+    public String problem() {
+        return link.problem();
+    }
+
     /** For the summary line. */
     public String summary() {
         return received + " cluster changes received, " + outbox.size() + " waiting to be sent, " + link.ignored() + " stream entries ignored";

@@ -5,8 +5,8 @@ import org.poplock.readlog.Troubles;
 
 /**
  * What readlog says of the cluster, from both threads: one line when it is lost, one when it is
- * back (with what went out and came in meanwhile), and the entries and keys it ignored, through
- * {@link Troubles}.
+ * back (with what went out and came in meanwhile), {@link #problem()} for /health while it lasts,
+ * and the entries and keys it ignored, through {@link Troubles}.
  */
 final class Health {
 
@@ -14,6 +14,7 @@ final class Health {
     private final Consumer<String> log;
     private boolean lost;
     private long lostAt;
+    private String lostWhy;
     private boolean senderOk = true;
     private boolean followerOk;
     private long sentSince;
@@ -31,6 +32,7 @@ final class Health {
         if (!lost) {
             lost = true;
             lostAt = System.nanoTime();
+            lostWhy = Failures.reason(e);
             sentSince = 0;
             receivedSince = 0;
             log.accept("cluster " + where + " lost: " + Failures.reason(e) + "; logins are recorded and published here"
@@ -64,6 +66,12 @@ final class Health {
             log.accept("cluster " + where + " back after " + (System.nanoTime() - lostAt) / 1_000_000_000L + "s: "
                     + sentSince + " changes sent, " + receivedSince + " came in");
         }
+    }
+
+    /** What /health says while the cluster is lost (the grants of other hosts are not coming in), or null. */
+    synchronized String problem() {
+        return lost ? "cluster " + where + " lost " + (System.nanoTime() - lostAt) / 1_000_000_000L + " s ago: " + lostWhy
+                + "; logins are recorded and published here" : null;
     }
 
     /** A stream entry or grant key ignored or replaced ({@code what} names it, quoted): rate-limited by {@link Troubles}, per {@code kind}. */

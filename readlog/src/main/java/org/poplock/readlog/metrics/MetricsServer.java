@@ -6,6 +6,7 @@ import java.util.function.Consumer;
 import org.poplock.readlog.ListenAddress;
 import org.poplock.readlog.Troubles;
 import org.poplock.readlog.http.HttpListener;
+import org.poplock.readlog.listen.Listener;
 
 /**
  * {@code /metrics} (Prometheus text) and {@code /health} (200 "ok" while readlog publishes, 503
@@ -13,28 +14,40 @@ import org.poplock.readlog.http.HttpListener;
  * library. Its one thread reads {@link Metrics} only; a slow scraper cannot hold up a round, and
  * a stalled client cannot hold up another.
  */
-public final class MetricsServer implements AutoCloseable {
+public final class MetricsServer implements Listener {
 
     /** Scrapers and health checks: a few at once, a GET with no body, sent at once. */
     static final HttpListener.Limits LIMITS = new HttpListener.Limits(64, 16, 8 * 1024, 0, Duration.ofSeconds(5), Duration.ofSeconds(30));
 
-    private final HttpListener listener;
+    private final String address;
+    private final Metrics metrics;
+    private final Troubles troubles;
+    private HttpListener listener;
 
-    private MetricsServer(HttpListener listener) {
-        this.listener = listener;
+    /** For {@code inet:HOST:PORT} (or HOST:PORT), answering from {@code metrics}. */
+    public MetricsServer(String address, Metrics metrics, Consumer<String> log) {
+        this.address = address;
+        this.metrics = metrics;
+        this.troubles = new Troubles("metrics: ", log);
     }
 
-    /** Listens on {@code inet:HOST:PORT} (or HOST:PORT); IOException with one line when it cannot. */
+    /** Made and started; IOException with one line when it cannot listen. */
     public static MetricsServer start(String address, Metrics metrics, Consumer<String> log) throws IOException {
+        var server = new MetricsServer(address, metrics, log);
+        server.start();
+        return server;
+    }
+
+    @Override
+    public void start() throws IOException {
         ListenAddress where;
         try {
             where = ListenAddress.parse("--metrics", address, "inet:127.0.0.1:9101");
         } catch (IllegalArgumentException e) {
             throw new IOException(e.getMessage(), e);
         }
-        var troubles = new Troubles("metrics: ", log);
         try {
-            return new MetricsServer(HttpListener.start(where.socketAddress(), LIMITS, new HttpListener.Handler() {
+            listener = HttpListener.start(where.socketAddress(), LIMITS, new HttpListener.Handler() {
                 @Override
                 public HttpListener.Response handle(HttpListener.Request request) {
                     return answer(request, metrics);
@@ -44,7 +57,7 @@ public final class MetricsServer implements AutoCloseable {
                 public void refused(String kind, String line) {
                     troubles.say(kind, line);
                 }
-            }, "metrics-http"));
+            }, "metrics-http");
         } catch (IOException | IllegalArgumentException e) {
             throw new IOException("--metrics " + address + ": cannot listen: " + e.getMessage(), e);
         }
@@ -66,7 +79,19 @@ public final class MetricsServer implements AutoCloseable {
     }
 
     @Override
+    public String name() {
+        return "metrics " + address;
+    }
+
+    @Override
+    public String unhealthy() {
+        return listener == null ? null : listener.unhealthy();
+    }
+
+    @Override
     public void close() {
-        listener.close();
+        if (listener != null) {
+            listener.close();
+        }
     }
 }

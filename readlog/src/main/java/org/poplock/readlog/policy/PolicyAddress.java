@@ -1,9 +1,8 @@
 package org.poplock.readlog.policy;
 
 import java.net.InetSocketAddress;
-import java.net.SocketAddress;
-import java.net.UnixDomainSocketAddress;
 import java.nio.file.Path;
+import org.poplock.readlog.ListenAddress;
 
 /** Where the policy service listens, in Postfix's own notation: {@code unix:/path} or {@code inet:HOST:PORT}. */
 public record PolicyAddress(Path unix, String host, int port) {
@@ -17,14 +16,15 @@ public record PolicyAddress(Path unix, String host, int port) {
             return new PolicyAddress(Path.of(path), null, 0);
         }
         if (text.startsWith("inet:")) {
-            var inet = org.poplock.readlog.ListenAddress.parse("--policy", text, "inet:127.0.0.1:10040");
+            var inet = ListenAddress.parse("--policy", text, "inet:127.0.0.1:10040");
             return new PolicyAddress(null, inet.host(), inet.port());
         }
         throw new IllegalArgumentException("--policy " + text + ": give unix:/path/to/socket or inet:HOST:PORT");
     }
 
-    SocketAddress socketAddress() {
-        return unix != null ? UnixDomainSocketAddress.of(unix) : new InetSocketAddress(host, port);
+    /** A TCP address's socket address (null for a unix socket). */
+    InetSocketAddress inetAddress() {
+        return unix != null ? null : new InetSocketAddress(host, port);
     }
 
     @Override

@@ -1,4 +1,4 @@
-package org.poplock.readlog.policy;
+package org.poplock.readlog.listen;
 
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,0 +1,65 @@
+package org.poplock.readlog.policy;
+
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.LongSupplier;
+import org.poplock.common.address.IpAddress;
+import org.poplock.common.address.Printable;
+
+/**
+ * A whole policy request to its answer, with no I/O: a client address (canonical: {@code
+ * ::ffff:1.2.3.4} is {@code 1.2.3.4}) with a live grant, its expiry checked at the moment of
+ * asking, gets {@code action=} the configured action, any other {@code action=DUNNO}; a request
+ * that is not {@code smtpd_access_policy} gets no answer and a line of trouble. What a later rule
+ * (the sender a grant is bound to, a budget) needs of the request is in {@link PolicyRequest}.
+ */
+public final class PolicyAnswers {
+
+    /** An answer's bytes, or null with the trouble ({@code kind}, {@code line}) that closes the connection without one. */
+    public record Answer(byte[] reply, String kind, String line) {
+    }
+
+    private final LiveTable table;
+    private final Answer granted;
+    private final Answer dunno;
+    private final LongSupplier clock;
+    private final LongAdder grantedCount = new LongAdder();
+    private final LongAdder dunnoCount = new LongAdder();
+
+    /** {@code action} for a live grant; {@code clock} in milliseconds since the epoch. */
+    public PolicyAnswers(LiveTable table, String action, LongSupplier clock) {
+        this.table = table;
+        this.granted = reply(action);
+        this.dunno = reply("DUNNO");
+        this.clock = clock;
+    }
+
+    private static Answer reply(String action) {
+        return new Answer(("action=" + action + "\n\n").getBytes(StandardCharsets.UTF_8), null, null);
+    }
+
+    public Answer answer(PolicyRequest request) {
+        if (request.request() == null) {
+            return new Answer(null, "no request", "a client sent a request without request=; closed");
+        }
+        if (!request.request().equals("smtpd_access_policy")) {
+            return new Answer(null, "other request", "a client asked request=" + Printable.of(request.request())
+                    + ", not smtpd_access_policy; closed");
+        }
+        var client = request.clientAddress();
+        var ip = client == null ? null : IpAddress.bytesOrNull(client);
+        boolean live = ip != null && table.isLive(IpAddress.format(ip), clock.getAsLong());
+        (live ? grantedCount : dunnoCount).increment();
+        return live ? granted : dunno;
+    }
+
+    /** Requests answered with the grant's action. */
+    public long granted() {
+        return grantedCount.sum();
+    }
+
+    /** Requests answered DUNNO (no live grant). */
+    public long notGranted() {
+        return dunnoCount.sum();
+    }
+}
