@@ -35,6 +35,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.BiPredicate;
 import java.util.function.Consumer;
 import org.poplock.common.address.IpAddress;
 import org.poplock.common.address.Printable;
@@ -44,7 +45,7 @@ import org.poplock.readlog.Troubles;
  * Postfix's policy delegation protocol (SMTPD_POLICY_README) over readlog's live grants, for
  * Postfix's {@code check_policy_service} and Exim's {@code ${readsocket}}: {@code name=value}
  * lines ended by an empty line; {@code request=smtpd_access_policy} and {@code client_address}
- * count, every other attribute is read and ignored; a client address with a live grant gets
+ * count (and {@code sender} when a sender check is set), every other attribute is read and ignored; a client address with a live grant gets
  * {@code action=OK} (or {@code --policy-action}), any other {@code action=DUNNO}. Connections stay
  * open for as many requests as the client sends.
  *
@@ -53,7 +54,7 @@ import org.poplock.readlog.Troubles;
  * without {@code request=}, a client that stops mid-request or has not sent a whole request
  * within {@link #REQUEST_MILLIS}: that connection alone is closed without a reply (Postfix's rule
  * in trouble), with one line on stderr per kind of trouble at most once a minute. A request in
- * progress holds its current line and the two attributes that count, never the others, so a
+ * progress holds its current line and the three attributes that count, never the others, so a
  * client costs a few KiB of heap at most. Past {@link #MAX_CONNECTIONS} in all, or the
  * connections per client address over TCP, a new client is taken and the one of them waiting
  * longest without a whole request (or idle longest) is closed: a flood of idle clients cannot lock
@@ -86,6 +87,8 @@ public final class PolicyServer implements AutoCloseable {
     private final Map<SocketChannel, Connection> connections = new ConcurrentHashMap<>();
     private final AtomicInteger threadNumber = new AtomicInteger();
     private volatile boolean running = true;
+    /** Whether a live grant's address may relay with this envelope sender (null: none was sent); every sender without --policy-sender login. */
+    private volatile BiPredicate<String, String> senderCheck = (ip, sender) -> true;
 
     private PolicyServer(LiveTable table, String action, Duration idle, int perClient, List<PolicyAddress> addresses, Consumer<String> log) {
         this.table = table;
@@ -344,7 +347,7 @@ public final class PolicyServer implements AutoCloseable {
                         return;
                     }
                     var name = text.substring(0, eq);
-                    if (name.equals("request") || name.equals("client_address")) {
+                    if (name.equals("request") || name.equals("client_address") || name.equals("sender")) {
                         attributes.put(name, text.substring(eq + 1)); // the others are read and forgotten
                     }
                 }
@@ -426,7 +429,8 @@ public final class PolicyServer implements AutoCloseable {
             }
             var client = attributes.get("client_address");
             var ip = client == null ? null : IpAddress.bytesOrNull(client);
-            boolean live = ip != null && table.isLive(IpAddress.format(ip), System.currentTimeMillis());
+            boolean live = ip != null && table.isLive(IpAddress.format(ip), System.currentTimeMillis())
+                    && senderCheck.test(IpAddress.format(ip), attributes.get("sender"));
             (live ? granted : notGranted).increment();
             return ("action=" + (live ? action : "DUNNO") + "\n\n").getBytes(StandardCharsets.UTF_8);
         }
@@ -451,6 +455,11 @@ public final class PolicyServer implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /** From now on a live grant's action needs {@code check} to accept the request's address and sender. */
+    public void senderCheck(BiPredicate<String, String> check) {
+        this.senderCheck = check;
     }
 
     /** How many clients are connected now: for the summary. */
