@@ -153,7 +153,7 @@ public final class BlastRadius implements LoginGuard {
             return true;
         }
         mismatches.increment();
-        troubles.say("sender " + ip, ip + ": sender " + (sender == null ? "(none)" : "<" + Printable.of(sender) + ">") + " not bound to "
+        troubles.say("sender " + ip, ip + ": sender " + (sender == null ? "(none)" : "<" + Printable.word(sender) + ">") + " not bound to "
                 + (who.isEmpty() ? "any user" : String.join(", ", who.stream().map(Printable::word).toList())) + ": " + why + "; DUNNO");
         return false;
     }
