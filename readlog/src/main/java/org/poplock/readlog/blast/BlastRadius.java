@@ -75,9 +75,9 @@ public final class BlastRadius implements LoginGuard {
     }
 
     @Override
-    public Duration grantFor(String ip, String user, Duration timeout, Instant now) {
+    public Duration grantFor(String ip, String user, Instant loginTime, Duration timeout, Instant now) {
         var s = settings;
-        long millis = now.toEpochMilli();
+        long millis = Math.min(loginTime.toEpochMilli(), now.toEpochMilli());
         if (s.flagNetworks() > 0) {
             if (flags.seen(user, ip, millis)) {
                 flaggedSeen.increment();
@@ -91,8 +91,9 @@ public final class BlastRadius implements LoginGuard {
                 return null;
             }
         }
-        var known = users.users(ip, millis);
-        int distinct = known.size() + (known.contains(user) ? 0 : 1);
+        // Every login counts as one of the address's users, also one that leaves its grant as it was.
+        users.seen(ip, user, millis);
+        int distinct = users.users(ip, now.toEpochMilli()).size();
         if (!s.shared().isShared(ip, distinct)) {
             return timeout;
         }

@@ -87,7 +87,7 @@ public final class Grants {
             return false;
         }
         var e = RelayEntry.decode(ip, value);
-        if (!until.isAfter(e.login())) {
+        if (until.toEpochMilli() <= e.login().toEpochMilli()) {
             drop(ip);
         } else {
             put(new RelayEntry(e.ip(), e.user(), e.login(), until, e.origin()));

@@ -8,10 +8,10 @@ import org.poplock.common.store.RelayEntry;
 public interface LoginGuard {
 
     /**
-     * How long the grant of {@code user}'s login from {@code ip} lasts (up to {@code timeout}): less
+     * How long the grant of {@code user}'s login from {@code ip} at {@code loginTime} lasts (up to {@code timeout}): less
      * (or zero) caps the address's grant too; null: this login grants nothing and changes nothing.
      */
-    Duration grantFor(String ip, String user, Duration timeout, Instant now);
+    Duration grantFor(String ip, String user, Instant loginTime, Duration timeout, Instant now);
 
     /** A user whose grants must end now (just flagged), or null. */
     String takeEnded();
@@ -24,7 +24,7 @@ public interface LoginGuard {
 
     LoginGuard NONE = new LoginGuard() {
         @Override
-        public Duration grantFor(String ip, String user, Duration timeout, Instant now) {
+        public Duration grantFor(String ip, String user, Instant loginTime, Duration timeout, Instant now) {
             return timeout;
         }
 

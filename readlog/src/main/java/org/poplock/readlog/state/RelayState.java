@@ -77,7 +77,7 @@ public final class RelayState implements AutoCloseable {
 
     /** Records a login as the guard allows (a shorter grant caps its address's); see {@link Grants#record}. */
     public boolean record(Login login, Duration timeout, Instant now) {
-        var allowed = guard.grantFor(login.ip(), login.user(), timeout, now);
+        var allowed = guard.grantFor(login.ip(), login.user(), login.time(), timeout, now);
         var ended = guard.takeEnded();
         boolean changed = ended != null && !grants.revokeUser(ended).isEmpty();
         if (allowed == null) {
