@@ -76,6 +76,10 @@ public final class ShowAllowed implements Callable<Integer> {
     @Option(names = "--flush", description = "withdraw every grant, through readlog")
     boolean flush;
 
+    @Option(names = "--unflag", paramLabel = "USER",
+            description = "lift the flag readlog put on USER for logins from too many networks (--flag-networks), through readlog")
+    String unflag;
+
     @Option(names = "--wait", paramLabel = "DURATION", defaultValue = "10s", hidden = true,
             description = "how long to wait for readlog to take a change")
     String waitFor;
@@ -114,7 +118,7 @@ public final class ShowAllowed implements Callable<Integer> {
             err.println("showallowed: " + badPath);
             return 2;
         }
-        if (add != null || remove != null || flush) {
+        if (add != null || remove != null || flush || unflag != null) {
             return change();
         }
         if (!Files.exists(db)) {
@@ -165,13 +169,15 @@ public final class ShowAllowed implements Callable<Integer> {
     private int change() {
         SpoolCommand command;
         try {
-            if ((add != null ? 1 : 0) + (remove != null ? 1 : 0) + (flush ? 1 : 0) != 1) {
-                throw new IllegalArgumentException("give one of --add, --remove, --flush");
+            if ((add != null ? 1 : 0) + (remove != null ? 1 : 0) + (flush ? 1 : 0) + (unflag != null ? 1 : 0) != 1) {
+                throw new IllegalArgumentException("give one of --add, --remove, --flush, --unflag");
             }
             if (add != null) {
                 command = new SpoolCommand.Add(add, (duration != null ? duration : timeout).toSeconds(), user);
             } else if (remove != null) {
                 command = new SpoolCommand.Remove(remove);
+            } else if (unflag != null) {
+                command = new SpoolCommand.Unflag(unflag);
             } else {
                 command = new SpoolCommand.Flush();
             }
