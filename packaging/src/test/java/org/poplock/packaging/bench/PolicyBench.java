@@ -31,23 +31,32 @@ public final class PolicyBench {
         var dir = Files.createTempDirectory("poplock-policy-bench-");
         var log = new StringBuilder();
         var ips = new StringBuilder();
+        var owners = new StringBuilder("@example.com ");
         for (int i = 0; i < entries; i++) {
             var ip = "10.0." + (i >> 8 & 255) + "." + (i & 255);
             log.append(PublishLatency.line(Instant.now(), ip));
             ips.append(ip).append('\n');
+            owners.append(i == 0 ? "" : ",").append("u").append(ip);
         }
         Files.writeString(dir.resolve("mail.log"), log);
         Files.writeString(dir.resolve("ips"), ips);
+        Files.writeString(dir.resolve("senders"), owners.append('\n'));
         int javaPort = freePort();
+        int boundPort = freePort();
         int perlPort = freePort();
         var readlog = new ProcessBuilder(bin.resolve("readlog").toString(), "--log", dir.resolve("mail.log").toString(), "--db",
                 dir.resolve("relay.db").toString(), "--policy", "inet:127.0.0.1:" + javaPort).redirectErrorStream(true)
                 .redirectOutput(dir.resolve("readlog.out").toFile()).start();
+        // The same with the sender bound to the users (every sender owned, as in real traffic), shared addresses and flags as by default.
+        var bound = new ProcessBuilder(bin.resolve("readlog").toString(), "--log", dir.resolve("mail.log").toString(), "--db",
+                dir.resolve("bound.db").toString(), "--policy", "inet:127.0.0.1:" + boundPort, "--policy-sender", "login",
+                "--sender-login-map", dir.resolve("senders").toString()).redirectErrorStream(true)
+                .redirectOutput(dir.resolve("bound.out").toFile()).start();
         var perl = new ProcessBuilder("perl", Path.of("bench/perl-policy.pl").toAbsolutePath().toString(), "" + perlPort,
                 dir.resolve("ips").toString()).redirectErrorStream(true).start();
         try {
             new BufferedReader(new InputStreamReader(perl.getInputStream())).readLine(); // "ready"
-            while (!"action=OK".equals(ask(javaPort, "10.0.39.15"))) {
+            while (!"action=OK".equals(ask(javaPort, "10.0.39.15")) || !"action=OK".equals(ask(boundPort, "10.0.39.15"))) {
                 Thread.sleep(50);
             }
             System.out.printf("policy requests, %d live grants, %d s per run (p50/p99 per request)%n", entries, seconds);
@@ -55,11 +64,16 @@ public final class PolicyBench {
             for (int connections : new int[] {1, 50}) {
                 var perlRun = run(perlPort, connections, seconds);
                 var javaRun = run(javaPort, connections, seconds);
+                var boundRun = run(boundPort, connections, seconds);
                 print("Perl, fork per connection, " + connections, perlRun, perlRun.rate);
                 print("readlog --policy, " + connections, javaRun, perlRun.rate);
+                print("  --policy-sender login, " + connections, boundRun, perlRun.rate);
+                System.out.printf("%-34s %11.0f%%%n", "  sender binding on / off", 100 * boundRun.rate / javaRun.rate);
             }
         } finally {
             readlog.destroy();
+            bound.destroy();
+            bound.waitFor();
             perl.destroy();
             readlog.waitFor();
             new ProcessBuilder("pkill", "-f", "perl-policy.pl " + perlPort).start().waitFor();
