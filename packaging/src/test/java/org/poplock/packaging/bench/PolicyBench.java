@@ -49,7 +49,7 @@ public final class PolicyBench {
                 .redirectOutput(dir.resolve("readlog.out").toFile()).start();
         // The same with the sender bound to the users (every sender owned, as in real traffic), shared addresses and flags as by default.
         var bound = new ProcessBuilder(bin.resolve("readlog").toString(), "--log", dir.resolve("mail.log").toString(), "--db",
-                dir.resolve("bound.db").toString(), "--policy", "inet:127.0.0.1:" + boundPort, "--policy-sender", "login",
+                dir.resolve("bound.db").toString(), "--state", dir.resolve("bound.state").toString(), "--policy", "inet:127.0.0.1:" + boundPort, "--policy-sender", "login",
                 "--sender-login-map", dir.resolve("senders").toString()).redirectErrorStream(true)
                 .redirectOutput(dir.resolve("bound.out").toFile()).start();
         var perl = new ProcessBuilder("perl", Path.of("bench/perl-policy.pl").toAbsolutePath().toString(), "" + perlPort,
