@@ -43,6 +43,11 @@ class EximIT {
     }
 
     private Path config(int policyPort) throws Exception {
+        return config(policyPort, "");
+    }
+
+    /** The configuration; {@code sender} is what the ACL adds to the request ("sender=$sender_address\\n", as the docs say, or nothing). */
+    private Path config(int policyPort, String sender) throws Exception {
         Files.createDirectories(dir.resolve("spool"));
         Files.createDirectories(dir.resolve("log"));
         var conf = dir.resolve("exim.conf");
@@ -58,7 +63,7 @@ class EximIT {
                 "begin acl",
                 "acl_check_rcpt:",
                 "  accept  condition = ${if match{${readsocket{inet:127.0.0.1:" + policyPort + "}"
-                        + "{request=smtpd_access_policy\\nclient_address=$sender_host_address\\n\\n}{5s}{}{action=DUNNO}}}{\\N^action=OK\\s*$\\N}}",
+                        + "{request=smtpd_access_policy\\nclient_address=$sender_host_address\\n" + sender + "\\n}{5s}{}{action=DUNNO}}}{\\N^action=OK\\s*$\\N}}",
                 "  accept  domains = +local_domains",
                 "  deny    message = relay not permitted",
                 ""));
@@ -70,9 +75,13 @@ class EximIT {
 
     /** exim -bh from {@code source}: the reply to RCPT TO {@code to}, and how long it all took. */
     private Dialogue rcpt(Path conf, String source, String to) throws Exception {
+        return rcpt(conf, source, "a@example.com", to);
+    }
+
+    private Dialogue rcpt(Path conf, String source, String from, String to) throws Exception {
         long start = System.nanoTime();
         var p = new ProcessBuilder(exim().toString(), "-C", conf.toString(), "-bh", source).redirectErrorStream(true).start();
-        p.getOutputStream().write(("EHLO client\r\nMAIL FROM:<a@example.com>\r\nRCPT TO:<" + to + ">\r\nQUIT\r\n").getBytes(StandardCharsets.US_ASCII));
+        p.getOutputStream().write(("EHLO client\r\nMAIL FROM:<" + from + ">\r\nRCPT TO:<" + to + ">\r\nQUIT\r\n").getBytes(StandardCharsets.US_ASCII));
         p.getOutputStream().close();
         var out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(60, TimeUnit.SECONDS));
@@ -113,5 +122,47 @@ class EximIT {
         var gone = rcpt(conf, "192.0.2.7", "b@example.net");
         assertEquals("550 relay not permitted", gone.reply(), "readlog stopped: no relay");
         assertEquals("250 Accepted", rcpt(conf, "192.0.2.8", "b@local.test").reply());
+    }
+
+    /** --policy-sender login behind the documented ACL that passes $sender_address: a user's senders relay, another's do not. */
+    @Test
+    void withSenderBindingTheAclPassesTheSenderAndOnlyTheLoggedInUsersSendersRelay() throws Exception {
+        int port = RedisServer.freePort();
+        var conf = config(port, "sender=$sender_address\\n");
+        var log = dir.resolve("mail.log");
+        Files.writeString(log, "");
+        var map = Files.writeString(dir.resolve("senders"), "@example.org  alice\n");
+        readlog = Launchers.command("readlog", Map.of(), "--log", log.toString(), "--db", dir.resolve("relay.db").toString(),
+                "--policy", "inet:127.0.0.1:" + port, "--policy-sender", "login", "--sender-domain", "example.com",
+                "--sender-login-map", map.toString()).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        var err = new Launchers.StreamText(readlog.getErrorStream());
+        Launchers.await(Duration.ofSeconds(30), "readlog's policy service", () -> err.soFar().contains("answering policy"));
+        Files.writeString(log, Dovecot.login(Instant.now(), "imap", "192.0.2.7", "alice")
+                + Dovecot.login(Instant.now(), "imap", "192.0.2.9", "alice"), StandardOpenOption.APPEND);
+        Launchers.await(Duration.ofSeconds(20), "alice's sender relays after her login", () -> {
+            try {
+                return rcpt(conf, "192.0.2.7", "alice@example.com", "b@example.net").reply().equals("250 Accepted");
+            } catch (Exception e) {
+                return false;
+            }
+        });
+        var other = rcpt(conf, "192.0.2.7", "bob@example.com", "b@example.net");
+        System.out.println("exim: bob's sender from alice's address: " + other.reply());
+        assertEquals("550 relay not permitted", other.reply(), "another sender from the same address");
+        assertEquals("250 Accepted", rcpt(conf, "192.0.2.7", "x@example.org", "b@example.net").reply(), "the map's @domain entry");
+        assertEquals("550 relay not permitted", rcpt(conf, "192.0.2.7", "", "b@example.net").reply(), "the bounce sender");
+        Files.writeString(log, Dovecot.login(Instant.now(), "imap", "192.0.2.7", "bob"), StandardOpenOption.APPEND);
+        Launchers.await(Duration.ofSeconds(20), "bob's sender relays after his own login from the same address", () -> {
+            try {
+                return rcpt(conf, "192.0.2.7", "bob@example.com", "b@example.net").reply().equals("250 Accepted");
+            } catch (Exception e) {
+                return false;
+            }
+        });
+        var unbound = config(port, "");
+        Launchers.await(Duration.ofSeconds(10), "the mismatch said", () -> err.soFar().contains("192.0.2.7: sender <bob@example.com> not bound to alice"));
+        assertEquals("550 relay not permitted", rcpt(unbound, "192.0.2.9", "alice@example.com", "b@example.net").reply(),
+                "an ACL that passes no sender relays nothing under binding");
+        Launchers.await(Duration.ofSeconds(10), "said why", () -> err.soFar().contains("carries no sender="));
     }
 }

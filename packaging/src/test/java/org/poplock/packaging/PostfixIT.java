@@ -163,8 +163,13 @@ class PostfixIT {
 
     /** swaks from {@code source} to Postfix, up to RCPT TO {@code to}: the reply to RCPT and how long the dialogue took. */
     private Dialogue rcpt(String source, String to) throws Exception {
+        return rcpt(source, "a@example.com", to);
+    }
+
+    /** As {@link #rcpt(String, String)}, with the envelope sender {@code from}. */
+    private Dialogue rcpt(String source, String from, String to) throws Exception {
         long start = System.nanoTime();
-        var p = new ProcessBuilder("swaks", "--server", "127.0.0.1:" + smtpPort, "--local-interface", source, "--from", "a@example.com",
+        var p = new ProcessBuilder("swaks", "--server", "127.0.0.1:" + smtpPort, "--local-interface", source, "--from", from,
                 "--to", to, "--quit-after", "RCPT", "--timeout", "30").redirectErrorStream(true).start();
         var out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(60, TimeUnit.SECONDS));
@@ -186,7 +191,68 @@ class PostfixIT {
     }
 
     private void login(String ip) throws Exception {
-        Files.writeString(tmp.resolve("mail.log"), Dovecot.login(Instant.now(), "pop3", ip, "alice"), StandardOpenOption.APPEND);
+        login(ip, "alice");
+    }
+
+    private void login(String ip, String user) throws Exception {
+        Files.writeString(tmp.resolve("mail.log"), Dovecot.login(Instant.now(), "pop3", ip, user), StandardOpenOption.APPEND);
+    }
+
+    /**
+     * --policy-sender login: a grant relays the senders of the users who logged in from the
+     * address (login@--sender-domain, the map), no other; a second user behind the same address
+     * relays with their own.
+     */
+    @Test
+    void withSenderBindingTheLoggedInUsersSendersRelayAndNoOtherFromTheSameAddress() throws Exception {
+        startPostfix("inet:127.0.0.1:" + policyPort, plainMasterCf());
+        var map = Files.writeString(tmp.resolve("senders"), "# shared mailboxes\nsales@example.com  alice, carol\n");
+        readlog = Launchers.command("readlog", Map.of(), "--log", tmp.resolve("mail.log").toString(), "--db", tmp.resolve("relay.db").toString(),
+                "--timeout", "60s", "--policy", "inet:127.0.0.1:" + policyPort, "--policy-sender", "login", "--sender-domain", "example.com",
+                "--sender-login-map", map.toString()).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        err = new Launchers.StreamText(readlog.getErrorStream());
+        Launchers.await(Duration.ofSeconds(30), "readlog's policy service", () -> err.soFar().contains("answering policy"));
+        login("127.0.0.2", "alice");
+        Launchers.await(Duration.ofSeconds(20), "alice's sender relays after her login", () -> {
+            try {
+                return rcpt("127.0.0.2", "alice@example.com", "b@example.net").rcptReply().contains("250 2.1.5");
+            } catch (Exception e) {
+                return false;
+            }
+        });
+        var other = rcpt("127.0.0.2", "bob@example.com", "b@example.net");
+        System.out.println("postfix: bob's sender from alice's address: " + other.rcptReply());
+        assertTrue(other.rcptReply().contains("554 5.7.1"), "another sender from the same address: " + other);
+        assertTrue(rcpt("127.0.0.2", "sales@example.com", "b@example.net").rcptReply().contains("250 2.1.5"), "the map gives alice sales@");
+        assertTrue(rcpt("127.0.0.2", "<>", "b@example.net").rcptReply().contains("554 5.7.1"), "the bounce sender does not relay");
+        assertTrue(rcpt("127.0.0.2", "bob@example.com", "b@local.test").rcptReply().contains("250 2.1.5"), "local mail is accepted");
+        Launchers.await(Duration.ofSeconds(10), "the mismatch said", () -> err.soFar().contains("127.0.0.2: sender <bob@example.com> not bound to alice"));
+        login("127.0.0.2", "bob");
+        Launchers.await(Duration.ofSeconds(20), "bob's sender relays after his own login from the same address", () -> {
+            try {
+                return rcpt("127.0.0.2", "bob@example.com", "b@example.net").rcptReply().contains("250 2.1.5");
+            } catch (Exception e) {
+                return false;
+            }
+        });
+        assertTrue(rcpt("127.0.0.2", "alice@example.com", "b@example.net").rcptReply().contains("250 2.1.5"), "alice's still relays");
+        assertTrue(rcpt("127.0.0.2", "carol@example.com", "b@example.net").rcptReply().contains("554 5.7.1"), "carol did not log in");
+        // The map read again on SIGHUP: bob now owns sales@ as well.
+        Files.writeString(map, "sales@example.com  bob\n");
+        assertTrue(rcpt("127.0.0.2", "sales@example.com", "b@example.net").rcptReply().contains("250 2.1.5"));
+        Files.writeString(map, "sales@example.com  carol\n");
+        Launchers.signal(readlog, "HUP");
+        Launchers.await(Duration.ofSeconds(20), "the map reloaded: sales@ is carol's alone", () -> {
+            try {
+                return rcpt("127.0.0.2", "sales@example.com", "b@example.net").rcptReply().contains("554 5.7.1");
+            } catch (Exception e) {
+                return false;
+            }
+        });
+        Files.writeString(map, "sales@example.com\n");
+        Launchers.signal(readlog, "HUP");
+        Launchers.await(Duration.ofSeconds(20), "a bad map named with its line", () -> err.soFar().contains("reload failed, keeping the running configuration: "
+                + map + ":1: "));
     }
 
     @Test

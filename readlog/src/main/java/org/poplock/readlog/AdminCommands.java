@@ -84,6 +84,11 @@ final class AdminCommands {
             log.accept("admin: removed " + remove.ip() + (had ? "" : " (it had no entry)"));
             return had;
         }
+        if (command instanceof SpoolCommand.Unflag unflag) {
+            boolean had = state.guard().unflag(unflag.user());
+            log.accept("admin: unflagged " + Printable.word(unflag.user()) + (had ? "" : " (it had no flag)"));
+            return false;
+        }
         log.accept("admin: flushed " + grants.revokeAll() + " entries");
         cluster.flushed(now);
         return true;

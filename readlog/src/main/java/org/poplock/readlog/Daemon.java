@@ -12,6 +12,7 @@ import org.poplock.common.address.Printable;
 import org.poplock.common.config.Timeouts;
 import org.poplock.common.store.DatabaseLayout;
 import org.poplock.readlog.authpolicy.AuthPolicyServer;
+import org.poplock.readlog.blast.BlastRadius;
 import org.poplock.readlog.cluster.ClusterMember;
 import org.poplock.readlog.cluster.LocalChanges;
 import org.poplock.readlog.metrics.Metrics;
@@ -53,6 +54,7 @@ final class Daemon implements FollowLoop.Sink {
     private LiveTable policyTable;
     private PolicyServer policyServer;
     private final Metrics metrics = new Metrics();
+    private final BlastRadius blast;
     /** Forged logins (a journal entry from a sender no definition trusts) and lines that failed, rate-limited. */
     private final Troubles troubles;
     /** The threads readlog starts for its sources and the cluster. */
@@ -81,6 +83,7 @@ final class Daemon implements FollowLoop.Sink {
         this.reloader = reloader;
         this.troubles = new Troubles("", log::say);
         this.supervisor = new Supervisor(log::say);
+        this.blast = BlastRadius.guard(config.blast(), config.timeout(), state, metrics, log::say);
         this.tcpRules = config.tcpRules() == null ? null : config.tcpRules().writer(log::say, log::say);
         this.publisher = new Publisher(config.db(), config.dbGroup(), state.grants(), tcpRules, log::say);
         if (config.cluster() != null) {
@@ -192,6 +195,7 @@ final class Daemon implements FollowLoop.Sink {
             policyTable = new LiveTable(state.grants());
             policyServer = PolicyServer.start(policyTable, policy.action(), policy.idle(), policy.perClient(), policy.addresses(), policy.mode(),
                     policy.group(), log::say);
+            policyServer.senderCheck(blast::senderAllowed);
             metrics.counter("poplock_policy_granted_total", "policy requests answered with the action (a live grant)", policyServer::granted);
             metrics.counter("poplock_policy_dunno_total", "policy requests answered DUNNO", policyServer::notGranted);
         }
@@ -382,6 +386,7 @@ final class Daemon implements FollowLoop.Sink {
         loop.replace(new LoginParser(fresh.definitions(), clock), fresh.policy(), reopened);
         var restart = fresh.needRestart(config);
         config = fresh.keeping(config);
+        blast.reconfigure(config.blast());
         dirty = true;
         log.say("reloaded " + fresh.configPath() + "; " + fresh.definitions().size() + " definitions, timeout "
                 + Timeouts.format(fresh.timeout()) + (restart.isEmpty() ? "" : "; a restart is needed to change " + String.join(", ", restart)));

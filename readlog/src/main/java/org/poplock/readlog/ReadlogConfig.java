@@ -15,6 +15,7 @@ import org.poplock.common.config.ConfigFile;
 import org.poplock.common.store.DatabaseDirectory;
 import org.poplock.common.store.DatabaseLayout;
 import org.poplock.readlog.authpolicy.AuthPolicyServer;
+import org.poplock.readlog.blast.BlastSettings;
 import org.poplock.readlog.cluster.ClusterSettings;
 import org.poplock.readlog.journal.JournalReader;
 import org.poplock.readlog.journal.JournalTrust;
@@ -28,7 +29,7 @@ record ReadlogConfig(Path configPath, List<Path> logs, List<Path> fifos, Path db
         boolean once, boolean keepWhileConnected, Duration keepAtMost, TcpRulesSettings tcpRules, int fifoQueue,
         Duration summaryEvery, int pollMillis, Duration rotateWait, List<ServerDefinition> definitions, LoginPolicy policy,
         ClusterSettings cluster, PolicySettings policyService, String metrics, JournalReader.Settings journal,
-        AuthPolicyServer.Settings dovecotPolicy) {
+        AuthPolicyServer.Settings dovecotPolicy, BlastSettings blast) {
 
     /** The policy service's settings, checked; no addresses: none. */
     record PolicySettings(List<PolicyAddress> addresses, String mode, String group, String action, Duration idle, int perClient) {
@@ -106,7 +107,9 @@ record ReadlogConfig(Path configPath, List<Path> logs, List<Path> fifos, Path db
         return new ReadlogConfig(file.path(), List.copyOf(o.logs), List.copyOf(o.fifos), db, o.dbGroup, state, o.timeout, o.once,
                 o.keepWhileConnected, o.keepAtMost, tcpRules, o.fifoQueue, o.summaryEvery, o.pollMillis, o.rotateWait,
                 definitions, policy, cluster, new PolicySettings(o.policy.stream().map(PolicyAddress::parse).toList(), o.policyMode,
-                        o.policyGroup, o.policyAction, o.policyIdle, o.policyConnectionsPerClient), o.metrics, journal, dovecotPolicy);
+                        o.policyGroup, o.policyAction, o.policyIdle, o.policyConnectionsPerClient), o.metrics, journal, dovecotPolicy,
+                BlastSettings.of(o.policySender, o.senderDomains, o.senderLoginMap, o.sharedUsers, o.sharedNetworks, o.sharedGrant,
+                        o.sharedTimeout, o.flagNetworks, o.flagFor, o.flagKeepsGrants));
     }
 
     /** This host's name, as the cluster's default name of it: the kernel's, else what the resolver says. */
@@ -179,7 +182,7 @@ record ReadlogConfig(Path configPath, List<Path> logs, List<Path> fifos, Path db
         return new ReadlogConfig(configPath, logs, running.fifos, running.db, running.dbGroup, running.state, timeout, once,
                 running.keepWhileConnected, keepAtMost, running.tcpRules, running.fifoQueue, summaryEvery,
                 running.pollMillis, rotateWait, definitions, policy, running.cluster, running.policyService, running.metrics,
-                running.journal, running.dovecotPolicy);
+                running.journal, running.dovecotPolicy, blast);
     }
 
     private static void check(List<String> out, String name, Object mine, Object theirs) {

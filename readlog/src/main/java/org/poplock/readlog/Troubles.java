@@ -14,6 +14,8 @@ import java.util.function.LongSupplier;
 public final class Troubles {
 
     private static final long MINUTE_NANOS = 60_000_000_000L;
+    /** Kinds remembered at most: a kind per client address (say) must not grow without end; past it, the quiet ones go. */
+    static final int MOST_KINDS = 10_000;
 
     private final String prefix;
     private final Consumer<String> log;
@@ -33,8 +35,11 @@ public final class Troubles {
     }
 
     public synchronized void say(String kind, String line) {
-        var k = kinds.computeIfAbsent(kind, x -> new long[] {Long.MIN_VALUE, 0});
         long now = nanoClock.getAsLong();
+        if (kinds.size() >= MOST_KINDS && !kinds.containsKey(kind)) {
+            kinds.values().removeIf(k -> now - k[0] > MINUTE_NANOS && k[1] == 0);
+        }
+        var k = kinds.computeIfAbsent(kind, x -> new long[] {Long.MIN_VALUE, 0});
         if (k[0] == Long.MIN_VALUE || now - k[0] > MINUTE_NANOS) {
             log.accept(prefix + line + (k[1] > 0 ? " (" + k[1] + " more of these since the last line)" : ""));
             k[0] = now;

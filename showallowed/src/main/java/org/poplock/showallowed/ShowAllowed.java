@@ -61,6 +61,10 @@ public final class ShowAllowed implements Callable<Integer> {
     @Option(names = "--flush", description = "withdraw every grant, through readlog")
     boolean flush;
 
+    @Option(names = "--unflag", paramLabel = "USER",
+            description = "lift the flag readlog put on USER for logins from too many networks (--flag-networks), through readlog")
+    String unflag;
+
     @Option(names = "--wait", paramLabel = "DURATION", defaultValue = "10s", hidden = true,
             description = "how long to wait for readlog to take a change")
     String waitFor;
@@ -99,7 +103,7 @@ public final class ShowAllowed implements Callable<Integer> {
             err.println("showallowed: " + badPath);
             return 2;
         }
-        if (add == null && remove == null && !flush) {
+        if (add == null && remove == null && !flush && unflag == null) {
             return new Listing(db, json, all, clock, out, err).list();
         }
         SpoolCommand command;
@@ -114,11 +118,14 @@ public final class ShowAllowed implements Callable<Integer> {
 
     /** The one change the options ask for; IllegalArgumentException with one line for none or several, or a bad one. */
     private SpoolCommand command() {
-        if ((add != null ? 1 : 0) + (remove != null ? 1 : 0) + (flush ? 1 : 0) != 1) {
-            throw new IllegalArgumentException("give one of --add, --remove, --flush");
+        if ((add != null ? 1 : 0) + (remove != null ? 1 : 0) + (flush ? 1 : 0) + (unflag != null ? 1 : 0) != 1) {
+            throw new IllegalArgumentException("give one of --add, --remove, --flush, --unflag");
         }
         if (add != null) {
             return new SpoolCommand.Add(add, (duration != null ? duration : timeout).toSeconds(), user);
+        }
+        if (unflag != null) {
+            return new SpoolCommand.Unflag(unflag);
         }
         return remove != null ? new SpoolCommand.Remove(remove) : new SpoolCommand.Flush();
     }

@@ -23,10 +23,12 @@ public final class Settings {
             "cluster", "cluster-user", "cluster-password-file", "cluster-ca", "cluster-name", "cluster-sentinel", "cluster-master",
             "cluster-primaries", "cluster-sentinel-user", "cluster-sentinel-password-file", "cluster-host", "policy", "policy-mode", "policy-group", "policy-action", "policy-idle", "policy-connections-per-client", "metrics", "journal",
             "journal-match", "journal-directory", "journalctl", "dovecot-policy", "dovecot-policy-secret-file",
+            "policy-sender", "sender-domain", "sender-login-map", "shared-users", "shared-networks", "shared-grant", "shared-timeout",
+            "flag-networks", "flag-for", "flag-keeps-grants",
             // relaylock
             "relayclient-value", "max-login-age",
             // showallowed
-            "json", "all", "add", "user", "for", "remove", "flush", "wait");
+            "json", "all", "add", "user", "for", "remove", "flush", "wait", "unflag");
 
     private Settings() {
     }

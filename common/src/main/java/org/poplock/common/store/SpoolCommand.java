@@ -5,7 +5,7 @@ import org.poplock.common.address.UserName;
 
 /**
  * An admin's change as it travels from showallowed to readlog through the {@link Spool}: one line,
- * {@code add IP SECONDS USER}, {@code remove IP} or {@code flush}. Written by {@link #encode},
+ * {@code add IP SECONDS USER}, {@code remove IP}, {@code unflag USER} or {@code flush}. Written by {@link #encode},
  * read back by {@link #parse}; nothing else speaks this language.
  */
 public sealed interface SpoolCommand {
@@ -36,9 +36,21 @@ public sealed interface SpoolCommand {
     record Flush() implements SpoolCommand {
     }
 
+    /** The flag on {@code user} (logins from too many networks) is lifted: their logins grant again. */
+    record Unflag(String user) implements SpoolCommand {
+        public Unflag {
+            if (user.isEmpty() || user.chars().anyMatch(c -> c < ' ' || c == 0x7f)) {
+                throw new IllegalArgumentException("the user must be one line of printable text");
+            }
+        }
+    }
+
     default String encode() {
         if (this instanceof Add a) {
             return "add " + a.ip() + " " + a.seconds() + " " + a.user();
+        }
+        if (this instanceof Unflag u) {
+            return "unflag " + u.user();
         }
         return this instanceof Remove r ? "remove " + r.ip() : "flush";
     }
@@ -51,6 +63,7 @@ public sealed interface SpoolCommand {
                 case "add" -> new Add(words[1], Long.parseLong(words[2]), words.length > 3 ? words[3] : "(admin)");
                 case "remove" -> new Remove(words[1]);
                 case "flush" -> new Flush();
+                case "unflag" -> new Unflag(line.strip().substring("unflag ".length()));
                 default -> throw new IllegalArgumentException("unknown command");
             };
         } catch (ArrayIndexOutOfBoundsException | NumberFormatException e) {

@@ -2,6 +2,7 @@ package org.poplock.packaging.bench;
 
 import java.io.BufferedInputStream;
 import java.io.BufferedReader;
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.net.Socket;
@@ -36,23 +37,30 @@ public final class PolicyBench {
         var dir = Files.createTempDirectory("poplock-policy-bench-");
         var log = new StringBuilder();
         var ips = new StringBuilder();
+        var owners = new StringBuilder("@example.com ");
         for (int i = 0; i < entries; i++) {
             var ip = "10.0." + (i >> 8 & 255) + "." + (i & 255);
             log.append(PublishLatency.line(Instant.now(), ip));
             ips.append(ip).append('\n');
+            owners.append(i == 0 ? "" : ",").append("u").append(ip);
         }
         Files.writeString(dir.resolve("mail.log"), log);
         Files.writeString(dir.resolve("ips"), ips);
+        Files.writeString(dir.resolve("senders"), owners.append('\n'));
         int javaPort = freePort();
+        int boundPort = freePort();
         int perlPort = freePort();
         int oldPort = freePort();
         var readlog = readlog(bin, dir, "new", javaPort, null);
         var old = oldLib == null ? null : readlog(bin, dir, "old", oldPort, oldLib);
+        // The same with the sender bound to the users (every sender owned, as in real traffic), shared addresses and flags as by default.
+        var bound = readlog(bin, dir, "bound", boundPort, null, "--policy-sender", "login", "--sender-login-map", dir.resolve("senders").toString());
         var perl = new ProcessBuilder("perl", Path.of("bench/perl-policy.pl").toAbsolutePath().toString(), "" + perlPort,
                 dir.resolve("ips").toString()).redirectErrorStream(true).start();
         try {
             new BufferedReader(new InputStreamReader(perl.getInputStream())).readLine(); // "ready"
-            while (!"action=OK".equals(ask(javaPort, "10.0.39.15")) || old != null && !"action=OK".equals(ask(oldPort, "10.0.39.15"))) {
+            while (!"action=OK".equals(ask(javaPort, "10.0.39.15")) || !"action=OK".equals(ask(boundPort, "10.0.39.15"))
+                    || old != null && !"action=OK".equals(ask(oldPort, "10.0.39.15"))) {
                 Thread.sleep(50);
             }
             System.out.printf("policy requests, %d live grants, %d s per run (p50/p99 per request)%n", entries, seconds);
@@ -65,11 +73,17 @@ public final class PolicyBench {
                         print("readlog --policy " + oldLib.replaceFirst(".*/(.*)/packaging/target/lib/?$", "$1") + ", " + connections,
                                 run(oldPort, connections, seconds, old), perlRun.rate);
                     }
-                    print("readlog --policy, " + connections, run(javaPort, connections, seconds, readlog), perlRun.rate);
+                    var javaRun = run(javaPort, connections, seconds, readlog);
+                    var boundRun = run(boundPort, connections, seconds, bound);
+                    print("readlog --policy, " + connections, javaRun, perlRun.rate);
+                    print("  --policy-sender login, " + connections, boundRun, perlRun.rate);
+                    System.out.printf("%-34s %11.0f%%%n", "  sender binding on / off", 100 * boundRun.rate / javaRun.rate);
                 }
             }
         } finally {
             readlog.destroy();
+            bound.destroy();
+            bound.waitFor();
             perl.destroy();
             readlog.waitFor();
             if (old != null) {
@@ -81,10 +95,11 @@ public final class PolicyBench {
     }
 
     /** readlog on this build's jars ({@code lib} null) or on {@code lib}'s, with its own database, answering on {@code port}. */
-    static Process readlog(Path bin, Path dir, String name, int port, String lib) throws java.io.IOException {
-        var pb = new ProcessBuilder(bin.resolve("readlog").toString(), "--log", dir.resolve("mail.log").toString(), "--db",
-                dir.resolve(name + ".db").toString(), "--state", dir.resolve(name + ".state").toString(), "--policy", "inet:127.0.0.1:" + port).redirectErrorStream(true)
-                .redirectOutput(dir.resolve(name + ".out").toFile());
+    static Process readlog(Path bin, Path dir, String name, int port, String lib, String... more) throws IOException {
+        var command = new ArrayList<>(List.of(bin.resolve("readlog").toString(), "--log", dir.resolve("mail.log").toString(), "--db",
+                dir.resolve(name + ".db").toString(), "--state", dir.resolve(name + ".state").toString(), "--policy", "inet:127.0.0.1:" + port));
+        command.addAll(List.of(more));
+        var pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(dir.resolve(name + ".out").toFile());
         if (lib != null) {
             pb.environment().put("POPLOCK_LIB", lib);
         }

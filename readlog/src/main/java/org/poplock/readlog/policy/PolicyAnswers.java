@@ -2,6 +2,7 @@ package org.poplock.readlog.policy;
 
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.BiPredicate;
 import java.util.function.LongSupplier;
 import org.poplock.common.address.IpAddress;
 import org.poplock.common.address.Printable;
@@ -25,6 +26,8 @@ public final class PolicyAnswers {
     private final LongSupplier clock;
     private final LongAdder grantedCount = new LongAdder();
     private final LongAdder dunnoCount = new LongAdder();
+    /** Whether a live grant's address may relay with this envelope sender (null: none was sent); every sender without --policy-sender login. */
+    private volatile BiPredicate<String, String> senderCheck = (ip, sender) -> true;
 
     /** {@code action} for a live grant; {@code clock} in milliseconds since the epoch. */
     public PolicyAnswers(LiveTable table, String action, LongSupplier clock) {
@@ -48,9 +51,15 @@ public final class PolicyAnswers {
         }
         var client = request.clientAddress();
         var ip = client == null ? null : IpAddress.bytesOrNull(client);
-        boolean live = ip != null && table.isLive(IpAddress.format(ip), clock.getAsLong());
+        boolean live = ip != null && table.isLive(IpAddress.format(ip), clock.getAsLong())
+                && senderCheck.test(IpAddress.format(ip), request.sender());
         (live ? grantedCount : dunnoCount).increment();
         return live ? granted : dunno;
+    }
+
+    /** From now on a live grant's action needs {@code check} to accept the request's address and sender. */
+    public void senderCheck(BiPredicate<String, String> check) {
+        this.senderCheck = check;
     }
 
     /** Requests answered with the grant's action. */

@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.function.BiPredicate;
 import java.util.function.Consumer;
 import org.poplock.readlog.Troubles;
 import org.poplock.readlog.listen.Binding;
@@ -142,5 +143,10 @@ public final class PolicyServer implements Listener {
         } catch (IOException e) {
             // closing
         }
+    }
+
+    /** From now on a live grant's action needs {@code check} to accept the request's address and sender. */
+    public void senderCheck(BiPredicate<String, String> check) {
+        answers.senderCheck(check);
     }
 }

@@ -10,6 +10,8 @@ import java.util.Set;
 import java.util.Optional;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import java.util.function.Consumer;
+import org.poplock.common.address.IpAddress;
 import org.poplock.common.store.RelayEntry;
 
 /**
@@ -66,8 +68,43 @@ public final class Grants {
     /** The entries by expiry, with stale items of renewed and removed ones: the sweep takes from its front. */
     private final ExpiryQueue byExpiry = new ExpiryQueue();
 
+    /** Told of every entry that enters (a login, an admin's grant, another host's): the users of each address. */
+    private Consumer<RelayEntry> entered = entry -> { };
+
     public Grants(Changes changes) {
         this.changes = changes;
+    }
+
+    /** Who hears of every entry that enters from now on. */
+    public void onEnter(Consumer<RelayEntry> listener) {
+        this.entered = listener;
+    }
+
+    /** Ends the grant of {@code ip} at {@code until} if it lasts longer; returns whether it did. */
+    public boolean cap(String ip, Instant until) {
+        var value = withUsers.get(ip);
+        if (value == null || RelayEntry.expiryMillis(value) <= until.toEpochMilli()) {
+            return false;
+        }
+        var e = RelayEntry.decode(ip, value);
+        if (until.toEpochMilli() <= e.login().toEpochMilli()) {
+            drop(ip);
+        } else {
+            put(new RelayEntry(e.ip(), e.user(), e.login(), until, e.origin()));
+        }
+        return true;
+    }
+
+    /** Withdraws every grant of {@code user}; returns the addresses. Reads every entry: for the rare flagged user. */
+    public List<String> revokeUser(String user) {
+        var out = new ArrayList<String>();
+        for (var e : new ArrayList<>(withUsers.entrySet())) {
+            if (RelayEntry.decode(e.getKey(), e.getValue()).user().equals(user)) {
+                drop(e.getKey());
+                out.add(e.getKey());
+            }
+        }
+        return out;
     }
 
     /** A new journal of changes, from now on. */
@@ -264,6 +301,7 @@ public final class Grants {
         index(entry, value);
         changes.put(entry.ip(), value);
         journal(entry.ip());
+        entered.accept(entry);
     }
 
     /** The one way an entry leaves. */

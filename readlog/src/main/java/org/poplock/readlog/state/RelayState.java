@@ -26,6 +26,7 @@ public final class RelayState implements AutoCloseable {
     private final StateStore store;
     private final Grants grants;
     private final Sessions sessions = new Sessions();
+    private LoginGuard guard = LoginGuard.NONE;
     /** How far each log has been read, as last handed to the store. */
     private final Map<String, long[]> positions = new HashMap<>();
     /** The cluster's records as the state saved them (outbox, stream position); then what {@link #clusterRecords} supplies. */
@@ -64,9 +65,29 @@ public final class RelayState implements AutoCloseable {
         return sessions;
     }
 
-    /** Records a login; see {@link Grants#record}. */
+    /** What a login earns besides its timeout (shared addresses, flagged users): told of every entry that enters. */
+    public void guard(LoginGuard guard) {
+        this.guard = guard;
+        grants.stored().forEach((ip, value) -> guard.entered(RelayEntry.decode(ip, value)));
+        grants.onEnter(guard::entered);
+    }
+
+    public LoginGuard guard() {
+        return guard;
+    }
+
+    /** Records a login as the guard allows (a shorter grant caps its address's); see {@link Grants#record}. */
     public boolean record(Login login, Duration timeout, Instant now) {
-        return grants.record(login.ip(), login.user(), login.time(), timeout, now);
+        var allowed = guard.grantFor(login.ip(), login.user(), login.time(), timeout, now);
+        var ended = guard.takeEnded();
+        boolean changed = ended != null && !grants.revokeUser(ended).isEmpty();
+        if (allowed == null) {
+            return changed;
+        }
+        if (allowed.compareTo(timeout) < 0) {
+            changed |= grants.cap(login.ip(), Grants.grantEnd(login.time(), allowed, now));
+        }
+        return grants.record(login.ip(), login.user(), login.time(), allowed, now) || changed;
     }
 
     /**

@@ -1,0 +1,61 @@
+package org.poplock.packaging;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The real readlog and showallowed: a user who logs in from more networks than --flag-networks
+ * within an hour is flagged (one line), their grants end, their next login grants nothing, and
+ * showallowed --unflag lifts the flag through the spool.
+ */
+class FlaggedUserTest {
+
+    @TempDir
+    Path dir;
+
+    private Process readlog;
+
+    @AfterEach
+    void stop() throws Exception {
+        if (readlog != null) {
+            readlog.destroyForcibly();
+            readlog.waitFor();
+        }
+    }
+
+    @Test
+    void aUserFromTooManyNetworksIsFlaggedLosesTheGrantsAndTheAdminLiftsTheFlag() throws Exception {
+        var log = Files.writeString(dir.resolve("mail.log"), "");
+        var db = dir.resolve("relay.db");
+        readlog = Launchers.command("readlog", Map.of(), "--log", log.toString(), "--db", db.toString(), "--flag-networks", "2")
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        var err = new Launchers.StreamText(readlog.getErrorStream());
+        Launchers.await(Duration.ofSeconds(30), "readlog following", () -> err.soFar().contains("following"));
+        Files.writeString(log, Dovecot.login(Instant.now(), "pop3", "192.0.2.7", "mallory")
+                + Dovecot.login(Instant.now(), "pop3", "198.51.100.7", "mallory"), StandardOpenOption.APPEND);
+        Launchers.await(Duration.ofSeconds(20), "two grants", () -> Launchers.publishedIps(db).size() == 2);
+        // The third network, and a login while flagged, in one write: read in one round.
+        Files.writeString(log, Dovecot.login(Instant.now(), "pop3", "203.0.113.7", "mallory")
+                + Dovecot.login(Instant.now(), "pop3", "192.0.2.7", "mallory"), StandardOpenOption.APPEND);
+        Launchers.await(Duration.ofSeconds(20), "flagged", () -> err.soFar().contains("flagged mallory: logins from more than 2 networks"));
+        Launchers.await(Duration.ofSeconds(20), "the grants ended", () -> Launchers.publishedIps(db).isEmpty());
+        var unflag = Launchers.run("showallowed", Map.of(), "--db", db.toString(), "--unflag", "mallory");
+        assertEquals(0, unflag.exit(), unflag.err());
+        assertTrue(unflag.out().contains("done: unflag mallory"), unflag.out());
+        assertTrue(err.soFar().contains("admin: unflagged mallory"), err.soFar());
+        assertFalse(Launchers.publishedIps(db).contains("192.0.2.7"), "the login while flagged granted nothing");
+        Files.writeString(log, Dovecot.login(Instant.now(), "pop3", "192.0.2.7", "mallory"), StandardOpenOption.APPEND);
+        Launchers.await(Duration.ofSeconds(20), "a login grants again", () -> Launchers.publishedIps(db).contains("192.0.2.7"));
+    }
+}

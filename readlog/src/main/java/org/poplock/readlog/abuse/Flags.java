@@ -1,0 +1,112 @@
+package org.poplock.readlog.abuse;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import org.poplock.common.address.IpAddress;
+
+/**
+ * Users whose password looks stolen: logins from more than {@code mostNetworks} distinct networks
+ * (a /24 for IPv4, a /48 for IPv6: a user's own addresses change within one, a botnet's do not)
+ * within {@link #WINDOW_MILLIS}. Such a user is flagged for {@code flagMillis} (or until the admin
+ * lifts it). Counted on the daemon's thread; the flags are read from any thread.
+ */
+public final class Flags {
+
+    static final long WINDOW_MILLIS = 3_600_000L;
+
+    /** One network a user logged in from, and when last. */
+    private record Net(long network, long millis) {
+    }
+
+    private final int mostNetworks;
+    private final long flagMillis;
+    /** user → Net, or Net[] once the user has logged in from several networks within the window. */
+    private final Map<String, Object> recent = new HashMap<>();
+    private final ConcurrentHashMap<String, Long> flaggedUntil = new ConcurrentHashMap<>();
+    private int sinceSweep;
+
+    public Flags(int mostNetworks, long flagMillis) {
+        this.mostNetworks = mostNetworks;
+        this.flagMillis = flagMillis;
+    }
+
+    /** A login of {@code user} from {@code ip} at {@code millis}; true when it makes the user flagged (it was not). */
+    public boolean seen(String user, String ip, long millis) {
+        var net = new Net(network(ip), millis);
+        var now = recent.compute(user, (k, old) -> with(old, net));
+        if (++sinceSweep > Math.max(4096, recent.size())) {
+            sinceSweep = 0;
+            recent.values().removeIf(v -> v instanceof Net one ? one.millis() <= millis - WINDOW_MILLIS : false);
+        }
+        int networks = now instanceof Net ? 1 : ((Net[]) now).length;
+        if (networks > mostNetworks && !isFlagged(user, millis)) {
+            flaggedUntil.put(user, millis + flagMillis);
+            return true;
+        }
+        return false;
+    }
+
+    private Object with(Object old, Net net) {
+        if (old == null) {
+            return net;
+        }
+        var all = old instanceof Net one ? new Net[] {one} : (Net[]) old;
+        var kept = new ArrayList<Net>(all.length + 1);
+        for (var n : all) {
+            if (n.network() != net.network() && n.millis() > net.millis() - WINDOW_MILLIS) {
+                kept.add(n);
+            }
+        }
+        kept.add(net);
+        if (kept.size() > mostNetworks + 1) {
+            kept.remove(0); // the oldest: enough are kept to tell
+        }
+        return kept.size() == 1 ? kept.get(0) : kept.toArray(Net[]::new);
+    }
+
+    /** The network an address counts as: its first 3 bytes for IPv4, its first 6 for IPv6. */
+    static long network(String ip) {
+        var b = IpAddress.bytesOrNull(ip);
+        if (b == null) {
+            return ip.hashCode();
+        }
+        int n = b.length == 4 ? 3 : 6;
+        long out = b.length;
+        for (int i = 0; i < n; i++) {
+            out = out << 8 | (b[i] & 0xff);
+        }
+        return out;
+    }
+
+    public boolean isFlagged(String user, long nowMillis) {
+        var until = flaggedUntil.get(user);
+        if (until == null) {
+            return false;
+        }
+        if (until <= nowMillis) {
+            flaggedUntil.remove(user, until);
+            return false;
+        }
+        return true;
+    }
+
+    /** The admin lifts a flag; returns whether the user had one. The count starts over. */
+    public boolean unflag(String user) {
+        recent.remove(user);
+        return flaggedUntil.remove(user) != null;
+    }
+
+    /** The users flagged at {@code nowMillis}, sorted, with when each flag ends. */
+    public Map<String, Long> flagged(long nowMillis) {
+        var out = new TreeMap<String, Long>();
+        flaggedUntil.forEach((user, until) -> {
+            if (until > nowMillis) {
+                out.put(user, until);
+            }
+        });
+        return out;
+    }
+}

@@ -1,0 +1,178 @@
+package org.poplock.readlog.blast;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
+import org.poplock.common.address.Printable;
+import org.poplock.common.store.RelayEntry;
+import org.poplock.readlog.Troubles;
+import org.poplock.readlog.abuse.Flags;
+import org.poplock.readlog.metrics.Metrics;
+import org.poplock.readlog.shared.AddressUsers;
+import org.poplock.readlog.state.LoginGuard;
+import org.poplock.readlog.state.RelayState;
+
+/**
+ * How far one login's grant reaches: the users of each address (for the policy service's sender
+ * binding and for telling shared addresses), the shared-address rule, and the flags on users whose
+ * password looks stolen. Logins arrive on the daemon's thread; {@link #senderAllowed} is asked from
+ * the policy service's threads.
+ */
+public final class BlastRadius implements LoginGuard {
+
+    /** Shared addresses remembered for showallowed and for saying each once: beyond this many the oldest go. */
+    static final int MOST_SHARED = 100_000;
+
+    private volatile BlastSettings settings;
+    private final AddressUsers users;
+    private final Flags flags;
+    private final Consumer<String> log;
+    private final Troubles troubles;
+    /** Shared addresses and when a login last came from each. */
+    private final Map<String, Long> shared = new ConcurrentHashMap<>();
+    private final LongAdder mismatches = new LongAdder();
+    private final LongAdder sharedSeen = new LongAdder();
+    private final LongAdder sharedLogins = new LongAdder();
+    private final LongAdder flaggedSeen = new LongAdder();
+    private final LongAdder flaggedLogins = new LongAdder();
+    private String ended;
+
+    /** {@code timeout}: how long a login counts as one of its address's users (the grants' timeout). */
+    public BlastRadius(BlastSettings settings, Duration timeout, Consumer<String> log) {
+        this.settings = settings;
+        this.users = new AddressUsers(timeout.toMillis());
+        this.flags = new Flags(settings.flagNetworks(), settings.flagFor().toMillis());
+        this.log = log;
+        this.troubles = new Troubles("policy: ", log);
+    }
+
+    /** A guard for {@code state}'s logins, counted in {@code metrics}: the daemon's one line. */
+    public static BlastRadius guard(BlastSettings settings, Duration timeout, RelayState state, Metrics metrics, Consumer<String> log) {
+        var blast = new BlastRadius(settings, timeout, log);
+        state.guard(blast);
+        blast.count(metrics);
+        return blast;
+    }
+
+    /** Settings read again (SIGHUP): the sender map, the shared networks, the limits. */
+    public void reconfigure(BlastSettings fresh) {
+        this.settings = fresh;
+    }
+
+    public void count(Metrics metrics) {
+        metrics.counter("poplock_policy_sender_mismatch_total", "policy requests answered DUNNO for a live grant: the sender belongs to none of the address's users",
+                mismatches::sum);
+        metrics.counter("poplock_shared_addresses_total", "addresses found shared (more than --shared-users users, or in --shared-networks)", sharedSeen::sum);
+        metrics.counter("poplock_shared_logins_total", "logins from a shared address (granted as --shared-grant says)", sharedLogins::sum);
+        metrics.counter("poplock_flagged_users_total", "users flagged: logins from more than --flag-networks networks within an hour", flaggedSeen::sum);
+        metrics.counter("poplock_flagged_logins_total", "logins of flagged users: no grant", flaggedLogins::sum);
+    }
+
+    @Override
+    public Duration grantFor(String ip, String user, Instant loginTime, Duration timeout, Instant now) {
+        var s = settings;
+        long millis = Math.min(loginTime.toEpochMilli(), now.toEpochMilli());
+        if (s.flagNetworks() > 0) {
+            if (flags.seen(user, ip, millis)) {
+                flaggedSeen.increment();
+                ended = s.flagKeepsGrants() ? null : user;
+                log.accept("flagged " + Printable.word(user) + ": logins from more than " + s.flagNetworks()
+                        + " networks within an hour (a stolen password?); no grants for " + s.flagFor().toSeconds() + "s"
+                        + (s.flagKeepsGrants() ? "" : ", its grants end") + "; showallowed --unflag lifts it");
+            }
+            if (flags.isFlagged(user, millis)) {
+                flaggedLogins.increment();
+                return null;
+            }
+        }
+        // Every login counts as one of the address's users, also one that leaves its grant as it was.
+        users.seen(ip, user, millis);
+        int distinct = users.users(ip, now.toEpochMilli()).size();
+        if (!s.shared().isShared(ip, distinct)) {
+            return timeout;
+        }
+        sharedLogins.increment();
+        if (shared.put(ip, millis) == null) {
+            sharedSeen.increment();
+            log.accept(ip + " is shared: " + (distinct > s.shared().mostUsers() ? distinct + " users logged in from it within the timeout"
+                    : "it lies in the shared networks") + "; its logins grant " + switch (s.shared().grant()) {
+                        case FULL -> "as any other";
+                        case SHORTER -> "for " + s.shared().grantFor(timeout).toSeconds() + "s";
+                        case NONE -> "nothing";
+                    });
+            forgetOldShared(millis - timeout.toMillis());
+        }
+        return s.shared().grantFor(timeout);
+    }
+
+    private void forgetOldShared(long before) {
+        if (shared.size() > MOST_SHARED) {
+            shared.values().removeIf(last -> last < before);
+        }
+        if (shared.size() > MOST_SHARED) {
+            shared.clear(); // a flood of shared addresses: they are said again, not held without end
+        }
+    }
+
+    @Override
+    public String takeEnded() {
+        var out = ended;
+        ended = null;
+        return out;
+    }
+
+    @Override
+    public void entered(RelayEntry entry) {
+        users.seen(entry.ip(), entry.user(), entry.login().toEpochMilli());
+    }
+
+    @Override
+    public boolean unflag(String user) {
+        return flags.unflag(user);
+    }
+
+    /**
+     * Whether the policy service may answer with the grant's action for a request from {@code ip}
+     * with envelope sender {@code sender} (null: the request carried none): always without
+     * --policy-sender login; else when the sender belongs to a user who logged in from it within
+     * the timeout. A mismatch is counted and said at most once a minute per address.
+     */
+    public boolean senderAllowed(String ip, String sender) {
+        var rule = settings.rule();
+        if (rule == null) {
+            return true;
+        }
+        var who = users.users(ip, System.currentTimeMillis());
+        var why = rule.mismatch(sender, who);
+        if (why == null) {
+            return true;
+        }
+        mismatches.increment();
+        troubles.say("sender " + ip, ip + ": sender " + (sender == null ? "(none)" : "<" + Printable.word(sender) + ">") + " not bound to "
+                + (who.isEmpty() ? "any user" : String.join(", ", who.stream().map(Printable::word).toList())) + ": " + why + "; DUNNO");
+        return false;
+    }
+
+    /** The shared addresses with a login within {@code window} before {@code now}, and their users: for showallowed. */
+    public Map<String, List<String>> sharedNow(Instant now) {
+        var out = new java.util.TreeMap<String, List<String>>();
+        for (var e : new ArrayList<>(shared.entrySet())) {
+            var who = users.users(e.getKey(), now.toEpochMilli());
+            if (!who.isEmpty()) {
+                out.put(e.getKey(), who);
+            }
+        }
+        return out;
+    }
+
+    /** The flagged users and when each flag ends. */
+    public Map<String, Long> flagged(Instant now) {
+        return flags.flagged(now.toEpochMilli());
+    }
+}

@@ -1,0 +1,88 @@
+package org.poplock.readlog.shared;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The users who logged in from each address lately, with when: written by the daemon's thread,
+ * read by the policy service's threads. An address with one user (almost all of them) costs one
+ * small record; a shared one keeps its {@link #MOST_PER_ADDRESS} latest users, enough to tell it
+ * is shared and to let each of them relay with their own sender. Entries older than the window go
+ * in sweeps paid for by the logins that arrive, so nothing outside needs to call a sweep.
+ */
+public final class AddressUsers {
+
+    static final int MOST_PER_ADDRESS = 64;
+
+    private record Seen(String user, long millis) {
+    }
+
+    /** ip → Seen, or Seen[] when several users logged in from it. */
+    private final ConcurrentHashMap<String, Object> byIp = new ConcurrentHashMap<>();
+    private final long windowMillis;
+    private int sinceSweep;
+
+    /** {@code window}: how long a login counts (the grant's timeout). */
+    public AddressUsers(long windowMillis) {
+        this.windowMillis = windowMillis;
+    }
+
+    /** A login of {@code user} from {@code ip} at {@code millis}; on the daemon's thread only. */
+    public void seen(String ip, String user, long millis) {
+        byIp.compute(ip, (k, old) -> with(old, new Seen(user, millis)));
+        if (++sinceSweep > Math.max(4096, byIp.size())) {
+            sinceSweep = 0;
+            sweep(millis);
+        }
+    }
+
+    private Object with(Object old, Seen seen) {
+        if (old == null) {
+            return seen;
+        }
+        var all = old instanceof Seen one ? new Seen[] {one} : (Seen[]) old;
+        var kept = new ArrayList<Seen>(all.length + 1);
+        for (var s : all) {
+            if (!s.user().equals(seen.user()) && s.millis() > seen.millis() - windowMillis) {
+                kept.add(s);
+            }
+        }
+        kept.add(seen);
+        if (kept.size() > MOST_PER_ADDRESS) {
+            kept.sort((a, b) -> Long.compare(b.millis(), a.millis()));
+            kept.subList(MOST_PER_ADDRESS, kept.size()).clear();
+        }
+        return kept.size() == 1 ? kept.get(0) : kept.toArray(Seen[]::new);
+    }
+
+    /** The distinct users who logged in from {@code ip} within the window before {@code nowMillis}. */
+    public List<String> users(String ip, long nowMillis) {
+        var v = byIp.get(ip);
+        if (v == null) {
+            return List.of();
+        }
+        long since = nowMillis - windowMillis;
+        if (v instanceof Seen one) {
+            return one.millis() > since ? List.of(one.user()) : List.of();
+        }
+        return Arrays.stream((Seen[]) v).filter(s -> s.millis() > since).map(Seen::user).toList();
+    }
+
+    /** How many addresses are remembered: for the tests of the bound. */
+    int size() {
+        return byIp.size();
+    }
+
+    private void sweep(long nowMillis) {
+        long since = nowMillis - windowMillis;
+        byIp.replaceAll((ip, v) -> v instanceof Seen one ? one : trimmed((Seen[]) v, since));
+        byIp.values().removeIf(v -> v instanceof Seen one ? one.millis() <= since : ((Seen[]) v).length == 0);
+    }
+
+    private static Object trimmed(Seen[] all, long since) {
+        var kept = Arrays.stream(all).filter(s -> s.millis() > since).toArray(Seen[]::new);
+        return kept.length == 1 ? kept[0] : kept;
+    }
+}

@@ -1,0 +1,86 @@
+package org.poplock.readlog.blast;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.poplock.readlog.metrics.Metrics;
+import org.poplock.readlog.parse.Login;
+import org.poplock.readlog.state.RelayState;
+
+/** The guard on a real state: shared addresses' grants cut short, flagged users' grants ended, the sender bound. */
+class BlastRadiusTest {
+
+    @TempDir
+    Path dir;
+
+    private static final Duration TIMEOUT = Duration.ofMinutes(15);
+    private final Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS); // the policy side asks at the wall clock
+    private final List<String> said = new ArrayList<>();
+
+    private BlastSettings settings(String sharedGrant, int flagNetworks) {
+        return BlastSettings.of("login", List.of("example.com"), null, 3, null, sharedGrant, Duration.ofMinutes(2), flagNetworks,
+                Duration.ofHours(24), false);
+    }
+
+    private static Login login(String ip, String user, Instant at) {
+        return new Login(ip, user, at, "dovecot");
+    }
+
+    @Test
+    void aFourthUserMakesAnAddressSharedAndItsGrantShorter() throws Exception {
+        try (var state = RelayState.open(dir.resolve("s"))) {
+            var blast = BlastRadius.guard(settings("shorter", 10), TIMEOUT, state, new Metrics(), said::add);
+            for (var user : List.of("a", "b", "c")) {
+                assertTrue(state.record(login("192.0.2.7", user, now), TIMEOUT, now) || !user.equals("a"));
+            }
+            assertEquals(now.plus(TIMEOUT), state.grants().entry("192.0.2.7").orElseThrow().expiry(), "three users: not shared");
+            assertTrue(state.record(login("192.0.2.7", "d", now), TIMEOUT, now));
+            assertEquals(now.plus(Duration.ofMinutes(2)), state.grants().entry("192.0.2.7").orElseThrow().expiry(), "cut to --shared-timeout");
+            assertEquals(1, said.stream().filter(l -> l.startsWith("192.0.2.7 is shared: 4 users")).count(), String.join("\n", said));
+            assertEquals(Set.of("192.0.2.7"), blast.sharedNow(now).keySet());
+            assertTrue(blast.senderAllowed("192.0.2.7", "d@example.com"), "each of its users relays with their own sender");
+            assertFalse(blast.senderAllowed("192.0.2.7", "e@example.com"));
+            state.record(login("100.64.0.9", "a", now), TIMEOUT, now);
+            assertEquals(now.plus(Duration.ofMinutes(2)), state.grants().entry("100.64.0.9").orElseThrow().expiry(), "carrier NAT space");
+        }
+    }
+
+    @Test
+    void withNoneASharedAddressLosesItsGrant() throws Exception {
+        try (var state = RelayState.open(dir.resolve("s"))) {
+            BlastRadius.guard(settings("none", 10), TIMEOUT, state, new Metrics(), said::add);
+            for (var user : List.of("a", "b", "c", "d")) {
+                state.record(login("192.0.2.7", user, now), TIMEOUT, now);
+            }
+            assertTrue(state.grants().entry("192.0.2.7").isEmpty());
+        }
+    }
+
+    @Test
+    void aUserFromTooManyNetworksIsFlaggedLosesItsGrantsAndGetsNoneUntilUnflagged() throws Exception {
+        try (var state = RelayState.open(dir.resolve("s"))) {
+            BlastRadius.guard(settings("shorter", 2), TIMEOUT, state, new Metrics(), said::add);
+            assertTrue(state.record(login("192.0.2.7", "mallory", now), TIMEOUT, now));
+            assertTrue(state.record(login("198.51.100.7", "mallory", now), TIMEOUT, now));
+            assertTrue(state.record(login("203.0.113.9", "alice", now), TIMEOUT, now));
+            assertTrue(state.record(login("203.0.113.7", "mallory", now), TIMEOUT, now), "the third network: its grants end");
+            assertTrue(state.grants().entry("192.0.2.7").isEmpty());
+            assertTrue(state.grants().entry("198.51.100.7").isEmpty());
+            assertEquals("alice", state.grants().entry("203.0.113.9").orElseThrow().user(), "another user's grant stays");
+            assertTrue(said.stream().anyMatch(l -> l.startsWith("flagged mallory: logins from more than 2 networks")), String.join("\n", said));
+            assertFalse(state.record(login("192.0.2.8", "mallory", now), TIMEOUT, now), "no new grant");
+            assertTrue(state.guard().unflag("mallory"));
+            assertTrue(state.record(login("192.0.2.8", "mallory", now), TIMEOUT, now), "lifted");
+        }
+    }
+}
