@@ -10,6 +10,7 @@ import org.mapdb.Serializer;
 import org.mapdb.SortedTableMap;
 import org.mapdb.volume.FileChannelVol;
 import org.mapdb.volume.SingleByteArrayVol;
+import org.mapdb.volume.Volume;
 
 /**
  * One published table (or readlog's state) read through MapDB, for showallowed's listing and
@@ -32,42 +33,48 @@ final class MapDbTable implements PublishedPair.Table {
         this.map = map;
     }
 
+    /** The table at {@code file}; IOException with one line for one unreadable, damaged or not MapDB's, its counts checked first. */
     static MapDbTable read(Path file) throws IOException {
+        var volume = volume(file);
         try {
-            if (Files.size(file) > READ_WHOLE_UP_TO) {
-                // Positioned reads on the file opened: one replaced meanwhile is read as it was.
-                var volume = new FileChannelVol(file.toFile(), true, -1L, 20, 0L);
-                return new MapDbTable(file, SortedTableMap.open(volume, Serializer.STRING, Serializer.BYTE_ARRAY));
-            }
+            SortedTableCheck.check(file, volume);
+            return new MapDbTable(file, SortedTableMap.open(volume, Serializer.STRING, Serializer.BYTE_ARRAY));
         } catch (IOException e) {
-            throw Problems.unreadable(file, e);
+            volume.close();
+            throw e;
         } catch (RuntimeException e) {
+            volume.close();
             throw new IOException(file + " is not a relay database: " + e, e);
         } catch (OutOfMemoryError e) {
-            throw claimsTooMuch(file, e);
-        }
-        byte[] data;
-        try {
-            data = Files.readAllBytes(file);
-        } catch (IOException e) {
-            throw Problems.unreadable(file, e);
-        }
-        if (data.length == 0) {
-            throw new IOException(file + " is empty");
-        }
-        try {
-            return new MapDbTable(file, SortedTableMap.open(new SingleByteArrayVol(data), Serializer.STRING, Serializer.BYTE_ARRAY));
-        } catch (RuntimeException e) {
-            throw new IOException(file + " is not a relay database: " + e, e);
-        } catch (OutOfMemoryError e) {
+            volume.close();
             throw claimsTooMuch(file, e);
         }
     }
 
+    /** The file's bytes as MapDB reads them: in the heap when small, else through its descriptor. */
+    private static Volume volume(Path file) throws IOException {
+        byte[] data;
+        try {
+            if (Files.size(file) > READ_WHOLE_UP_TO) {
+                // Positioned reads on the file opened: one replaced meanwhile is read as it was.
+                return new FileChannelVol(file.toFile(), true, -1L, 20, 0L);
+            }
+            data = Files.readAllBytes(file);
+        } catch (IOException e) {
+            throw Problems.unreadable(file, e);
+        } catch (RuntimeException e) {
+            throw new IOException(file + " is not a relay database: " + e, e);
+        }
+        if (data.length == 0) {
+            throw new IOException(file + " is empty");
+        }
+        return new SingleByteArrayVol(data);
+    }
+
     /**
-     * MapDB sizes its arrays (a page's keys, a value's bytes) by the counts the file gives; a
-     * damaged count asks for one array far beyond the heap, refused at once without filling the
-     * heap, so the reader can say what it is: a damaged file, not a reason to die.
+     * MapDB sizes its arrays (a page's keys, a value's bytes) by the counts the file gives;
+     * {@link SortedTableCheck} bounds each by the file before MapDB reads it, so this is left for
+     * a table that, whole, is more than the heap: a file to refuse, not a reason to die.
      */
     static IOException claimsTooMuch(Path file, OutOfMemoryError e) {
         return new IOException(file + " is damaged: it claims more than a heap could hold (" + e.getMessage() + ")", e);
