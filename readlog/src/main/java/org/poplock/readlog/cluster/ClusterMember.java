@@ -7,15 +7,17 @@ import java.util.HashSet;
 import java.util.Set;
 import java.util.function.Consumer;
 import org.poplock.readlog.Supervisor;
+import org.poplock.readlog.state.GrantInput;
+import org.poplock.readlog.state.Output;
 import org.poplock.readlog.state.RelayState;
 
 /**
- * This readlog as a member of the cluster: its own changes go to the {@link ClusterLink}'s outbox,
- * and what the link read from the other hosts is merged into the state on the daemon's thread
+ * This readlog as a member of the cluster, an input and an output both: its own changes (as the
+ * grants tell them) go to the {@link ClusterLink}'s outbox, and what the link read from the other hosts is merged into the state on the daemon's thread
  * (the later expiry wins; a removal or flush beats every grant not newer than it), with the
  * stream position it reached saved in the same state snapshot as the entries it led to.
  */
-public final class ClusterMember implements LocalChanges, AutoCloseable {
+public final class ClusterMember implements GrantInput, Output, AutoCloseable {
 
     private final RelayState state;
     private final ClusterLink link;
@@ -42,6 +44,7 @@ public final class ClusterMember implements LocalChanges, AutoCloseable {
         var position = Outbox.position(saved);
         var member = new ClusterMember(state, new ClusterLink(settings, longest, outbox, position, clock, supervisor, log), outbox, position);
         state.clusterRecords(() -> outbox.records(member.applied));
+        state.grants().follow(member);
         if (outbox.size() > 0) {
             log.accept("cluster: " + outbox.size() + " changes of this host saved while the cluster was away are sent first");
         }
@@ -56,7 +59,7 @@ public final class ClusterMember implements LocalChanges, AutoCloseable {
     }
 
     @Override
-    public void removed(String ip, Instant at) {
+    public void withdrawn(String ip, Instant at) {
         link.send(ClusterEvent.remove(ip, link.me(), at));
         state.clusterChanged();
     }
@@ -68,6 +71,7 @@ public final class ClusterMember implements LocalChanges, AutoCloseable {
     }
 
     /** Merges what came from the other hosts since the last round; returns how many entries changed. */
+    @Override
     public int apply(Instant now) {
         int[] changed = {0};
         boolean[] any = {false};
@@ -114,7 +118,7 @@ public final class ClusterMember implements LocalChanges, AutoCloseable {
         return lagMillis;
     }
 
-    /** For the summary line. */
+    @Override
     public String summary() {
         return received + " cluster changes received, " + outbox.size() + " waiting to be sent, " + link.ignored() + " stream entries ignored";
     }
@@ -122,5 +126,12 @@ public final class ClusterMember implements LocalChanges, AutoCloseable {
     @Override
     public void close() {
         link.close();
+    }
+
+    /** The link stops; what it had read is merged still, and saved with the state. */
+    @Override
+    public void stop(Instant now) {
+        close();
+        apply(now);
     }
 }

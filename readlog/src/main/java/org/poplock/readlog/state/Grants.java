@@ -58,6 +58,8 @@ public final class Grants {
 
     private final Changes changes;
     private final List<Journal> journals = new ArrayList<>();
+    /** Told of this host's own changes: a login, an extension, an admin's change. */
+    private final List<Output> outputs = new ArrayList<>();
     /**
      * The entries, encoded as published and saved (with user names), sorted, so a publish neither
      * encodes nor sorts. Kept encoded only (a million entries cost ~100 bytes each): the expiry is
@@ -76,6 +78,11 @@ public final class Grants {
         var journal = new Journal();
         journals.add(journal);
         return journal;
+    }
+
+    /** From now on {@code output} hears of this host's own changes. */
+    public void follow(Output output) {
+        outputs.add(output);
     }
 
     /** An entry as the store holds it, at start-up: nothing to write back. */
@@ -99,6 +106,7 @@ public final class Grants {
             return false;
         }
         put(entry);
+        granted(ip);
         return true;
     }
 
@@ -118,6 +126,7 @@ public final class Grants {
             throw new IllegalArgumentException(ip + " can be no client's address: " + IpAddress.notAClient(ip));
         }
         put(RelayEntry.of(ip, user, now, duration));
+        granted(ip);
     }
 
     /** Moves a live entry's expiry to {@code timeout} from now once half of that is left; returns whether it did. */
@@ -128,6 +137,7 @@ public final class Grants {
         }
         var e = RelayEntry.decode(ip, value);
         put(new RelayEntry(e.ip(), e.user(), e.login(), now.plus(timeout), e.origin()));
+        granted(ip);
         return true;
     }
 
@@ -196,6 +206,20 @@ public final class Grants {
         }
         drop(ip);
         return true;
+    }
+
+    /** The admin's removal at {@code at}: the outputs hear of it whether the address had a grant or not. */
+    public boolean withdraw(String ip, Instant at) {
+        boolean had = revoke(ip);
+        outputs.forEach(o -> o.withdrawn(ip, at));
+        return had;
+    }
+
+    /** The admin's flush at {@code at}; returns how many grants went. */
+    public int withdrawAll(Instant at) {
+        int n = revokeAll();
+        outputs.forEach(o -> o.flushed(at));
+        return n;
     }
 
     /** Withdraws every grant; returns how many there were. */
@@ -274,6 +298,12 @@ public final class Grants {
         withUsers.remove(ip);
         changes.remove(ip);
         journal(ip);
+    }
+
+    private void granted(String ip) {
+        for (var output : outputs) {
+            output.granted(ip);
+        }
     }
 
     private void journal(String ip) {

@@ -74,15 +74,9 @@ public final class RelayState implements AutoCloseable {
      * many entries were extended.
      */
     public int keepOpen(Instant now, Duration timeout, Duration maxKeep) {
-        return keepOpen(now, timeout, maxKeep, ip -> { });
-    }
-
-    /** As {@link #keepOpen(Instant, Duration, Duration)}, telling {@code extendedIp} of each address extended. */
-    public int keepOpen(Instant now, Duration timeout, Duration maxKeep, Consumer<String> extendedIp) {
         int extended = 0;
         for (var ip : sessions.openAddresses(now, maxKeep)) {
             if (grants.extend(ip, now, timeout)) {
-                extendedIp.accept(ip);
                 extended++;
             }
         }
