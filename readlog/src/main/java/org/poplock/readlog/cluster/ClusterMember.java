@@ -83,7 +83,7 @@ public final class ClusterMember implements GrantInput, Output, AutoCloseable {
             }
             if (in.snapshotEnd()) {
                 if (in.whole()) {
-                    changed[0] += state.grants().revokeOthersExcept(inSnapshot);
+                    changed[0] += state.grants().otherHosts().revokeOthersExcept(inSnapshot);
                 }
                 inSnapshot.clear();
             }
@@ -93,9 +93,9 @@ public final class ClusterMember implements GrantInput, Output, AutoCloseable {
                     lagMillis = now.toEpochMilli() - e.at().toEpochMilli();
                 }
                 boolean did = switch (e.op()) {
-                    case GRANT -> state.grants().merge(e.entry(), now);
-                    case REMOVE -> state.grants().revokeOlder(e.ip(), e.at());
-                    case FLUSH -> state.grants().revokeAllOlder(e.at()) > 0;
+                    case GRANT -> state.grants().otherHosts().merge(e.entry(), now);
+                    case REMOVE -> state.grants().otherHosts().revokeOlder(e.ip(), e.at());
+                    case FLUSH -> state.grants().otherHosts().revokeAllOlder(e.at()) > 0;
                 };
                 if (did) {
                     changed[0]++;

@@ -68,6 +68,7 @@ public final class Grants {
     private final TreeMap<String, byte[]> withUsers = new TreeMap<>();
     /** The entries by expiry, with stale items of renewed and removed ones: the sweep takes from its front. */
     private final ExpiryQueue byExpiry = new ExpiryQueue();
+    private final OtherHosts otherHosts = new OtherHosts(this);
 
     public Grants(Changes changes) {
         this.changes = changes;
@@ -141,56 +142,14 @@ public final class Grants {
         return true;
     }
 
-    /**
-     * A grant another cluster host sent: kept when it is live and expires later than what the
-     * address has (the later expiry wins, so the same event twice changes nothing).
-     */
-    public boolean merge(RelayEntry entry, Instant now) {
-        if (!entry.isLiveAt(now) || IpAddress.notAClient(entry.ip()) != null) {
-            return false;
-        }
-        var previous = withUsers.get(entry.ip());
-        if (previous != null && RelayEntry.expiryMillis(previous) >= entry.expiry().toEpochMilli()) {
-            return false;
-        }
-        put(entry);
-        return true;
+    /** The changes other cluster hosts send, merged by the rules that make the hosts agree. */
+    public OtherHosts otherHosts() {
+        return otherHosts;
     }
 
-    /** A removal another host sent at {@code at}: beats the address's grant unless its login is later. */
-    public boolean revokeOlder(String ip, Instant at) {
-        var value = withUsers.get(ip);
-        if (value == null || RelayEntry.loginMillis(value) > at.toEpochMilli()) {
-            return false;
-        }
-        drop(ip);
-        return true;
-    }
-
-    /** A flush another host sent at {@code at}: every grant whose login is not later goes. */
-    public int revokeAllOlder(Instant at) {
-        int n = 0;
-        for (var ip : new ArrayList<>(withUsers.keySet())) {
-            if (revokeOlder(ip, at)) {
-                n++;
-            }
-        }
-        return n;
-    }
-
-    /**
-     * After a complete load of the cluster's grants: every grant that came from another host and
-     * is not in {@code current} was removed while we could not follow; returns how many went.
-     */
-    public int revokeOthersExcept(Set<String> current) {
-        int n = 0;
-        for (var e : new ArrayList<>(withUsers.entrySet())) {
-            if (!current.contains(e.getKey()) && !RelayEntry.decode(e.getKey(), e.getValue()).origin().isEmpty()) {
-                drop(e.getKey());
-                n++;
-            }
-        }
-        return n;
+    /** An address's entry as stored, or null. */
+    byte[] stored(String ip) {
+        return withUsers.get(ip);
     }
 
     /** The entry an address has, decoded, if any. */
@@ -286,7 +245,7 @@ public final class Grants {
     }
 
     /** The one way an entry enters: the decoded map, both published forms, the store's next batch, the next expiry. */
-    private void put(RelayEntry entry) {
+    void put(RelayEntry entry) {
         var value = entry.encodeValue();
         index(entry, value);
         changes.put(entry.ip(), value);
@@ -294,7 +253,7 @@ public final class Grants {
     }
 
     /** The one way an entry leaves. */
-    private void drop(String ip) {
+    void drop(String ip) {
         withUsers.remove(ip);
         changes.remove(ip);
         journal(ip);

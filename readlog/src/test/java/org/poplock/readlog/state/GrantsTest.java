@@ -154,7 +154,7 @@ class GrantsTest {
         grants.record("192.0.2.1", "alice", now.minusSeconds(60), timeout, now); // older: no change, nothing to tell
         grants.extend("192.0.2.1", now.plus(Duration.ofMinutes(10)), timeout); // an open session's extension
         grants.grant("192.0.2.2", "admin", now, Duration.ofSeconds(60));
-        grants.merge(RelayEntry.of("192.0.2.3", "carol", now, timeout), now);
+        grants.otherHosts().merge(RelayEntry.of("192.0.2.3", "carol", now, timeout), now);
         grants.sweep(now.plus(Duration.ofHours(1)));
         grants.grant("192.0.2.4", "admin", now, Duration.ofSeconds(60));
         grants.withdraw("192.0.2.4", now);
