@@ -29,7 +29,7 @@ public final class Grants {
 
     /**
      * The addresses written or dropped since a reader of changes last took them: a large published
-     * table writes only those ({@link org.poplock.common.store.PublishedTable}).
+     * table writes only those (common's {@code PublishedTable}).
      */
     public static final class Journal {
         /** Beyond this many changes (a log read from its start) the journal says "all" rather than hold them. */

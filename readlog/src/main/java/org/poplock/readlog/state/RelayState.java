@@ -1,15 +1,18 @@
 package org.poplock.readlog.state;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.SortedMap;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import org.poplock.common.store.RelayEntry;
 import org.poplock.readlog.parse.Login;
 import org.poplock.readlog.source.LogPosition;
@@ -29,7 +32,7 @@ public final class RelayState implements AutoCloseable {
     private final Map<String, long[]> positions = new HashMap<>();
     /** The cluster's records as the state saved them (outbox, stream position); then what {@link #clusterRecords} supplies. */
     private final Map<String, byte[]> savedCluster = new HashMap<>();
-    private java.util.function.Supplier<? extends Map<String, byte[]>> cluster = () -> savedCluster;
+    private Supplier<? extends Map<String, byte[]>> cluster = () -> savedCluster;
     /** Where each stream with a cursor (the journal) was read to, as last handed to the store. */
     private final Map<String, byte[]> cursors = new HashMap<>();
 
@@ -110,7 +113,7 @@ public final class RelayState implements AutoCloseable {
 
     public void savePositions(String log, List<LogPosition> filePositions) {
         var p = LogPosition.encode(filePositions);
-        if (java.util.Arrays.equals(p, positions.get(log))) {
+        if (Arrays.equals(p, positions.get(log))) {
             return;
         }
         positions.put(log, p);
@@ -120,12 +123,12 @@ public final class RelayState implements AutoCloseable {
     /** Where the stream {@code source} was read to when last saved (its cursor), or null. */
     public String cursor(String source) {
         var c = cursors.get(StateStore.CURSOR + source);
-        return c == null ? null : new String(c, java.nio.charset.StandardCharsets.UTF_8);
+        return c == null ? null : new String(c, StandardCharsets.UTF_8);
     }
 
     public void saveCursor(String source, String cursor) {
-        var c = cursor.getBytes(java.nio.charset.StandardCharsets.UTF_8);
-        if (!java.util.Arrays.equals(c, cursors.put(StateStore.CURSOR + source, c))) {
+        var c = cursor.getBytes(StandardCharsets.UTF_8);
+        if (!Arrays.equals(c, cursors.put(StateStore.CURSOR + source, c))) {
             store.positionsChanged();
         }
     }
@@ -136,7 +139,7 @@ public final class RelayState implements AutoCloseable {
     }
 
     /** Where each snapshot takes the cluster's records from from now on. */
-    public void clusterRecords(java.util.function.Supplier<? extends Map<String, byte[]>> records) {
+    public void clusterRecords(Supplier<? extends Map<String, byte[]>> records) {
         this.cluster = records;
     }
 
