@@ -14,6 +14,7 @@ import org.poplock.readlog.metrics.MetricsServer;
 import org.poplock.readlog.policy.LiveTable;
 import org.poplock.readlog.policy.PolicyServer;
 import org.poplock.readlog.state.GrantInput;
+import org.poplock.readlog.state.Grants;
 import org.poplock.readlog.state.Output;
 import org.poplock.readlog.state.RelayState;
 import org.poplock.readlog.tcprules.CdbOutput;
@@ -35,7 +36,10 @@ final class Parts {
     /** What the start-up line says beside the sources. */
     private final StringBuilder serving = new StringBuilder();
 
-    private Parts() {
+    private final Grants grants;
+
+    private Parts(Grants grants) {
+        this.grants = grants;
     }
 
     /**
@@ -44,7 +48,7 @@ final class Parts {
      */
     static Parts assemble(ReadlogConfig config, RelayState state, Clock clock, Supervisor supervisor, Metrics metrics, Consumer<String> log)
             throws IOException {
-        var parts = new Parts();
+        var parts = new Parts(state.grants());
         try {
             parts.input(new AdminCommands(new DatabaseLayout(config.db()).spool(), state.grants(), log));
         } catch (IOException e) {
@@ -139,7 +143,9 @@ final class Parts {
         inputs.add(input);
     }
 
+    /** The one place an output is registered: told of the grants' changes by them, of each round by the daemon. */
     private void output(Output output) {
         outputs.add(output);
+        grants.follow(output);
     }
 }

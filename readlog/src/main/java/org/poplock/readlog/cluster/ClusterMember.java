@@ -44,7 +44,6 @@ public final class ClusterMember implements GrantInput, Output, AutoCloseable {
         var position = Outbox.position(saved);
         var member = new ClusterMember(state, new ClusterLink(settings, longest, outbox, position, clock, supervisor, log), outbox, position);
         state.clusterRecords(() -> outbox.records(member.applied));
-        state.grants().follow(member);
         if (outbox.size() > 0) {
             log.accept("cluster: " + outbox.size() + " changes of this host saved while the cluster was away are sent first");
         }
