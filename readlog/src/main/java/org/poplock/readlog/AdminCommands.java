@@ -6,35 +6,44 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.Consumer;
-import org.poplock.common.store.SpoolCommand;
 import org.poplock.common.address.Printable;
 import org.poplock.common.store.Spool;
-import org.poplock.readlog.state.RelayState;
+import org.poplock.common.store.SpoolCommand;
+import org.poplock.readlog.state.GrantInput;
+import org.poplock.readlog.state.Grants;
+import org.poplock.readlog.state.LoginGuard;
 
-/** Applies the admin's queued changes (see {@link Spool}) to the state; readlog stays the only writer. */
-final class AdminCommands {
+/**
+ * The admin's queued changes (see {@link Spool}) applied to the grants: readlog stays the only
+ * writer. The grants tell the outputs (the cluster among them) of each change.
+ */
+final class AdminCommands implements GrantInput {
 
     private final Path spool;
+    private final Grants grants;
+    /** Who lifts a flag on a user (the guard of logins). */
+    private final LoginGuard guard;
     private final Consumer<String> log;
-    /** The cluster, told of each change (nobody outside one). */
-    private final org.poplock.readlog.cluster.LocalChanges cluster;
+    /** Commands applied and not yet published: their files go once the change is published. */
+    private final List<Path> applied = new ArrayList<>();
 
-    AdminCommands(Path spool, org.poplock.readlog.cluster.LocalChanges cluster, Consumer<String> log) throws IOException {
+    AdminCommands(Path spool, Grants grants, LoginGuard guard, Consumer<String> log) throws IOException {
         this.spool = spool;
-        this.cluster = cluster;
+        this.grants = grants;
+        this.guard = guard;
         this.log = log;
         Files.createDirectories(spool);
     }
 
-    /** Commands applied and not yet published: their files go once the change is published. */
-    private final java.util.List<Path> applied = new java.util.ArrayList<>();
-
     /**
-     * Applies every queued command; returns how many changed the state. Their files stay until
+     * Applies every queued command; returns how many changed the grants. Their files stay until
      * {@link #published}: showallowed waits for its file to go, and then finds its change published.
      */
-    int apply(RelayState state, Instant now) {
+    @Override
+    public int apply(Instant now) {
         int changed = 0;
         try {
             for (var file : Spool.pending(spool)) {
@@ -43,7 +52,7 @@ final class AdminCommands {
                 }
                 var command = Files.readString(file, StandardCharsets.UTF_8).strip();
                 try {
-                    if (apply(command, state, now)) {
+                    if (apply(command, now)) {
                         changed++;
                     }
                 } catch (RuntimeException e) {
@@ -57,8 +66,15 @@ final class AdminCommands {
         return changed;
     }
 
+    /** showallowed waits for the change it queued: the users table is written at once. */
+    @Override
+    public boolean shownAtOnce() {
+        return true;
+    }
+
     /** The changes applied so far are published: their commands leave the spool. */
-    void published() {
+    @Override
+    public void published() {
         for (var file : applied) {
             try {
                 Files.deleteIfExists(file);
@@ -69,28 +85,24 @@ final class AdminCommands {
         applied.clear();
     }
 
-    private boolean apply(String line, RelayState state, Instant now) {
-        var grants = state.grants();
+    private boolean apply(String line, Instant now) {
         var command = SpoolCommand.parse(line);
         if (command instanceof SpoolCommand.Add add) {
             grants.grant(add.ip(), add.user(), now, Duration.ofSeconds(add.seconds()));
-            cluster.granted(add.ip());
             log.accept("admin: " + add.ip() + " may relay for " + add.seconds() + "s (" + Printable.of(add.user()) + ")");
             return true;
         }
         if (command instanceof SpoolCommand.Remove remove) {
-            boolean had = grants.revoke(remove.ip());
-            cluster.removed(remove.ip(), now); // another host may have it
+            boolean had = grants.withdraw(remove.ip(), now);
             log.accept("admin: removed " + remove.ip() + (had ? "" : " (it had no entry)"));
             return had;
         }
         if (command instanceof SpoolCommand.Unflag unflag) {
-            boolean had = state.guard().unflag(unflag.user());
+            boolean had = guard.unflag(unflag.user());
             log.accept("admin: unflagged " + Printable.word(unflag.user()) + (had ? "" : " (it had no flag)"));
             return false;
         }
-        log.accept("admin: flushed " + grants.revokeAll() + " entries");
-        cluster.flushed(now);
+        log.accept("admin: flushed " + grants.withdrawAll(now) + " entries");
         return true;
     }
 }

@@ -5,6 +5,7 @@ import java.io.PrintStream;
 import java.time.Clock;
 import java.util.Optional;
 import org.poplock.common.address.Printable;
+import org.poplock.readlog.metrics.Metrics;
 import org.poplock.readlog.parse.Login;
 import org.poplock.readlog.parse.LoginParser;
 
@@ -15,9 +16,9 @@ final class DryRun {
     }
 
     static int run(ReadlogConfig config, Clock clock, PrintStream out, Messages log, Signals signals) {
-        FollowLoop.Sources sources;
+        Inputs sources;
         try {
-            sources = FollowLoop.open(config, FollowLoop.Saved.NOTHING, clock, new Supervisor(log::say), log::say);
+            sources = Inputs.open(config, Inputs.Saved.NOTHING, clock, new Supervisor(log::say), new Metrics(), log::say);
         } catch (IOException e) {
             log.say(e.getMessage());
             return 111;

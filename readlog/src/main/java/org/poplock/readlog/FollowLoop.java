@@ -1,29 +1,17 @@
 package org.poplock.readlog;
 
-import java.io.IOException;
-import java.nio.file.Path;
 import java.time.Clock;
-import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.function.Consumer;
-import java.util.function.Function;
 import java.util.function.IntSupplier;
 import java.util.function.ObjIntConsumer;
-import jnr.posix.POSIXFactory;
 import org.poplock.common.address.Printable;
-import org.poplock.readlog.authpolicy.AuthPolicyServer;
-import org.poplock.readlog.journal.JournalReader;
-import org.poplock.readlog.journal.JournalTrust;
 import org.poplock.readlog.parse.Login;
 import org.poplock.readlog.parse.LoginParser;
-import org.poplock.readlog.source.LogFollower;
-import org.poplock.readlog.source.LogPosition;
 import org.poplock.readlog.source.LogSource;
 import org.poplock.readlog.source.LoginSource;
-import org.poplock.readlog.source.PipeReader;
 
 /**
  * The step every line takes: each source polled, each line parsed into a {@link Login}, the login
@@ -70,14 +58,10 @@ final class FollowLoop {
     /** Sources of logins already parsed (Dovecot's reports); they stay as they are across a reload. */
     private final List<LoginSource> told;
 
-    FollowLoop(List<LogSource> sources, LoginParser parser, LoginPolicy policy, Sink sink, boolean logouts, Clock clock) {
-        this(new Sources(sources, List.of()), parser, policy, sink, logouts, clock);
-    }
-
-    FollowLoop(Sources opened, LoginParser parser, LoginPolicy policy, Sink sink, boolean logouts, Clock clock) {
+    FollowLoop(Inputs inputs, LoginParser parser, LoginPolicy policy, Sink sink, boolean logouts, Clock clock) {
         this.clock = clock;
-        this.sources = opened.lines();
-        this.told = opened.logins();
+        this.sources = inputs.lines();
+        this.told = inputs.logins();
         this.parser = parser;
         this.policy = policy;
         this.sink = sink;
@@ -209,79 +193,5 @@ final class FollowLoop {
     void close() {
         sources.forEach(LogSource::close);
         told.forEach(LoginSource::close);
-    }
-
-    /** What {@link #open} opened: sources of lines, and sources of logins. */
-    record Sources(List<LogSource> lines, List<LoginSource> logins) {
-    }
-
-    /** Where a restart resumes: each log file's positions, the journal's cursor. */
-    interface Saved {
-        List<LogPosition> positions(String log);
-
-        String cursor(String source);
-
-        Saved NOTHING = new Saved() {
-            @Override
-            public List<LogPosition> positions(String log) {
-                return List.of();
-            }
-
-            @Override
-            public String cursor(String source) {
-                return null;
-            }
-        };
-    }
-
-    /**
-     * The files to follow (resuming where {@code saved} says), standard input for {@code -}, the
-     * FIFOs, the journal and Dovecot's reports, their threads under {@code supervisor}; throws IOException when a FIFO cannot be opened or
-     * a listener cannot listen.
-     */
-    static Sources open(ReadlogConfig config, Saved saved, Clock clock, Supervisor supervisor, Consumer<String> warnings)
-            throws IOException {
-        var out = new ArrayList<LogSource>();
-        var told = new ArrayList<LoginSource>();
-        for (var path : config.logs()) {
-            out.add(path.toString().equals("-") ? PipeReader.stdin(System.in, supervisor, warnings) : follower(path, config, saved::positions, warnings));
-        }
-        try {
-            for (var fifo : config.fifos()) {
-                try {
-                    out.add(PipeReader.fifo(fifo, config.fifoQueue(), supervisor, warnings));
-                } catch (IOException e) {
-                    throw new IOException("cannot read FIFO " + fifo + ": " + e.getMessage(), e);
-                }
-            }
-            if (config.dovecotPolicy() != null) {
-                told.add(AuthPolicyServer.start(config.dovecotPolicy(), clock, warnings));
-            }
-        } catch (IOException e) {
-            out.forEach(LogSource::close);
-            throw e;
-        }
-        if (config.journal() != null) {
-            var trust = new JournalTrust(config.definitions(), FollowLoop::uid);
-            out.add(new JournalReader(config.journal(), saved.cursor("journal"), clock.instant().minus(config.timeout()), !config.once(),
-                    trust, supervisor, warnings));
-        }
-        return new Sources(out, told);
-    }
-
-    /** A user's number from the system's user database (NSS), or -1. */
-    private static int uid(String user) {
-        try {
-            var pw = POSIXFactory.getNativePOSIX().getpwnam(user);
-            return pw == null ? -1 : (int) pw.getUID();
-        } catch (RuntimeException | LinkageError e) {
-            return -1;
-        }
-    }
-
-    static LogFollower follower(Path path, ReadlogConfig config, Function<String, List<LogPosition>> saved,
-            Consumer<String> warnings) {
-        var absolute = path.toAbsolutePath();
-        return new LogFollower(absolute, saved.apply(absolute.toString()), config.rotateWait(), warnings);
     }
 }

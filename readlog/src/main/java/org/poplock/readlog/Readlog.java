@@ -6,6 +6,8 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
@@ -15,18 +17,21 @@ import org.poplock.common.config.Cli;
 import org.poplock.common.config.ConfigFile;
 import org.poplock.common.config.DurationConverter;
 import org.poplock.common.config.PoplockVersion;
-import org.poplock.readlog.parse.LoginParser;
-import org.poplock.readlog.source.PipeReader;
 import org.poplock.readlog.state.RelayState;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.Model.UsageMessageSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
- * readlog's command line: the options, and nothing else. {@link #call} turns them into a checked
- * {@link ReadlogConfig} and hands it to the {@link Daemon} (or, for {@code --dry-run}, to a
- * {@link FollowLoop} that prints). Data path: {@link org.poplock.readlog.source.LogFollower} line →
- * {@link LoginParser} → {@link org.poplock.readlog.parse.Login} → {@link RelayState} →
- * {@link Publisher}.
+ * readlog's command line: the options, the general ones here and each feature's in its own class
+ * ({@link SourceOptions}, {@link TcpRulesOptions}, {@link ClusterOptions}, {@link PolicyOptions},
+ * {@link MetricsOptions}), listed under its heading by {@code --help}. {@link #call} turns them
+ * into a checked {@link ReadlogConfig} and hands it to the {@link Daemon} (or, for
+ * {@code --dry-run}, to a {@link FollowLoop} that prints). The data path is in docs/design.md.
  */
 @Command(header = "record the addresses of successful POP3/IMAP logins from the mail log",
         name = "readlog", mixinStandardHelpOptions = true, versionProvider = PoplockVersion.class,
@@ -92,180 +97,59 @@ public final class Readlog implements Callable<Integer> {
             description = "with --keep-while-connected: the longest a session keeps its grant (default: ${DEFAULT-VALUE})")
     Duration keepAtMost;
 
-    @Option(names = "--tcprules", paramLabel = "CDB",
-            description = "also publish the live entries as a tcpserver rules CDB (built with tcprules, mode 0644), for tcpserver -x CDB;"
-                    + " IPv6 ones when the tcprules program takes them (ucspi-tcp-ipv6)")
-    Path tcpRules;
-
-    @Option(names = "--tcprules-base", paramLabel = "FILE",
-            description = "the admin's own tcprules rules (e.g. /etc/tcp.smtp): a grant keeps the rule tcpserver follows for its address"
-                    + " and gains RELAYCLIENT; a deny stays a deny")
-    Path tcpRulesBase;
-
-    @Option(names = "--tcprules-program", paramLabel = "PROGRAM", defaultValue = "tcprules",
-            description = "the tcprules that builds the CDB, of the same ucspi-tcp as the tcpserver that reads it (default: ${DEFAULT-VALUE})")
-    String tcpRulesProgram;
-
-    @Option(names = "--tcprules-refresh",
-            description = "rebuild the tcprules CDB from the published database, without the grants that have expired, and exit"
-                    + " (run every minute by poplock-tcprules.timer or the tcprules service directory)")
-    boolean tcpRulesRefresh;
-
-    @Option(names = "--tcprules-wait", paramLabel = "DURATION", defaultValue = "30s", converter = DurationConverter.class, hidden = true,
-            description = "how long one run of tcprules may take before it is killed")
-    Duration tcpRulesWait;
-
     @Option(names = "--rotate-wait", paramLabel = "DURATION", defaultValue = "60s", converter = DurationConverter.class,
             description = "how long a rotated log is still read after its last line, while the server may not have reopened its log yet (default: ${DEFAULT-VALUE})")
     Duration rotateWait;
-
-    @Option(names = "--fifo", paramLabel = "PATH", split = ",",
-            description = "a FIFO syslogd writes to (created if missing); read without ever blocking the writer")
-    List<Path> fifos = new ArrayList<>();
-
-    @Option(names = "--journal",
-            description = "read logins from the systemd journal (through journalctl), resuming at the cursor saved in the state")
-    boolean journal;
-
-    @Option(names = "--journal-match", paramLabel = "FIELD=VALUE", split = ",",
-            description = "journal entries to read, as journalctl's matches (repeatable; default: the units of the supported servers, "
-                    + "_SYSTEMD_UNIT=dovecot.service ...)")
-    List<String> journalMatches = new ArrayList<>();
-
-    @Option(names = "--journal-directory", paramLabel = "DIR",
-            description = "read the journal files in DIR (journalctl --directory; e.g. what systemd-journal-remote writes) instead of the system journal")
-    Path journalDirectory;
-
-    @Option(names = "--journalctl", paramLabel = "PROGRAM", defaultValue = "journalctl", hidden = true,
-            description = "the journalctl to run")
-    String journalctl;
-
-    @Option(names = "--dovecot-policy", paramLabel = "ADDRESS",
-            description = "be Dovecot's auth policy server on inet:HOST:PORT (keep it on loopback): its reports of successful POP3/IMAP logins are recorded")
-    String dovecotPolicy;
-
-    @Option(names = "--dovecot-policy-secret-file", paramLabel = "FILE",
-            description = "the secret Dovecot sends as Authorization: Bearer SECRET (auth_policy_server_api_header)")
-    Path dovecotPolicySecretFile;
-
-    @Option(names = "--fifo-queue", paramLabel = "LINES", defaultValue = "" + PipeReader.QUEUE_LINES, hidden = true,
-            description = "lines a FIFO's queue holds before the oldest are dropped")
-    int fifoQueue;
 
     @Option(names = "--summary-every", paramLabel = "DURATION", defaultValue = "1h", converter = DurationConverter.class,
             description = "how often to log a summary line (default: ${DEFAULT-VALUE})")
     Duration summaryEvery;
 
-    @Option(names = "--cluster", paramLabel = "URL",
-            description = "share grants with the other hosts through Redis: redis://HOST:PORT/DB, rediss://HOST:PORT/DB for TLS")
-    String cluster;
-
-    @Option(names = "--cluster-user", paramLabel = "NAME", description = "the Redis ACL user this host proves itself with")
-    String clusterUser;
-
-    @Option(names = "--cluster-password-file", paramLabel = "FILE", description = "the file holding that user's password (never on the command line)")
-    Path clusterPasswordFile;
-
-    @Option(names = "--cluster-ca", paramLabel = "FILE",
-            description = "with rediss:// (required): the CA certificate (PEM) the Redis and sentinel certificates are checked against; no other CA is trusted")
-    Path clusterCa;
-
-    @Option(names = "--cluster-name", paramLabel = "NAME", defaultValue = "poplock",
-            description = "the prefix of the cluster's keys and stream in Redis (default: ${DEFAULT-VALUE})")
-    String clusterName;
-
-    @Option(names = "--cluster-sentinel", paramLabel = "HOST:PORT", split = ",",
-            description = "find the Redis primary through these sentinels (with --cluster-master); repeatable")
-    List<String> clusterSentinels = new ArrayList<>();
-
-    @Option(names = "--cluster-master", paramLabel = "NAME", description = "the sentinels' name of the primary")
-    String clusterMaster;
-
-    @Option(names = "--cluster-primaries", paramLabel = "HOST[:PORT]|NET/BITS", split = ",",
-            description = "with --cluster-sentinel (required): the Redis servers the sentinels may name as primary; any other is refused")
-    List<String> clusterPrimaries = new ArrayList<>();
-
-    @Option(names = "--cluster-sentinel-user", paramLabel = "NAME", description = "the sentinels' ACL user (else their requirepass alone)")
-    String clusterSentinelUser;
-
-    @Option(names = "--cluster-sentinel-password-file", paramLabel = "FILE",
-            description = "the file holding the sentinels' password (their requirepass, or that user's)")
-    Path clusterSentinelPasswordFile;
-
-    @Option(names = "--cluster-host", paramLabel = "NAME", description = "this host's name in the cluster (default: the host name)")
-    String clusterHost;
-
-    @Option(names = "--policy", paramLabel = "ADDRESS", split = ",",
-            description = "answer Postfix's check_policy_service and Exim's readsocket: unix:/path or inet:HOST:PORT; repeatable")
-    List<String> policy = new ArrayList<>();
-
-    @Option(names = "--policy-mode", paramLabel = "MODE", defaultValue = "0660",
-            description = "the mode of a unix policy socket (default: ${DEFAULT-VALUE})")
-    String policyMode;
-
-    @Option(names = "--policy-group", paramLabel = "GROUP", description = "the group of a unix policy socket, one readlog's user is a member of (a set-group-ID directory gives its own instead)")
-    String policyGroup;
-
-    @Option(names = "--policy-action", paramLabel = "TEXT", defaultValue = "OK",
-            description = "the access(5) action for a client with a live grant (default: ${DEFAULT-VALUE}); others get DUNNO")
-    String policyAction;
-
-    @Option(names = "--policy-idle", paramLabel = "DURATION", defaultValue = "300s", converter = DurationConverter.class,
-            description = "close a policy client idle this long (default: ${DEFAULT-VALUE})")
-    Duration policyIdle;
-
-    @Option(names = "--policy-connections-per-client", paramLabel = "N", defaultValue = "512",
-            description = "policy connections at once from one address over TCP; past it the one waiting longest is closed (default: ${DEFAULT-VALUE})")
-    int policyConnectionsPerClient;
-
-    @Option(names = "--policy-sender", paramLabel = "any|login", defaultValue = "any",
-            description = "login: a live grant relays only a sender that belongs to a user who logged in from the address"
-                    + " (the login, login@DOMAIN of --sender-domain, or --sender-login-map); others get DUNNO (default: ${DEFAULT-VALUE})")
-    String policySender;
-
-    @Option(names = "--sender-domain", paramLabel = "DOMAIN", split = ",",
-            description = "with --policy-sender login: LOGIN@DOMAIN belongs to LOGIN; repeatable")
-    List<String> senderDomains = new ArrayList<>();
-
-    @Option(names = "--sender-login-map", paramLabel = "FILE",
-            description = "with --policy-sender login: which logins own which senders, as Postfix's smtpd_sender_login_maps text table; read again on SIGHUP")
-    Path senderLoginMap;
-
-    @Option(names = "--shared-users", paramLabel = "N", defaultValue = "3",
-            description = "an address from which more than N users logged in within the timeout is shared (default: ${DEFAULT-VALUE})")
-    int sharedUsers;
-
-    @Option(names = "--shared-networks", paramLabel = "FILE",
-            description = "networks known to be shared (NAT pools), one CIDR a line; 100.64.0.0/10 always is")
-    Path sharedNetworks;
-
-    @Option(names = "--shared-grant", paramLabel = "full|shorter|none", defaultValue = "shorter",
-            description = "what a login from a shared address grants: as any other, --shared-timeout, or nothing (default: ${DEFAULT-VALUE})")
-    String sharedGrant;
-
-    @Option(names = "--shared-timeout", paramLabel = "DURATION", defaultValue = "2m", converter = DurationConverter.class,
-            description = "with --shared-grant shorter: how long a shared address's grant lasts (default: ${DEFAULT-VALUE})")
-    Duration sharedTimeout;
-
-    @Option(names = "--flag-networks", paramLabel = "K", defaultValue = "10",
-            description = "a user who logs in from more than K networks (/24, /48) within an hour is flagged and gets no grants; 0: never (default: ${DEFAULT-VALUE})")
-    int flagNetworks;
-
-    @Option(names = "--flag-for", paramLabel = "DURATION", defaultValue = "24h", converter = DurationConverter.class,
-            description = "how long a flag lasts unless showallowed --unflag lifts it (default: ${DEFAULT-VALUE})")
-    Duration flagFor;
-
-    @Option(names = "--flag-keeps-grants",
-            description = "a flagged user's grants run out as usual instead of ending at once")
-    boolean flagKeepsGrants;
-
-    @Option(names = "--metrics", paramLabel = "ADDRESS",
-            description = "serve /metrics (Prometheus) and /health over HTTP on inet:HOST:PORT (keep it on loopback)")
-    String metrics;
-
     @Option(names = "--poll-ms", paramLabel = "MS", defaultValue = "10", hidden = true,
             description = "how often the logs are checked for new lines")
     int pollMillis;
+
+    @Mixin
+    SourceOptions sources;
+
+    @Mixin
+    TcpRulesOptions tcp;
+
+    @Mixin
+    ClusterOptions clusterOptions;
+
+    @Mixin
+    PolicyOptions policyOptions;
+
+    @Mixin
+    BlastOptions blastOptions;
+
+    @Mixin
+    MetricsOptions metricsOptions;
+
+    /** The options of each feature in a section of {@code readlog --help} under its heading, the general ones first. */
+    @Spec
+    void helpSections(CommandSpec spec) {
+        spec.usageMessage().sectionMap().put(UsageMessageSpec.SECTION_KEY_OPTION_LIST, help -> {
+            var sections = new LinkedHashMap<String, List<OptionSpec>>();
+            sections.put("", new ArrayList<>());
+            var headings = new HashMap<String, String>();
+            for (var mixin : help.commandSpec().mixins().values()) {
+                if (mixin.userObject() instanceof Sectioned s) {
+                    mixin.options().forEach(o -> headings.put(o.longestName(), s.heading()));
+                }
+            }
+            for (var option : help.commandSpec().options()) {
+                if (!option.hidden()) {
+                    sections.computeIfAbsent(headings.getOrDefault(option.longestName(), ""), h -> new ArrayList<>()).add(option);
+                }
+            }
+            var text = new StringBuilder();
+            sections.forEach((heading, options) -> text.append(heading.isEmpty() ? "" : String.format("%n%s:%n", heading))
+                    .append(help.optionListExcludingGroups(options)));
+            return text.toString();
+        });
+    }
 
     private final Clock clock;
     private final PrintStream out;
@@ -317,7 +201,7 @@ public final class Readlog implements Callable<Integer> {
             return 0;
         }
         var log = new Messages(err);
-        if (tcpRulesRefresh) {
+        if (tcp.tcpRulesRefresh) {
             restrictNewFiles(log);
             return TcpRulesRefresh.run(config, clock, log);
         }

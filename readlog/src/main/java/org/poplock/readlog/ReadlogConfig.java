@@ -52,30 +52,30 @@ record ReadlogConfig(Path configPath, List<Path> logs, List<Path> fifos, Path db
         var definitions = definitions(o.parsers, file);
         var policy = new LoginPolicy(o.neverRelay.stream().map(Cidr::parse).toList(), Set.copyOf(o.denyUsers), o.timeout);
         if (!o.listParsers) {
-            if (o.tcpRulesBase != null && o.tcpRules == null) {
+            if (o.tcp.tcpRulesBase != null && o.tcp.tcpRules == null) {
                 throw new IllegalArgumentException("--tcprules-base needs --tcprules CDB");
             }
-            if (o.tcpRulesRefresh && o.tcpRules == null) {
+            if (o.tcp.tcpRulesRefresh && o.tcp.tcpRules == null) {
                 throw new IllegalArgumentException("--tcprules-refresh needs --tcprules CDB (tcprules = CDB in the configuration file)");
             }
-            if (o.tcpRulesWait.isNegative() || o.tcpRulesWait.isZero()) {
+            if (o.tcp.tcpRulesWait.isNegative() || o.tcp.tcpRulesWait.isZero()) {
                 throw new IllegalArgumentException("--tcprules-wait must be longer than 0s");
             }
-            if (o.policyAction.isEmpty() || o.policyAction.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
+            if (o.policyOptions.policyAction.isEmpty() || o.policyOptions.policyAction.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
                 throw new IllegalArgumentException("--policy-action must be one line of text, such as OK or PERMIT");
             }
-            PolicyServer.permissions(o.policyMode); // says what is wrong with a bad mode
-            if (o.policyConnectionsPerClient < 1) {
+            PolicyServer.permissions(o.policyOptions.policyMode); // says what is wrong with a bad mode
+            if (o.policyOptions.policyConnectionsPerClient < 1) {
                 throw new IllegalArgumentException("--policy-connections-per-client must be at least 1");
             }
-            if (!o.tcpRulesRefresh && o.logs.isEmpty() && o.fifos.isEmpty() && o.cluster == null && !o.journal && o.dovecotPolicy == null) {
+            if (!o.tcp.tcpRulesRefresh && o.logs.isEmpty() && o.sources.fifos.isEmpty() && o.clusterOptions.cluster == null && !o.sources.journal && o.sources.dovecotPolicy == null) {
                 throw new IllegalArgumentException("no log to follow: give --log PATH, --log - or --fifo PATH (or log = PATH in the"
                         + " configuration file), --journal, --dovecot-policy ADDRESS or --cluster URL");
             }
-            if (!o.journal && (!o.journalMatches.isEmpty() || o.journalDirectory != null)) {
+            if (!o.sources.journal && (!o.sources.journalMatches.isEmpty() || o.sources.journalDirectory != null)) {
                 throw new IllegalArgumentException("--journal-match and --journal-directory need --journal");
             }
-            if (o.dovecotPolicy == null && o.dovecotPolicySecretFile != null) {
+            if (o.sources.dovecotPolicy == null && o.sources.dovecotPolicySecretFile != null) {
                 throw new IllegalArgumentException("--dovecot-policy-secret-file needs --dovecot-policy ADDRESS");
             }
             if (!o.dryRun) {
@@ -90,26 +90,27 @@ record ReadlogConfig(Path configPath, List<Path> logs, List<Path> fifos, Path db
         }
         var db = o.db == null || o.db.toString().isEmpty() ? o.db : o.db.toAbsolutePath();
         var state = o.state != null ? o.state.toAbsolutePath() : db == null || db.toString().isEmpty() ? null : new DatabaseLayout(db).state();
-        var cluster = o.cluster == null || o.listParsers ? null : ClusterSettings.of(o.cluster, o.clusterUser, o.clusterPasswordFile,
-                o.clusterCa, o.clusterName, new ClusterSettings.SentinelOptions(o.clusterSentinels, o.clusterMaster, o.clusterSentinelUser,
-                        o.clusterSentinelPasswordFile, o.clusterPrimaries), o.clusterHost != null ? o.clusterHost : hostName());
+        var cluster = o.clusterOptions.cluster == null || o.listParsers ? null : ClusterSettings.of(o.clusterOptions.cluster, o.clusterOptions.clusterUser, o.clusterOptions.clusterPasswordFile,
+                o.clusterOptions.clusterCa, o.clusterOptions.clusterName, new ClusterSettings.SentinelOptions(o.clusterOptions.clusterSentinels, o.clusterOptions.clusterMaster, o.clusterOptions.clusterSentinelUser,
+                        o.clusterOptions.clusterSentinelPasswordFile, o.clusterOptions.clusterPrimaries), o.clusterOptions.clusterHost != null ? o.clusterOptions.clusterHost : hostName());
         JournalReader.Settings journal = null;
-        if (o.journal) {
-            var matches = o.journalMatches.isEmpty() ? JournalTrust.defaultMatches(definitions) : o.journalMatches;
+        if (o.sources.journal) {
+            var matches = o.sources.journalMatches.isEmpty() ? JournalTrust.defaultMatches(definitions) : o.sources.journalMatches;
             if (matches.isEmpty()) {
                 throw new IllegalArgumentException("--journal: the definitions chosen name no unit; give --journal-match FIELD=VALUE");
             }
-            journal = new JournalReader.Settings(o.journalDirectory == null ? null : o.journalDirectory.toAbsolutePath(), matches, o.journalctl);
+            journal = new JournalReader.Settings(o.sources.journalDirectory == null ? null : o.sources.journalDirectory.toAbsolutePath(), matches, o.sources.journalctl);
         }
-        var dovecotPolicy = o.dovecotPolicy == null || o.listParsers ? null : AuthPolicyServer.Settings.of(o.dovecotPolicy, o.dovecotPolicySecretFile);
-        var tcpRules = o.tcpRules == null ? null : new TcpRulesSettings(o.tcpRules.toAbsolutePath(),
-                o.tcpRulesBase == null ? null : o.tcpRulesBase.toAbsolutePath(), o.tcpRulesProgram, o.tcpRulesWait);
-        return new ReadlogConfig(file.path(), List.copyOf(o.logs), List.copyOf(o.fifos), db, o.dbGroup, state, o.timeout, o.once,
-                o.keepWhileConnected, o.keepAtMost, tcpRules, o.fifoQueue, o.summaryEvery, o.pollMillis, o.rotateWait,
-                definitions, policy, cluster, new PolicySettings(o.policy.stream().map(PolicyAddress::parse).toList(), o.policyMode,
-                        o.policyGroup, o.policyAction, o.policyIdle, o.policyConnectionsPerClient), o.metrics, journal, dovecotPolicy,
-                BlastSettings.of(o.policySender, o.senderDomains, o.senderLoginMap, o.sharedUsers, o.sharedNetworks, o.sharedGrant,
-                        o.sharedTimeout, o.flagNetworks, o.flagFor, o.flagKeepsGrants));
+        var dovecotPolicy = o.sources.dovecotPolicy == null || o.listParsers ? null : AuthPolicyServer.Settings.of(o.sources.dovecotPolicy, o.sources.dovecotPolicySecretFile);
+        var tcpRules = o.tcp.tcpRules == null ? null : new TcpRulesSettings(o.tcp.tcpRules.toAbsolutePath(),
+                o.tcp.tcpRulesBase == null ? null : o.tcp.tcpRulesBase.toAbsolutePath(), o.tcp.tcpRulesProgram, o.tcp.tcpRulesWait);
+        return new ReadlogConfig(file.path(), List.copyOf(o.logs), List.copyOf(o.sources.fifos), db, o.dbGroup, state, o.timeout, o.once,
+                o.keepWhileConnected, o.keepAtMost, tcpRules, o.sources.fifoQueue, o.summaryEvery, o.pollMillis, o.rotateWait,
+                definitions, policy, cluster, new PolicySettings(o.policyOptions.policy.stream().map(PolicyAddress::parse).toList(), o.policyOptions.policyMode,
+                        o.policyOptions.policyGroup, o.policyOptions.policyAction, o.policyOptions.policyIdle, o.policyOptions.policyConnectionsPerClient), o.metricsOptions.metrics, journal, dovecotPolicy,
+                BlastSettings.of(o.blastOptions.policySender, o.blastOptions.senderDomains, o.blastOptions.senderLoginMap, o.blastOptions.sharedUsers,
+                        o.blastOptions.sharedNetworks, o.blastOptions.sharedGrant, o.blastOptions.sharedTimeout, o.blastOptions.flagNetworks,
+                        o.blastOptions.flagFor, o.blastOptions.flagKeepsGrants));
     }
 
     /** This host's name, as the cluster's default name of it: the kernel's, else what the resolver says. */

@@ -21,6 +21,15 @@ public final class Backoff {
         return wait;
     }
 
+    /** Sleeps {@link #next()}; an interrupt ends the sleep and stays set for the caller to see. */
+    public void pause() {
+        try {
+            Thread.sleep(next());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     /** Starts over at {@link #FIRST_MILLIS}: what was retried has worked (for long enough). */
     public void reset() {
         step = FIRST_MILLIS;

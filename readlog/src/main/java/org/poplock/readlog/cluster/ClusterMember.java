@@ -7,15 +7,17 @@ import java.util.HashSet;
 import java.util.Set;
 import java.util.function.Consumer;
 import org.poplock.readlog.Supervisor;
+import org.poplock.readlog.state.GrantInput;
+import org.poplock.readlog.state.Output;
 import org.poplock.readlog.state.RelayState;
 
 /**
- * This readlog as a member of the cluster: its own changes go to the {@link ClusterLink}'s outbox,
- * and what the link read from the other hosts is merged into the state on the daemon's thread
+ * This readlog as a member of the cluster, an input and an output both: its own changes (as the
+ * grants tell them) go to the {@link ClusterLink}'s outbox, and what the link read from the other hosts is merged into the state on the daemon's thread
  * (the later expiry wins; a removal or flush beats every grant not newer than it), with the
  * stream position it reached saved in the same state snapshot as the entries it led to.
  */
-public final class ClusterMember implements LocalChanges, AutoCloseable {
+public final class ClusterMember implements GrantInput, Output, AutoCloseable {
 
     private final RelayState state;
     private final ClusterLink link;
@@ -56,7 +58,7 @@ public final class ClusterMember implements LocalChanges, AutoCloseable {
     }
 
     @Override
-    public void removed(String ip, Instant at) {
+    public void withdrawn(String ip, Instant at) {
         link.send(ClusterEvent.remove(ip, link.me(), at));
         state.clusterChanged();
     }
@@ -68,6 +70,7 @@ public final class ClusterMember implements LocalChanges, AutoCloseable {
     }
 
     /** Merges what came from the other hosts since the last round; returns how many entries changed. */
+    @Override
     public int apply(Instant now) {
         int[] changed = {0};
         boolean[] any = {false};
@@ -79,7 +82,7 @@ public final class ClusterMember implements LocalChanges, AutoCloseable {
             }
             if (in.snapshotEnd()) {
                 if (in.whole()) {
-                    changed[0] += state.grants().revokeOthersExcept(inSnapshot);
+                    changed[0] += state.grants().otherHosts().revokeOthersExcept(inSnapshot);
                 }
                 inSnapshot.clear();
             }
@@ -89,9 +92,9 @@ public final class ClusterMember implements LocalChanges, AutoCloseable {
                     lagMillis = now.toEpochMilli() - e.at().toEpochMilli();
                 }
                 boolean did = switch (e.op()) {
-                    case GRANT -> state.grants().merge(e.entry(), now);
-                    case REMOVE -> state.grants().revokeOlder(e.ip(), e.at());
-                    case FLUSH -> state.grants().revokeAllOlder(e.at()) > 0;
+                    case GRANT -> state.grants().otherHosts().merge(e.entry(), now);
+                    case REMOVE -> state.grants().otherHosts().revokeOlder(e.ip(), e.at());
+                    case FLUSH -> state.grants().otherHosts().revokeAllOlder(e.at()) > 0;
                 };
                 if (did) {
                     changed[0]++;
@@ -115,11 +118,12 @@ public final class ClusterMember implements LocalChanges, AutoCloseable {
     }
 
     /** Why the cluster is lost now (for /health), or null. */
+    @Override
     public String problem() {
         return link.problem();
     }
 
-    /** For the summary line. */
+    @Override
     public String summary() {
         return received + " cluster changes received, " + outbox.size() + " waiting to be sent, " + link.ignored() + " stream entries ignored";
     }
@@ -127,5 +131,12 @@ public final class ClusterMember implements LocalChanges, AutoCloseable {
     @Override
     public void close() {
         link.close();
+    }
+
+    /** The link stops; what it had read is merged still, and saved with the state. */
+    @Override
+    public void stop(Instant now) {
+        close();
+        apply(now);
     }
 }

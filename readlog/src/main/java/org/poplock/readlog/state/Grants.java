@@ -30,7 +30,7 @@ public final class Grants {
 
     /**
      * The addresses written or dropped since a reader of changes last took them: a large published
-     * table writes only those ({@link org.poplock.common.store.PublishedTable}).
+     * table writes only those (common's {@code PublishedTable}).
      */
     public static final class Journal {
         /** Beyond this many changes (a log read from its start) the journal says "all" rather than hold them. */
@@ -59,6 +59,8 @@ public final class Grants {
 
     private final Changes changes;
     private final List<Journal> journals = new ArrayList<>();
+    /** Told of this host's own changes: a login, an extension, an admin's change. */
+    private final List<Output> outputs = new ArrayList<>();
     /**
      * The entries, encoded as published and saved (with user names), sorted, so a publish neither
      * encodes nor sorts. Kept encoded only (a million entries cost ~100 bytes each): the expiry is
@@ -67,6 +69,7 @@ public final class Grants {
     private final TreeMap<String, byte[]> withUsers = new TreeMap<>();
     /** The entries by expiry, with stale items of renewed and removed ones: the sweep takes from its front. */
     private final ExpiryQueue byExpiry = new ExpiryQueue();
+    private final OtherHosts otherHosts = new OtherHosts(this);
 
     /** Told of every entry that enters (a login, an admin's grant, another host's): the users of each address. */
     private Consumer<RelayEntry> entered = entry -> { };
@@ -80,38 +83,16 @@ public final class Grants {
         this.entered = listener;
     }
 
-    /** Ends the grant of {@code ip} at {@code until} if it lasts longer; returns whether it did. */
-    public boolean cap(String ip, Instant until) {
-        var value = withUsers.get(ip);
-        if (value == null || RelayEntry.expiryMillis(value) <= until.toEpochMilli()) {
-            return false;
-        }
-        var e = RelayEntry.decode(ip, value);
-        if (until.toEpochMilli() <= e.login().toEpochMilli()) {
-            drop(ip);
-        } else {
-            put(new RelayEntry(e.ip(), e.user(), e.login(), until, e.origin()));
-        }
-        return true;
-    }
-
-    /** Withdraws every grant of {@code user}; returns the addresses. Reads every entry: for the rare flagged user. */
-    public List<String> revokeUser(String user) {
-        var out = new ArrayList<String>();
-        for (var e : new ArrayList<>(withUsers.entrySet())) {
-            if (RelayEntry.decode(e.getKey(), e.getValue()).user().equals(user)) {
-                drop(e.getKey());
-                out.add(e.getKey());
-            }
-        }
-        return out;
-    }
-
     /** A new journal of changes, from now on. */
     public Journal journal() {
         var journal = new Journal();
         journals.add(journal);
         return journal;
+    }
+
+    /** From now on {@code output} hears of this host's own changes. */
+    public void follow(Output output) {
+        outputs.add(output);
     }
 
     /** An entry as the store holds it, at start-up: nothing to write back. */
@@ -135,6 +116,7 @@ public final class Grants {
             return false;
         }
         put(entry);
+        granted(ip);
         return true;
     }
 
@@ -151,6 +133,7 @@ public final class Grants {
     /** An admin's grant ({@code SpoolCommand.Add}, a client's address): {@code ip} may relay for {@code duration} from now, whatever it had. */
     public void grant(String ip, String user, Instant now, Duration duration) {
         put(RelayEntry.of(ip, user, now, duration));
+        granted(ip);
     }
 
     /** Moves a live entry's expiry to {@code timeout} from now once half of that is left; returns whether it did. */
@@ -161,60 +144,18 @@ public final class Grants {
         }
         var e = RelayEntry.decode(ip, value);
         put(new RelayEntry(e.ip(), e.user(), e.login(), now.plus(timeout), e.origin()));
+        granted(ip);
         return true;
     }
 
-    /**
-     * A grant another cluster host sent (a client's address: {@code ClusterEvent.parse} refuses
-     * any other): kept when it is live and expires later than what the address has (the later
-     * expiry wins, so the same event twice changes nothing).
-     */
-    public boolean merge(RelayEntry entry, Instant now) {
-        if (!entry.isLiveAt(now)) {
-            return false;
-        }
-        var previous = withUsers.get(entry.ip());
-        if (previous != null && RelayEntry.expiryMillis(previous) >= entry.expiry().toEpochMilli()) {
-            return false;
-        }
-        put(entry);
-        return true;
+    /** The changes other cluster hosts send, merged by the rules that make the hosts agree. */
+    public OtherHosts otherHosts() {
+        return otherHosts;
     }
 
-    /** A removal another host sent at {@code at}: beats the address's grant unless its login is later. */
-    public boolean revokeOlder(String ip, Instant at) {
-        var value = withUsers.get(ip);
-        if (value == null || RelayEntry.loginMillis(value) > at.toEpochMilli()) {
-            return false;
-        }
-        drop(ip);
-        return true;
-    }
-
-    /** A flush another host sent at {@code at}: every grant whose login is not later goes. */
-    public int revokeAllOlder(Instant at) {
-        int n = 0;
-        for (var ip : new ArrayList<>(withUsers.keySet())) {
-            if (revokeOlder(ip, at)) {
-                n++;
-            }
-        }
-        return n;
-    }
-
-    /**
-     * After a complete load of the cluster's grants: every grant that came from another host and
-     * is not in {@code current} was removed while we could not follow; returns how many went.
-     */
-    public int revokeOthersExcept(Set<String> current) {
-        int n = 0;
-        for (var e : new ArrayList<>(withUsers.entrySet())) {
-            if (!current.contains(e.getKey()) && !RelayEntry.decode(e.getKey(), e.getValue()).origin().isEmpty()) {
-                drop(e.getKey());
-                n++;
-            }
-        }
-        return n;
+    /** An address's entry as stored, or null. */
+    byte[] stored(String ip) {
+        return withUsers.get(ip);
     }
 
     /** The entry an address has, decoded, if any. */
@@ -230,6 +171,20 @@ public final class Grants {
         }
         drop(ip);
         return true;
+    }
+
+    /** The admin's removal at {@code at}: the outputs hear of it whether the address had a grant or not. */
+    public boolean withdraw(String ip, Instant at) {
+        boolean had = revoke(ip);
+        outputs.forEach(o -> o.withdrawn(ip, at));
+        return had;
+    }
+
+    /** The admin's flush at {@code at}; returns how many grants went. */
+    public int withdrawAll(Instant at) {
+        int n = revokeAll();
+        outputs.forEach(o -> o.flushed(at));
+        return n;
     }
 
     /** Withdraws every grant; returns how many there were. */
@@ -296,7 +251,7 @@ public final class Grants {
     }
 
     /** The one way an entry enters: the decoded map, both published forms, the store's next batch, the next expiry. */
-    private void put(RelayEntry entry) {
+    void put(RelayEntry entry) {
         var value = entry.encodeValue();
         index(entry, value);
         changes.put(entry.ip(), value);
@@ -305,10 +260,16 @@ public final class Grants {
     }
 
     /** The one way an entry leaves. */
-    private void drop(String ip) {
+    void drop(String ip) {
         withUsers.remove(ip);
         changes.remove(ip);
         journal(ip);
+    }
+
+    private void granted(String ip) {
+        for (var output : outputs) {
+            output.granted(ip);
+        }
     }
 
     private void journal(String ip) {

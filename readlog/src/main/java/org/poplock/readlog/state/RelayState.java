@@ -1,15 +1,18 @@
 package org.poplock.readlog.state;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.SortedMap;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import org.poplock.common.store.RelayEntry;
 import org.poplock.common.store.ReservedKeys;
 import org.poplock.readlog.parse.Login;
@@ -27,17 +30,19 @@ public final class RelayState implements AutoCloseable {
     private final Grants grants;
     private final Sessions sessions = new Sessions();
     private LoginGuard guard = LoginGuard.NONE;
+    private final GuardedGrants guarded;
     /** How far each log has been read, as last handed to the store. */
     private final Map<String, long[]> positions = new HashMap<>();
     /** The cluster's records as the state saved them (outbox, stream position); then what {@link #clusterRecords} supplies. */
     private final Map<String, byte[]> savedCluster = new HashMap<>();
-    private java.util.function.Supplier<? extends Map<String, byte[]>> cluster = () -> savedCluster;
+    private Supplier<? extends Map<String, byte[]>> cluster = () -> savedCluster;
     /** Where each stream with a cursor (the journal) was read to, as last handed to the store. */
     private final Map<String, byte[]> cursors = new HashMap<>();
 
     private RelayState(StateStore store, Consumer<String> warnings) throws IOException {
         this.store = store;
         this.grants = new Grants(store);
+        this.guarded = new GuardedGrants(grants);
         try {
             store.load(grants::load, positions::put, (key, value) -> (key.startsWith(ReservedKeys.CURSOR) ? cursors : savedCluster).put(key, value),
                     warnings);
@@ -80,12 +85,12 @@ public final class RelayState implements AutoCloseable {
     public boolean record(Login login, Duration timeout, Instant now) {
         var allowed = guard.grantFor(login.ip(), login.user(), login.time(), timeout, now);
         var ended = guard.takeEnded();
-        boolean changed = ended != null && !grants.revokeUser(ended).isEmpty();
+        boolean changed = ended != null && !guarded.withdrawUser(ended, now).isEmpty();
         if (allowed == null) {
             return changed;
         }
         if (allowed.compareTo(timeout) < 0) {
-            changed |= grants.cap(login.ip(), Grants.grantEnd(login.time(), allowed, now));
+            changed |= guarded.cap(login.ip(), Grants.grantEnd(login.time(), allowed, now));
         }
         return grants.record(login.ip(), login.user(), login.time(), allowed, now) || changed;
     }
@@ -96,15 +101,9 @@ public final class RelayState implements AutoCloseable {
      * many entries were extended.
      */
     public int keepOpen(Instant now, Duration timeout, Duration maxKeep) {
-        return keepOpen(now, timeout, maxKeep, ip -> { });
-    }
-
-    /** As {@link #keepOpen(Instant, Duration, Duration)}, telling {@code extendedIp} of each address extended. */
-    public int keepOpen(Instant now, Duration timeout, Duration maxKeep, Consumer<String> extendedIp) {
         int extended = 0;
         for (var ip : sessions.openAddresses(now, maxKeep)) {
             if (grants.extend(ip, now, timeout)) {
-                extendedIp.accept(ip);
                 extended++;
             }
         }
@@ -138,7 +137,7 @@ public final class RelayState implements AutoCloseable {
 
     public void savePositions(String log, List<LogPosition> filePositions) {
         var p = LogPosition.encode(filePositions);
-        if (java.util.Arrays.equals(p, positions.get(log))) {
+        if (Arrays.equals(p, positions.get(log))) {
             return;
         }
         positions.put(log, p);
@@ -148,12 +147,12 @@ public final class RelayState implements AutoCloseable {
     /** Where the stream {@code source} was read to when last saved (its cursor), or null. */
     public String cursor(String source) {
         var c = cursors.get(ReservedKeys.CURSOR + source);
-        return c == null ? null : new String(c, java.nio.charset.StandardCharsets.UTF_8);
+        return c == null ? null : new String(c, StandardCharsets.UTF_8);
     }
 
     public void saveCursor(String source, String cursor) {
-        var c = cursor.getBytes(java.nio.charset.StandardCharsets.UTF_8);
-        if (!java.util.Arrays.equals(c, cursors.put(ReservedKeys.CURSOR + source, c))) {
+        var c = cursor.getBytes(StandardCharsets.UTF_8);
+        if (!Arrays.equals(c, cursors.put(ReservedKeys.CURSOR + source, c))) {
             store.positionsChanged();
         }
     }
@@ -164,7 +163,7 @@ public final class RelayState implements AutoCloseable {
     }
 
     /** Where each snapshot takes the cluster's records from from now on. */
-    public void clusterRecords(java.util.function.Supplier<? extends Map<String, byte[]>> records) {
+    public void clusterRecords(Supplier<? extends Map<String, byte[]>> records) {
         this.cluster = records;
     }
 

@@ -125,4 +125,38 @@ class GrantsTest {
                     && (earliest.isEmpty() || !grants.nextExpiry().get().isAfter(earliest.get())), "next expiry never later than the truth");
         }
     }
+
+    /** The outputs (the cluster's outbox among them) hear of this host's own changes, once each, and of nothing another host sent or an expiry did. */
+    @Test
+    void theOutputsHearOfThisHostsOwnChangesOnly() {
+        var told = new ArrayList<String>();
+        grants.follow(new Output() {
+            @Override
+            public void granted(String ip) {
+                told.add("granted " + ip);
+            }
+
+            @Override
+            public void withdrawn(String ip, Instant at) {
+                told.add("withdrawn " + ip);
+            }
+
+            @Override
+            public void flushed(Instant at) {
+                told.add("flushed");
+            }
+        });
+        grants.record("192.0.2.1", "alice", now, timeout, now);
+        grants.record("192.0.2.1", "alice", now.minusSeconds(60), timeout, now); // older: no change, nothing to tell
+        grants.extend("192.0.2.1", now.plus(Duration.ofMinutes(10)), timeout); // an open session's extension
+        grants.grant("192.0.2.2", "admin", now, Duration.ofSeconds(60));
+        grants.otherHosts().merge(RelayEntry.of("192.0.2.3", "carol", now, timeout), now);
+        grants.sweep(now.plus(Duration.ofHours(1)));
+        grants.grant("192.0.2.4", "admin", now, Duration.ofSeconds(60));
+        grants.withdraw("192.0.2.4", now);
+        grants.withdraw("192.0.2.5", now); // no entry here; another host may have one
+        grants.withdrawAll(now);
+        assertEquals(List.of("granted 192.0.2.1", "granted 192.0.2.1", "granted 192.0.2.2", "granted 192.0.2.4", "withdrawn 192.0.2.4", "withdrawn 192.0.2.5", "flushed"),
+                told);
+    }
 }
