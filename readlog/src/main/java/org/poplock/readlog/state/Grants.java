@@ -11,7 +11,6 @@ import java.util.Optional;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.function.Consumer;
-import org.poplock.common.address.IpAddress;
 import org.poplock.common.store.RelayEntry;
 
 /**
