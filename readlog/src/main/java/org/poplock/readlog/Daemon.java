@@ -21,6 +21,8 @@ import org.poplock.readlog.parse.Login;
 import org.poplock.readlog.parse.LoginParser;
 import org.poplock.readlog.policy.LiveTable;
 import org.poplock.readlog.policy.PolicyServer;
+import org.poplock.readlog.socketmap.SocketmapAnswers;
+import org.poplock.readlog.socketmap.SocketmapServer;
 import org.poplock.readlog.source.LogFollower;
 import org.poplock.readlog.source.LogPosition;
 import org.poplock.readlog.source.LogSource;
@@ -53,6 +55,7 @@ final class Daemon implements FollowLoop.Sink {
     /** The live grants as the policy service reads them, and the service; null without --policy. */
     private LiveTable policyTable;
     private PolicyServer policyServer;
+    private SocketmapServer socketmapServer;
     private final Metrics metrics = new Metrics();
     private final BlastRadius blast;
     /** Forged logins (a journal entry from a sender no definition trusts) and lines that failed, rate-limited. */
@@ -134,6 +137,7 @@ final class Daemon implements FollowLoop.Sink {
         log.say("following " + Stream.concat(loop.sources().stream().map(LogSource::name),
                         loop.loginSources().stream().map(LoginSource::name)).toList()
                 + (policyServer == null ? "" : ", answering policy requests on " + policy.addresses())
+                + (socketmapServer == null ? "" : ", socketmap lookups on " + config.socketmap().addresses())
                 + (cluster == null ? "" : " and the cluster at " + config.cluster().where() + " as " + config.cluster().me())
                 + ", publishing " + config.db()
                 + ", timeout " + Timeouts.format(config.timeout()));
@@ -191,8 +195,17 @@ final class Daemon implements FollowLoop.Sink {
                     tcpRules::deniedTotal);
         }
         var policy = config.policyService();
-        if (!policy.addresses().isEmpty()) {
+        var socketmap = config.socketmap();
+        if (!policy.addresses().isEmpty() || !socketmap.addresses().isEmpty()) {
             policyTable = new LiveTable(state.grants());
+        }
+        if (!socketmap.addresses().isEmpty()) {
+            socketmapServer = SocketmapServer.start(socketmap, new SocketmapAnswers(policyTable, socketmap.value(), System::currentTimeMillis), log::say);
+            metrics.counter("poplock_socketmap_found_total", "socketmap lookups answered OK (a live grant)", socketmapServer::found);
+            metrics.counter("poplock_socketmap_notfound_total", "socketmap lookups answered NOTFOUND", socketmapServer::notFound);
+            metrics.counter("poplock_socketmap_refused_total", "socketmap clients closed for a malformed or stalled request", socketmapServer::refused);
+        }
+        if (!policy.addresses().isEmpty()) {
             policyServer = PolicyServer.start(policyTable, policy.action(), policy.idle(), policy.perClient(), policy.addresses(), policy.mode(),
                     policy.group(), log::say);
             policyServer.senderCheck(blast::senderAllowed);
@@ -203,6 +216,9 @@ final class Daemon implements FollowLoop.Sink {
 
     /** Closes the listeners that were started (at a stop, or when another could not start). */
     private void stopListeners() {
+        if (socketmapServer != null) {
+            socketmapServer.close();
+        }
         if (policyServer != null) {
             policyServer.close();
         }

@@ -16,9 +16,11 @@ import org.poplock.common.config.ConfigFile;
 import org.poplock.common.config.DurationConverter;
 import org.poplock.common.config.PoplockVersion;
 import org.poplock.readlog.parse.LoginParser;
+import org.poplock.readlog.socketmap.SocketmapOptions;
 import org.poplock.readlog.source.PipeReader;
 import org.poplock.readlog.state.RelayState;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -258,6 +260,9 @@ public final class Readlog implements Callable<Integer> {
     @Option(names = "--flag-keeps-grants",
             description = "a flagged user's grants run out as usual instead of ending at once")
     boolean flagKeepsGrants;
+
+    @Mixin
+    SocketmapOptions socketmap = new SocketmapOptions();
 
     @Option(names = "--metrics", paramLabel = "ADDRESS",
             description = "serve /metrics (Prometheus) and /health over HTTP on inet:HOST:PORT (keep it on loopback)")
