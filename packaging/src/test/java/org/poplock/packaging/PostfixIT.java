@@ -53,6 +53,12 @@ class PostfixIT {
 
     /** Starts the instance, its smtpd asking {@code policyService} (as check_policy_service names it) with the services of {@code masterCf}. */
     private void startPostfix(String policyService, String masterCf) throws Exception {
+        // As the README says: the policy service first, then the relay check; readlog away means DUNNO.
+        startPostfixAsking("check_policy_service { " + policyService + ", timeout=5s, try_limit=1, default_action=DUNNO },", masterCf);
+    }
+
+    /** Starts the instance, {@code restriction} between permit_mynetworks and reject_unauth_destination. */
+    private void startPostfixAsking(String restriction, String masterCf) throws Exception {
         var data = Files.createDirectories(instance.resolve("data"));
         run(Map.of(), "chown", "postfix", data.toString());
         Files.writeString(instance.resolve("main.cf"), String.join("\n",
@@ -76,10 +82,9 @@ class PostfixIT {
                 "local_recipient_maps =",
                 "alias_database =",
                 "biff = no",
-                // As the README says: the policy service first, then the relay check; readlog away means DUNNO.
                 "smtpd_relay_restrictions =",
                 "    permit_mynetworks,",
-                "    check_policy_service { " + policyService + ", timeout=5s, try_limit=1, default_action=DUNNO },",
+                "    " + restriction,
                 "    reject_unauth_destination",
                 ""));
         Files.writeString(instance.resolve("master.cf"), masterCf);
@@ -292,6 +297,46 @@ class PostfixIT {
         var log = Files.readString(instance.resolve("postfix.log"));
         assertTrue(log.contains("problem talking to server 127.0.0.1:" + policyPort), "Postfix said why it fell back to DUNNO: " + log);
     }
+    /**
+     * Postfix's socketmap table, as docs/sendmail.md shows it: {@code check_client_access} on
+     * readlog's {@code --socketmap} unix socket (group postfix), and {@code postmap -q} on the same
+     * table.
+     */
+    @Test
+    void aSocketmapTableLetsAGrantedClientRelayUntilTheTimeoutAndPostmapFindsItsAddress() throws Exception {
+        var socket = tmp.resolve("socketmap");
+        var table = "socketmap:unix:" + socket + ":poplock";
+        startPostfixAsking("check_client_access " + table + ",", plainMasterCf());
+        readlog = Launchers.command("readlog", Map.of(), "--log", tmp.resolve("mail.log").toString(), "--db", tmp.resolve("relay.db").toString(),
+                "--timeout", "6s", "--socketmap", "unix:" + socket, "--socketmap-value", "OK", "--socketmap-group", "postfix")
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        err = new Launchers.StreamText(readlog.getErrorStream());
+        Launchers.await(Duration.ofSeconds(30), "readlog's socketmap", () -> err.soFar().contains("socketmap lookups on"));
+        assertEquals("exit 1: ", postmap("127.0.0.2", table), "not found before a login");
+        assertTrue(rcpt("127.0.0.2", "b@example.net").rcptReply().contains("554 5.7.1"), "no relay before a login");
+        login("127.0.0.2");
+        Launchers.await(Duration.ofSeconds(10), "postmap -q finds the grant", () -> postmap("127.0.0.2", table).equals("exit 0: OK"));
+        System.out.println("postfix: postmap -q 127.0.0.2 " + table + ": " + postmap("127.0.0.2", table));
+        System.out.println("postfix: postmap -q 127.0.0.3 " + table + ": " + postmap("127.0.0.3", table));
+        assertEquals("exit 1: ", postmap("127.0.0.3", table));
+        awaitRcpt("127.0.0.2", "250 2.1.5", "relay accepted after the login");
+        assertTrue(rcpt("127.0.0.3", "b@example.net").rcptReply().contains("554 5.7.1"), "another client may not relay");
+        assertTrue(rcpt("127.0.0.3", "b@local.test").rcptReply().contains("250 2.1.5"), "local mail is accepted");
+        awaitRcpt("127.0.0.2", "554 5.7.1", "relay refused again after the 6 s timeout");
+    }
+
+    /** {@code postmap -q KEY TABLE} with this instance's main.cf: its exit status and what it printed. */
+    private String postmap(String key, String table) {
+        try {
+            var p = new ProcessBuilder("postmap", "-c", instance.toString(), "-q", key, table).redirectErrorStream(true).start();
+            var out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+            assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+            return "exit " + p.exitValue() + ": " + out;
+        } catch (Exception e) {
+            return e.toString();
+        }
+    }
+
     /**
      * The README's Debian recipe as installed: Postfix's smtpd chrooted in its queue directory as
      * Debian ships it, readlog as an unprivileged user (nobody here, poplock there: as root it would

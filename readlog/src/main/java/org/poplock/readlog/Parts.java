@@ -15,6 +15,8 @@ import org.poplock.readlog.metrics.Metrics;
 import org.poplock.readlog.metrics.MetricsServer;
 import org.poplock.readlog.policy.LiveTable;
 import org.poplock.readlog.policy.PolicyServer;
+import org.poplock.readlog.socketmap.SocketmapAnswers;
+import org.poplock.readlog.socketmap.SocketmapServer;
 import org.poplock.readlog.state.GrantInput;
 import org.poplock.readlog.state.Grants;
 import org.poplock.readlog.state.Output;
@@ -82,21 +84,32 @@ final class Parts {
         return parts;
     }
 
-    /** /metrics and the policy service, with their counters; IOException (one line) when one cannot listen. */
+    /** /metrics, the socketmap and the policy service, with their counters; IOException (one line) when one cannot listen. */
     void listen(ReadlogConfig config, RelayState state, Metrics metrics, Consumer<String> log) throws IOException {
         if (config.metrics() != null) {
             listeners.add(MetricsServer.start(config.metrics(), metrics, log));
         }
         var policy = config.policyService();
-        if (!policy.addresses().isEmpty()) {
-            var table = new LiveTable(state.grants());
-            // Updated before the publish: the policy service answers from memory.
+        var socketmap = config.socketmap();
+        var table = policy.addresses().isEmpty() && socketmap.addresses().isEmpty() ? null : new LiveTable(state.grants());
+        if (table != null) {
+            // Updated before the publish: the policy and socketmap services answer from memory.
             output(new Output() {
                 @Override
                 public void settled(Instant now) {
                     table.update();
                 }
             });
+        }
+        if (!socketmap.addresses().isEmpty()) {
+            var server = SocketmapServer.start(socketmap, new SocketmapAnswers(table, socketmap.value(), System::currentTimeMillis), log);
+            listeners.add(server);
+            metrics.counter("poplock_socketmap_found_total", "socketmap lookups answered OK (a live grant)", server::found);
+            metrics.counter("poplock_socketmap_notfound_total", "socketmap lookups answered NOTFOUND", server::notFound);
+            metrics.counter("poplock_socketmap_refused_total", "socketmap clients closed for a malformed or stalled request", server::refused);
+            serving.insert(0, ", socketmap lookups on " + socketmap.addresses());
+        }
+        if (!policy.addresses().isEmpty()) {
             var server = PolicyServer.start(table, policy.action(), policy.idle(), policy.perClient(), policy.addresses(), policy.mode(),
                     policy.group(), log);
             server.senderCheck(blast::senderAllowed);

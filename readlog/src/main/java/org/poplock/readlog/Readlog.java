@@ -125,6 +125,9 @@ public final class Readlog implements Callable<Integer> {
     BlastOptions blastOptions;
 
     @Mixin
+    SocketmapOptions socketmap;
+
+    @Mixin
     MetricsOptions metricsOptions;
 
     /** The options of each feature in a section of {@code readlog --help} under its heading, the general ones first. */

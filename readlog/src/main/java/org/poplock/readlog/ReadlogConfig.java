@@ -22,6 +22,7 @@ import org.poplock.readlog.journal.JournalTrust;
 import org.poplock.readlog.parse.ServerDefinition;
 import org.poplock.readlog.policy.PolicyAddress;
 import org.poplock.readlog.policy.PolicyServer;
+import org.poplock.readlog.socketmap.SocketmapServer;
 import org.poplock.readlog.tcprules.TcpRules;
 
 /** What readlog was told to do, checked: the options resolved into the values the daemon uses. */
@@ -29,7 +30,7 @@ record ReadlogConfig(Path configPath, List<Path> logs, List<Path> fifos, Path db
         boolean once, boolean keepWhileConnected, Duration keepAtMost, TcpRulesSettings tcpRules, int fifoQueue,
         Duration summaryEvery, int pollMillis, Duration rotateWait, List<ServerDefinition> definitions, LoginPolicy policy,
         ClusterSettings cluster, PolicySettings policyService, String metrics, JournalReader.Settings journal,
-        AuthPolicyServer.Settings dovecotPolicy, BlastSettings blast) {
+        AuthPolicyServer.Settings dovecotPolicy, BlastSettings blast, SocketmapServer.Settings socketmap) {
 
     /** The policy service's settings, checked; no addresses: none. */
     record PolicySettings(List<PolicyAddress> addresses, String mode, String group, String action, Duration idle, int perClient) {
@@ -110,7 +111,8 @@ record ReadlogConfig(Path configPath, List<Path> logs, List<Path> fifos, Path db
                         o.policyOptions.policyGroup, o.policyOptions.policyAction, o.policyOptions.policyIdle, o.policyOptions.policyConnectionsPerClient), o.metricsOptions.metrics, journal, dovecotPolicy,
                 BlastSettings.of(o.blastOptions.policySender, o.blastOptions.senderDomains, o.blastOptions.senderLoginMap, o.blastOptions.sharedUsers,
                         o.blastOptions.sharedNetworks, o.blastOptions.sharedGrant, o.blastOptions.sharedTimeout, o.blastOptions.flagNetworks,
-                        o.blastOptions.flagFor, o.blastOptions.flagKeepsGrants));
+                        o.blastOptions.flagFor, o.blastOptions.flagKeepsGrants),
+                o.socketmap.settings());
     }
 
     /** This host's name, as the cluster's default name of it: the kernel's, else what the resolver says. */
@@ -172,6 +174,7 @@ record ReadlogConfig(Path configPath, List<Path> logs, List<Path> fifos, Path db
         check(out, "metrics", metrics, running.metrics);
         check(out, "journal", journal, running.journal);
         check(out, "dovecot-policy", dovecotPolicy, running.dovecotPolicy);
+        check(out, "socketmap", socketmap, running.socketmap);
         return out;
     }
 
@@ -183,7 +186,7 @@ record ReadlogConfig(Path configPath, List<Path> logs, List<Path> fifos, Path db
         return new ReadlogConfig(configPath, logs, running.fifos, running.db, running.dbGroup, running.state, timeout, once,
                 running.keepWhileConnected, keepAtMost, running.tcpRules, running.fifoQueue, summaryEvery,
                 running.pollMillis, rotateWait, definitions, policy, running.cluster, running.policyService, running.metrics,
-                running.journal, running.dovecotPolicy, blast);
+                running.journal, running.dovecotPolicy, blast, running.socketmap);
     }
 
     private static void check(List<String> out, String name, Object mine, Object theirs) {

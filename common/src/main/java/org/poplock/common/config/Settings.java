@@ -25,6 +25,7 @@ public final class Settings {
             "journal-match", "journal-directory", "journalctl", "dovecot-policy", "dovecot-policy-secret-file",
             "policy-sender", "sender-domain", "sender-login-map", "shared-users", "shared-networks", "shared-grant", "shared-timeout",
             "flag-networks", "flag-for", "flag-keeps-grants",
+            "socketmap", "socketmap-value", "socketmap-mode", "socketmap-group", "socketmap-connections-per-client",
             // relaylock
             "relayclient-value", "max-login-age",
             // showallowed

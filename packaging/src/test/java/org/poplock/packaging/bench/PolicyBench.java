@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 
 /**
  * Benchmark, not a test: requests per second and latency of readlog's policy service against a
@@ -134,6 +135,16 @@ public final class PolicyBench {
     }
 
     static Run run(int port, int connections, int seconds, Process server) throws Exception {
+        return run(port, connections, seconds, server, PolicyBench::request, PolicyBench::readReply);
+    }
+
+    /** How a client of one protocol reads a whole reply. */
+    interface ReplyReader {
+        void read(InputStream in) throws Exception;
+    }
+
+    /** {@code connections} clients each sending {@code request(ip)} and reading the reply with {@code reader} in turn, for {@code seconds}. */
+    static Run run(int port, int connections, int seconds, Process server, Function<String, byte[]> request, ReplyReader reader) throws Exception {
         double cpuBefore = server == null ? Double.NaN : cpuMicros(server);
         var latencies = Collections.synchronizedList(new ArrayList<long[]>());
         var total = new AtomicLong();
@@ -152,8 +163,8 @@ public final class PolicyBench {
                     while (System.nanoTime() < end && n < mine.length) {
                         var ip = (i++ & 1) == 0 ? "10.0." + (i >> 8 & 39) + "." + (i & 255) : "192.0.2." + (i & 255);
                         long t0 = System.nanoTime();
-                        out.write(request(ip));
-                        readReply(in);
+                        out.write(request.apply(ip));
+                        reader.read(in);
                         mine[n++] = System.nanoTime() - t0;
                     }
                 } catch (Exception e) {

@@ -116,8 +116,13 @@ public final class Binding {
 
     /** An octal mode such as 0660, as permissions; IllegalArgumentException for anything else. */
     public static Set<PosixFilePermission> permissions(String mode) {
+        return permissions("--policy-mode", mode);
+    }
+
+    /** {@code mode}, the value of {@code option}, as permissions; IllegalArgumentException naming both for anything but an octal mode. */
+    public static Set<PosixFilePermission> permissions(String option, String mode) {
         if (!mode.matches("0?[0-7]{3}")) {
-            throw new IllegalArgumentException("--policy-mode " + mode + " is not an octal mode such as 0660");
+            throw new IllegalArgumentException(option + " " + mode + " is not an octal mode such as 0660");
         }
         int m = Integer.parseInt(mode, 8);
         var out = EnumSet.noneOf(PosixFilePermission.class);

@@ -47,7 +47,7 @@ public final class LiveTable {
     }
 
     /** Whether a canonical address may relay at {@code nowMillis}: its expiry checked at the moment of asking. */
-    boolean isLive(String ip, long nowMillis) {
+    public boolean isLive(String ip, long nowMillis) {
         var expiry = expiries.get(ip);
         return expiry != null && expiry > nowMillis;
     }

@@ -8,22 +8,27 @@ import org.poplock.readlog.ListenAddress;
 public record PolicyAddress(Path unix, String host, int port) {
 
     public static PolicyAddress parse(String text) {
+        return parse("--policy", text, "inet:127.0.0.1:10040");
+    }
+
+    /** {@code text}, the value of {@code option}; IllegalArgumentException with one line naming both and {@code example} of inet. */
+    public static PolicyAddress parse(String option, String text, String example) {
         if (text.startsWith("unix:")) {
             var path = text.substring(5);
             if (!path.startsWith("/")) {
-                throw new IllegalArgumentException("--policy " + text + ": give the socket's absolute path, unix:/path");
+                throw new IllegalArgumentException(option + " " + text + ": give the socket's absolute path, unix:/path");
             }
             return new PolicyAddress(Path.of(path), null, 0);
         }
         if (text.startsWith("inet:")) {
-            var inet = ListenAddress.parse("--policy", text, "inet:127.0.0.1:10040");
+            var inet = ListenAddress.parse(option, text, example);
             return new PolicyAddress(null, inet.host(), inet.port());
         }
-        throw new IllegalArgumentException("--policy " + text + ": give unix:/path/to/socket or inet:HOST:PORT");
+        throw new IllegalArgumentException(option + " " + text + ": give unix:/path/to/socket or inet:HOST:PORT");
     }
 
     /** A TCP address's socket address (null for a unix socket). */
-    InetSocketAddress inetAddress() {
+    public InetSocketAddress inetAddress() {
         return unix != null ? null : new InetSocketAddress(host, port);
     }
 
