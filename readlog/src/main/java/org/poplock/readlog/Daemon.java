@@ -12,6 +12,8 @@ import org.poplock.common.address.Printable;
 import org.poplock.common.config.Timeouts;
 import org.poplock.common.store.DatabaseLayout;
 import org.poplock.readlog.authpolicy.AuthPolicyServer;
+import org.poplock.readlog.budget.Budget;
+import org.poplock.readlog.cluster.RedisCounts;
 import org.poplock.readlog.cluster.ClusterMember;
 import org.poplock.readlog.cluster.LocalChanges;
 import org.poplock.readlog.metrics.Metrics;
@@ -52,6 +54,8 @@ final class Daemon implements FollowLoop.Sink {
     /** The live grants as the policy service reads them, and the service; null without --policy. */
     private LiveTable policyTable;
     private PolicyServer policyServer;
+    /** The policy service's recipient budgets; null without. */
+    private Budget budget;
     private final Metrics metrics = new Metrics();
     /** Forged logins (a journal entry from a sender no definition trusts) and lines that failed, rate-limited. */
     private final Troubles troubles;
@@ -189,11 +193,17 @@ final class Daemon implements FollowLoop.Sink {
         }
         var policy = config.policyService();
         if (!policy.addresses().isEmpty()) {
-            policyTable = new LiveTable(state.grants());
-            policyServer = PolicyServer.start(policyTable, policy.action(), policy.idle(), policy.perClient(), policy.addresses(), policy.mode(),
+            var limits = policy.budget();
+            budget = limits.on() ? new Budget(limits, config.cluster() == null ? null : new RedisCounts(config.cluster()), log::say) : null;
+            policyTable = new LiveTable(state.grants(), limits.perUser() > 0);
+            policyServer = PolicyServer.start(policyTable, budget, policy.action(), policy.idle(), policy.perClient(), policy.addresses(), policy.mode(),
                     policy.group(), log::say);
             metrics.counter("poplock_policy_granted_total", "policy requests answered with the action (a live grant)", policyServer::granted);
             metrics.counter("poplock_policy_dunno_total", "policy requests answered DUNNO", policyServer::notGranted);
+            if (budget != null) {
+                metrics.counter("poplock_budget_recipients_total", "recipients of granted clients counted against the budgets", budget::counted);
+                metrics.counter("poplock_budget_deferred_total", "recipients deferred (4.7.1) because a grant or user was over budget", budget::deferred);
+            }
         }
     }
 
@@ -201,6 +211,9 @@ final class Daemon implements FollowLoop.Sink {
     private void stopListeners() {
         if (policyServer != null) {
             policyServer.close();
+        }
+        if (budget != null) {
+            budget.close();
         }
         if (metricsServer != null) {
             metricsServer.close();

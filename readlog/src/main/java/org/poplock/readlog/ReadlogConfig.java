@@ -15,6 +15,7 @@ import org.poplock.common.config.ConfigFile;
 import org.poplock.common.store.DatabaseDirectory;
 import org.poplock.common.store.DatabaseLayout;
 import org.poplock.readlog.authpolicy.AuthPolicyServer;
+import org.poplock.readlog.budget.Budget;
 import org.poplock.readlog.cluster.ClusterSettings;
 import org.poplock.readlog.journal.JournalReader;
 import org.poplock.readlog.journal.JournalTrust;
@@ -31,7 +32,8 @@ record ReadlogConfig(Path configPath, List<Path> logs, List<Path> fifos, Path db
         AuthPolicyServer.Settings dovecotPolicy) {
 
     /** The policy service's settings, checked; no addresses: none. */
-    record PolicySettings(List<PolicyAddress> addresses, String mode, String group, String action, Duration idle, int perClient) {
+    record PolicySettings(List<PolicyAddress> addresses, String mode, String group, String action, Duration idle, int perClient,
+            Budget.Limits budget) {
     }
 
     /**
@@ -66,6 +68,9 @@ record ReadlogConfig(Path configPath, List<Path> logs, List<Path> fifos, Path db
             PolicyServer.permissions(o.policyMode); // says what is wrong with a bad mode
             if (o.policyConnectionsPerClient < 1) {
                 throw new IllegalArgumentException("--policy-connections-per-client must be at least 1");
+            }
+            if ((o.budgetPerGrant != 0 || o.budgetPerUser != 0) && o.policy.isEmpty()) {
+                throw new IllegalArgumentException("--budget-recipients-per-grant and --budget-recipients-per-user need --policy ADDRESS: the policy service counts");
             }
             if (!o.tcpRulesRefresh && o.logs.isEmpty() && o.fifos.isEmpty() && o.cluster == null && !o.journal && o.dovecotPolicy == null) {
                 throw new IllegalArgumentException("no log to follow: give --log PATH, --log - or --fifo PATH (or log = PATH in the"
@@ -106,7 +111,8 @@ record ReadlogConfig(Path configPath, List<Path> logs, List<Path> fifos, Path db
         return new ReadlogConfig(file.path(), List.copyOf(o.logs), List.copyOf(o.fifos), db, o.dbGroup, state, o.timeout, o.once,
                 o.keepWhileConnected, o.keepAtMost, tcpRules, o.fifoQueue, o.summaryEvery, o.pollMillis, o.rotateWait,
                 definitions, policy, cluster, new PolicySettings(o.policy.stream().map(PolicyAddress::parse).toList(), o.policyMode,
-                        o.policyGroup, o.policyAction, o.policyIdle, o.policyConnectionsPerClient), o.metrics, journal, dovecotPolicy);
+                        o.policyGroup, o.policyAction, o.policyIdle, o.policyConnectionsPerClient,
+                        new Budget.Limits(o.budgetPerGrant, o.budgetPerUser, o.budgetWindow)), o.metrics, journal, dovecotPolicy);
     }
 
     /** This host's name, as the cluster's default name of it: the kernel's, else what the resolver says. */

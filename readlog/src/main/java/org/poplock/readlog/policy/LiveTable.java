@@ -12,13 +12,21 @@ import org.poplock.readlog.state.Grants;
 public final class LiveTable {
 
     private final ConcurrentHashMap<String, Long> expiries = new ConcurrentHashMap<>();
+    /** Address to the user who earned its grant, for a budget per user; null without one, so the common case holds no more. */
+    private final ConcurrentHashMap<String, String> users;
     private final Grants grants;
     private final Grants.Journal changes;
 
     /** Everything {@code grants} holds now, and from now on what changes. */
     public LiveTable(Grants grants) {
+        this(grants, false);
+    }
+
+    /** With {@code withUsers}, each grant's user too ({@link #user}). */
+    public LiveTable(Grants grants, boolean withUsers) {
         this.grants = grants;
         this.changes = grants.journal();
+        this.users = withUsers ? new ConcurrentHashMap<>() : null;
         reload();
     }
 
@@ -33,8 +41,14 @@ public final class LiveTable {
             var entry = grants.stored().get(ip);
             if (entry == null) {
                 expiries.remove(ip);
+                if (users != null) {
+                    users.remove(ip);
+                }
             } else {
                 expiries.put(ip, RelayEntry.expiryMillis(entry));
+                if (users != null) {
+                    users.put(ip, RelayEntry.decode(ip, entry).user());
+                }
             }
         }
     }
@@ -44,6 +58,15 @@ public final class LiveTable {
         var stored = grants.stored();
         stored.forEach((ip, value) -> expiries.put(ip, RelayEntry.expiryMillis(value)));
         expiries.keySet().removeIf(ip -> !stored.containsKey(ip));
+        if (users != null) {
+            stored.forEach((ip, value) -> users.put(ip, RelayEntry.decode(ip, value).user()));
+            users.keySet().removeIf(ip -> !stored.containsKey(ip));
+        }
+    }
+
+    /** The user whose login earned the grant of {@code ip}; null when not kept or no grant. */
+    String user(String ip) {
+        return users == null ? null : users.get(ip);
     }
 
     /** Whether a canonical address may relay at {@code nowMillis}: its expiry checked at the moment of asking. */

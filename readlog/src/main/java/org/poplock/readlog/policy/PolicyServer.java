@@ -39,21 +39,23 @@ import java.util.function.Consumer;
 import org.poplock.common.address.IpAddress;
 import org.poplock.common.address.Printable;
 import org.poplock.readlog.Troubles;
+import org.poplock.readlog.budget.Budget;
 
 /**
  * Postfix's policy delegation protocol (SMTPD_POLICY_README) over readlog's live grants, for
  * Postfix's {@code check_policy_service} and Exim's {@code ${readsocket}}: {@code name=value}
  * lines ended by an empty line; {@code request=smtpd_access_policy} and {@code client_address}
- * count, every other attribute is read and ignored; a client address with a live grant gets
- * {@code action=OK} (or {@code --policy-action}), any other {@code action=DUNNO}. Connections stay
- * open for as many requests as the client sends.
+ * count (and, for a {@link Budget}, {@code protocol_state} and {@code instance}), every other
+ * attribute not in {@link #KEPT} is read and forgotten; a client address with a live grant gets
+ * {@code action=OK} (or {@code --policy-action}) unless over its budget, any other
+ * {@code action=DUNNO}. Connections stay open for as many requests as the client sends.
  *
  * <p>Every client is attacker input: a line over {@link #MAX_LINE}, a request over
  * {@link #MAX_REQUEST} or {@link #MAX_ATTRIBUTES} attributes, bytes that are not text, a request
  * without {@code request=}, a client that stops mid-request or has not sent a whole request
  * within {@link #REQUEST_MILLIS}: that connection alone is closed without a reply (Postfix's rule
  * in trouble), with one line on stderr per kind of trouble at most once a minute. A request in
- * progress holds its current line and the two attributes that count, never the others, so a
+ * progress holds its current line and the few attributes kept, never the others, so a
  * client costs a few KiB of heap at most. Past {@link #MAX_CONNECTIONS} in all, or the
  * connections per client address over TCP, a new client is taken and the one of them waiting
  * longest without a whole request (or idle longest) is closed: a flood of idle clients cannot lock
@@ -71,7 +73,12 @@ public final class PolicyServer implements AutoCloseable {
     /** A client that has not sent a whole request this long after its first byte (or its connection) is dropped: Postfix sends one at once. */
     static final long REQUEST_MILLIS = 10_000;
 
+    /** The attributes a request keeps (each at most a line); the others are read and forgotten. */
+    static final Set<String> KEPT = Set.of("request", "client_address", "protocol_state", "instance", "recipient", "sasl_username");
+
     private final LiveTable table;
+    /** Null: no budget. */
+    private final Budget budget;
     private final String action;
     private final long idleMillis;
     private final int perClient;
@@ -87,8 +94,10 @@ public final class PolicyServer implements AutoCloseable {
     private final AtomicInteger threadNumber = new AtomicInteger();
     private volatile boolean running = true;
 
-    private PolicyServer(LiveTable table, String action, Duration idle, int perClient, List<PolicyAddress> addresses, Consumer<String> log) {
+    private PolicyServer(LiveTable table, Budget budget, String action, Duration idle, int perClient, List<PolicyAddress> addresses,
+            Consumer<String> log) {
         this.table = table;
+        this.budget = budget;
         this.action = action;
         this.idleMillis = idle.toMillis();
         this.perClient = perClient;
@@ -100,11 +109,12 @@ public final class PolicyServer implements AutoCloseable {
      * Listens on every address (a unix socket with {@code mode} and {@code group}, null for
      * readlog's; a stale socket replaced, one another process listens on refused with its pid)
      * and starts answering, at most {@code perClient} connections from one address over TCP;
-     * IOException with one line when an address cannot be taken.
+     * IOException with one line when an address cannot be taken. A granted client's recipients are
+     * counted against {@code budget} (null: none).
      */
-    public static PolicyServer start(LiveTable table, String action, Duration idle, int perClient, List<PolicyAddress> addresses,
+    public static PolicyServer start(LiveTable table, Budget budget, String action, Duration idle, int perClient, List<PolicyAddress> addresses,
             String mode, String group, Consumer<String> log) throws IOException {
-        var server = new PolicyServer(table, action, idle, perClient, addresses, log);
+        var server = new PolicyServer(table, budget, action, idle, perClient, addresses, log);
         try {
             for (var address : addresses) {
                 server.listeners.add(server.listen(address, mode, group));
@@ -344,8 +354,8 @@ public final class PolicyServer implements AutoCloseable {
                         return;
                     }
                     var name = text.substring(0, eq);
-                    if (name.equals("request") || name.equals("client_address")) {
-                        attributes.put(name, text.substring(eq + 1)); // the others are read and forgotten
+                    if (KEPT.contains(name)) {
+                        attributes.put(name, text.substring(eq + 1));
                     }
                 }
             } catch (IOException e) {
@@ -426,7 +436,15 @@ public final class PolicyServer implements AutoCloseable {
             }
             var client = attributes.get("client_address");
             var ip = client == null ? null : IpAddress.bytesOrNull(client);
-            boolean live = ip != null && table.isLive(IpAddress.format(ip), System.currentTimeMillis());
+            var canonical = ip == null ? null : IpAddress.format(ip);
+            long now = System.currentTimeMillis();
+            boolean live = ip != null && table.isLive(canonical, now);
+            if (live && budget != null) {
+                var over = budget.check(canonical, table.user(canonical), attributes.get("protocol_state"), attributes.get("instance"), now);
+                if (over != null) {
+                    return ("action=" + over + "\n\n").getBytes(StandardCharsets.UTF_8);
+                }
+            }
             (live ? granted : notGranted).increment();
             return ("action=" + (live ? action : "DUNNO") + "\n\n").getBytes(StandardCharsets.UTF_8);
         }
