@@ -136,7 +136,8 @@ public final class Budget implements AutoCloseable {
         String over = null;
         if (limits.perGrant() > 0 && byGrant > limits.perGrant()) {
             over = byGrant == limits.perGrant() + 1 ? ip + (user == null ? "" : " (" + user + ")") + " is over its budget of "
-                    + limits.perGrant() + " recipients per " + windowText() + " (" + grant.messages() + " messages); deferring the rest" : "";
+                    + limits.perGrant() + " recipients per " + windowText() + " (" + grant.messages() + (grant.messages() == 1 ? " message" : " messages")
+                    + "); deferring the rest" : "";
         } else if (perUser && byUser > limits.perUser()) {
             over = byUser == limits.perUser() + 1 ? "user " + user + " (now at " + ip + ") is over the budget of " + limits.perUser()
                     + " recipients per " + windowText() + " across their addresses; deferring the rest" : "";
