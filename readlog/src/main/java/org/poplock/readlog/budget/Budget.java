@@ -58,7 +58,9 @@ public final class Budget implements AutoCloseable {
     private final long windowMillis;
     private final SharedCounts shared;
     private final Troubles troubles;
-    private final ConcurrentHashMap<String, Tally> tallies = new ConcurrentHashMap<>();
+    /** By address, and by user: two maps, so a request builds no key. */
+    private final ConcurrentHashMap<String, Tally> byAddress = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Tally> byUser = new ConcurrentHashMap<>();
     private final LongAdder deferred = new LongAdder();
     private final LongAdder counted = new LongAdder();
     private volatile long sweptWindow;
@@ -112,16 +114,16 @@ public final class Budget implements AutoCloseable {
         counted.increment();
         long window = Math.floorDiv(nowMillis, windowMillis);
         sweep(window);
-        var grant = tallies.computeIfAbsent("g:" + ip, k -> new Tally());
+        var grant = tally(byAddress, ip);
         long byGrant = grant.add(window, instance);
         boolean perUser = limits.perUser() > 0 && user != null;
-        long byUser = perUser ? tallies.computeIfAbsent("u:" + user, k -> new Tally()).add(window, instance) : 0;
+        long userCount = perUser ? tally(byUser, user).add(window, instance) : 0;
         if (shared != null && nowMillis >= aloneUntil) {
             var keys = perUser ? List.of("g:" + ip + ":" + window, "u:" + user + ":" + window) : List.of("g:" + ip + ":" + window);
             try {
                 var counts = shared.increment(keys, 2 * windowMillis);
                 byGrant = counts[0];
-                byUser = perUser ? counts[1] : 0;
+                userCount = perUser ? counts[1] : 0;
                 if (alone) {
                     alone = false;
                     troubles.say("shared back", "the cluster's counts answer again; budgets are one across every host");
@@ -138,8 +140,8 @@ public final class Budget implements AutoCloseable {
             over = byGrant == limits.perGrant() + 1 ? ip + (user == null ? "" : " (" + user + ")") + " is over its budget of "
                     + limits.perGrant() + " recipients per " + windowText() + " (" + grant.messages() + (grant.messages() == 1 ? " message" : " messages")
                     + "); deferring the rest" : "";
-        } else if (perUser && byUser > limits.perUser()) {
-            over = byUser == limits.perUser() + 1 ? "user " + user + " (now at " + ip + ") is over the budget of " + limits.perUser()
+        } else if (perUser && userCount > limits.perUser()) {
+            over = userCount == limits.perUser() + 1 ? "user " + user + " (now at " + ip + ") is over the budget of " + limits.perUser()
                     + " recipients per " + windowText() + " across their addresses; deferring the rest" : "";
         }
         if (over == null) {
@@ -152,6 +154,12 @@ public final class Budget implements AutoCloseable {
         return "DEFER_IF_REJECT 4.7.1 Recipient budget of this login used up, try again later";
     }
 
+    /** The tally of {@code key}, made when there is none: a lookup alone in the common case. */
+    private static Tally tally(ConcurrentHashMap<String, Tally> map, String key) {
+        var t = map.get(key);
+        return t != null ? t : map.computeIfAbsent(key, k -> new Tally());
+    }
+
     private String windowText() {
         return limits.window().equals(Duration.ofHours(1)) ? "hour" : limits.window().toSeconds() + " s";
     }
@@ -162,11 +170,13 @@ public final class Budget implements AutoCloseable {
             return;
         }
         sweptWindow = window;
-        tallies.values().removeIf(t -> {
-            synchronized (t) {
-                return t.window < window - 1;
-            }
-        });
+        for (var map : List.of(byAddress, byUser)) {
+            map.values().removeIf(t -> {
+                synchronized (t) {
+                    return t.window < window - 1;
+                }
+            });
+        }
     }
 
     /** Recipients counted (RCPT requests of granted clients) and refused for a budget: for the metrics. */
@@ -180,7 +190,7 @@ public final class Budget implements AutoCloseable {
 
     /** Tallies held now: the memory bound's measure. */
     int tallies() {
-        return tallies.size();
+        return byAddress.size() + byUser.size();
     }
 
     @Override
