@@ -219,11 +219,11 @@ public final class Readlog implements Callable<Integer> {
     int policyConnectionsPerClient;
 
     @Option(names = "--budget-recipients-per-grant", paramLabel = "N", defaultValue = "0",
-            description = "recipients a granted address may relay per --budget-window, counted by the policy service; more are deferred with 4.7.1 (default: ${DEFAULT-VALUE}, no limit)")
+            description = "recipients a granted address may relay per --budget-window, counted by the policy service; more are deferred with 4.7.1; 0 is no limit (default: ${DEFAULT-VALUE})")
     int budgetPerGrant;
 
     @Option(names = "--budget-recipients-per-user", paramLabel = "N", defaultValue = "0",
-            description = "recipients a user may relay per --budget-window across all their granted addresses (default: ${DEFAULT-VALUE}, no limit)")
+            description = "recipients a user may relay per --budget-window across all their granted addresses; 0 is no limit (default: ${DEFAULT-VALUE})")
     int budgetPerUser;
 
     @Option(names = "--budget-window", paramLabel = "DURATION", defaultValue = "1h", converter = DurationConverter.class,

@@ -34,6 +34,11 @@ record ReadlogConfig(Path configPath, List<Path> logs, List<Path> fifos, Path db
     /** The policy service's settings, checked; no addresses: none. */
     record PolicySettings(List<PolicyAddress> addresses, String mode, String group, String action, Duration idle, int perClient,
             Budget.Limits budget) {
+
+        /** The same without the budget: what the policy option itself names. */
+        PolicySettings service() {
+            return new PolicySettings(addresses, mode, group, action, idle, perClient, null);
+        }
     }
 
     /**
@@ -170,7 +175,8 @@ record ReadlogConfig(Path configPath, List<Path> logs, List<Path> fifos, Path db
         check(out, "keep-while-connected", keepWhileConnected, running.keepWhileConnected);
         check(out, "poll-ms", pollMillis, running.pollMillis);
         check(out, "cluster", cluster, running.cluster);
-        check(out, "policy", policyService, running.policyService);
+        check(out, "policy", policyService.service(), running.policyService.service());
+        check(out, "budget-*", policyService.budget(), running.policyService.budget());
         check(out, "metrics", metrics, running.metrics);
         check(out, "journal", journal, running.journal);
         check(out, "dovecot-policy", dovecotPolicy, running.dovecotPolicy);
