@@ -195,7 +195,7 @@ final class Daemon implements FollowLoop.Sink {
         if (!policy.addresses().isEmpty()) {
             var limits = policy.budget();
             budget = limits.on() ? new Budget(limits, config.cluster() == null ? null : new RedisCounts(config.cluster()), log::say) : null;
-            policyTable = new LiveTable(state.grants(), limits.perUser() > 0);
+            policyTable = new LiveTable(state.grants());
             policyServer = PolicyServer.start(policyTable, budget, policy.action(), policy.idle(), policy.perClient(), policy.addresses(), policy.mode(),
                     policy.group(), log::say);
             metrics.counter("poplock_policy_granted_total", "policy requests answered with the action (a live grant)", policyServer::granted);

@@ -179,6 +179,11 @@ public final class Budget implements AutoCloseable {
         }
     }
 
+    /** Whether users are counted: else the caller need not find a grant's user. */
+    public boolean perUser() {
+        return limits.perUser() > 0;
+    }
+
     /** Recipients counted (RCPT requests of granted clients) and refused for a budget: for the metrics. */
     public long counted() {
         return counted.sum();

@@ -440,7 +440,7 @@ public final class PolicyServer implements AutoCloseable {
             long now = System.currentTimeMillis();
             boolean live = ip != null && table.isLive(canonical, now);
             if (live && budget != null) {
-                var over = budget.check(canonical, table.user(canonical), attributes.get("protocol_state"), attributes.get("instance"), now);
+                var over = budget.check(canonical, budget.perUser() ? table.user(canonical) : null, attributes.get("protocol_state"), attributes.get("instance"), now);
                 if (over != null) {
                     return ("action=" + over + "\n\n").getBytes(StandardCharsets.UTF_8);
                 }
