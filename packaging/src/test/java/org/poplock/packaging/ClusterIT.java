@@ -600,4 +600,48 @@ class ClusterIT {
         assertEquals(2, none.exit(), none.err());
         assertTrue(none.err().startsWith("readlog: --cluster-sentinel needs --cluster-primaries ") && none.err().lines().count() == 1, none.err());
     }
+
+    /** A policy request as Postfix sends it at RCPT, on a connection of its own; the reply without its empty line. */
+    private static String rcpt(int port, String ip) throws Exception {
+        try (var s = new Socket("127.0.0.1", port)) {
+            s.getOutputStream().write(("request=smtpd_access_policy\nprotocol_state=RCPT\nclient_address=" + ip
+                    + "\ninstance=1.2.3\nrecipient=b@example.net\n\n").getBytes(StandardCharsets.US_ASCII));
+            var in = s.getInputStream();
+            var reply = new StringBuilder();
+            for (int b; !reply.toString().endsWith("\n\n") && (b = in.read()) >= 0; ) {
+                reply.append((char) b);
+            }
+            return reply.toString().strip();
+        }
+    }
+
+    /**
+     * Two SMTP hosts share one budget through Redis: recipients relayed through either count
+     * against the same 10; with Redis gone each host counts its own, says so once, and relays on.
+     */
+    @Test
+    void twoSmtpHostsShareOneRecipientBudgetAndARedisOutageFallsBackToEachHostsOwnCount() throws Exception {
+        var redis = redis();
+        int portC = RedisServer.freePort();
+        int portD = RedisServer.freePort();
+        var a = new Host("pop-a", true, "--cluster", redis.url()).start();
+        var c = new Host("smtp-c", false, "--cluster", redis.url(), "--policy", "inet:127.0.0.1:" + portC,
+                "--budget-recipients-per-grant", "10").start();
+        var d = new Host("smtp-d", false, "--cluster", redis.url(), "--policy", "inet:127.0.0.1:" + portD,
+                "--budget-recipients-per-grant", "10").start();
+        a.login("203.0.113.9", "alice");
+        c.awaitGranted("203.0.113.9");
+        d.awaitGranted("203.0.113.9");
+        for (int i = 1; i <= 10; i++) {
+            assertEquals("action=OK", rcpt(i % 2 == 0 ? portC : portD, "203.0.113.9"), "recipient " + i + " within the budget");
+        }
+        var over = rcpt(portC, "203.0.113.9");
+        assertTrue(over.startsWith("action=DEFER_IF_REJECT 4.7.1 "), "the 11th, five after smtp-c's own fifth: " + over);
+        assertTrue(rcpt(portD, "203.0.113.9").startsWith("action=DEFER_IF_REJECT 4.7.1 "), "and on smtp-d");
+        c.awaitSays("203.0.113.9 is over its budget of 10 recipients per hour");
+        redis.kill();
+        assertEquals("action=OK", rcpt(portD, "203.0.113.9"), "alone, smtp-d counts its own seven");
+        d.awaitSays("each host counts its own recipients");
+        assertEquals(1, d.lines("do not answer"), "one line for the outage");
+    }
 }

@@ -9,6 +9,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -42,16 +44,25 @@ class EximIT {
         return Path.of(exim);
     }
 
+    /** The README's RCPT ACL: accept on the policy service's OK. */
     private Path config(int policyPort) throws Exception {
         return config(policyPort, "");
     }
 
     /** The configuration; {@code sender} is what the ACL adds to the request ("sender=$sender_address\\n", as the docs say, or nothing). */
     private Path config(int policyPort, String sender) throws Exception {
+        return config(
+                "  accept  condition = ${if match{${readsocket{inet:127.0.0.1:" + policyPort + "}"
+                        + "{request=smtpd_access_policy\\nclient_address=$sender_host_address\\n" + sender + "\\n}{5s}{}{action=DUNNO}}}{\\N^action=OK\\s*$\\N}}",
+                "  accept  domains = +local_domains",
+                "  deny    message = relay not permitted");
+    }
+
+    private Path config(String... rcptAcl) throws Exception {
         Files.createDirectories(dir.resolve("spool"));
         Files.createDirectories(dir.resolve("log"));
         var conf = dir.resolve("exim.conf");
-        Files.writeString(conf, String.join("\n",
+        var lines = new ArrayList<>(List.of(
                 "primary_hostname = mx.local.test",
                 "domainlist local_domains = local.test",
                 "exim_user = root",
@@ -61,12 +72,10 @@ class EximIT {
                 "log_file_path = " + dir.resolve("log") + "/%slog",
                 "acl_smtp_rcpt = acl_check_rcpt",
                 "begin acl",
-                "acl_check_rcpt:",
-                "  accept  condition = ${if match{${readsocket{inet:127.0.0.1:" + policyPort + "}"
-                        + "{request=smtpd_access_policy\\nclient_address=$sender_host_address\\n" + sender + "\\n}{5s}{}{action=DUNNO}}}{\\N^action=OK\\s*$\\N}}",
-                "  accept  domains = +local_domains",
-                "  deny    message = relay not permitted",
-                ""));
+                "acl_check_rcpt:"));
+        lines.addAll(List.of(rcptAcl));
+        lines.add("");
+        Files.writeString(conf, String.join("\n", lines));
         return conf;
     }
 
@@ -85,7 +94,7 @@ class EximIT {
         p.getOutputStream().close();
         var out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(60, TimeUnit.SECONDS));
-        var reply = out.lines().filter(l -> l.startsWith("250 Accepted") || l.startsWith("550 ")).findFirst().orElse(out);
+        var reply = out.lines().filter(l -> l.startsWith("250 Accepted") || l.startsWith("550 ") || l.startsWith("451 ")).findFirst().orElse(out);
         return new Dialogue(reply, (System.nanoTime() - start) / 1_000_000);
     }
 
@@ -142,6 +151,32 @@ class EximIT {
         Launchers.await(Duration.ofSeconds(20), "alice's sender relays after her login", () -> {
             try {
                 return rcpt(conf, "192.0.2.7", "alice@example.com", "b@example.net").reply().equals("250 Accepted");
+
+    /**
+     * docs/budgets.md's ACL: the answer read once into a variable; a grant over its budget of 3
+     * recipients is deferred with 4.7.1, local mail still accepted, another address still refused.
+     */
+    @Test
+    void overItsBudgetAGrantedAddressIsDeferredWith471ByTheDocumentedAcl() throws Exception {
+        int port = RedisServer.freePort();
+        var conf = config(
+                "  warn    set acl_m_poplock = ${readsocket{inet:127.0.0.1:" + port + "}"
+                        + "{request=smtpd_access_policy\\nclient_address=$sender_host_address\\n\\n}{5s}{}{action=DUNNO}}",
+                "  accept  condition = ${if match{$acl_m_poplock}{\\N^action=OK\\s*$\\N}}",
+                "  accept  domains = +local_domains",
+                "  defer   condition = ${if match{$acl_m_poplock}{\\N^action=DEFER_IF_REJECT 4.7.1\\N}}",
+                "          message = 4.7.1 Recipient budget of this login used up, try again later",
+                "  deny    message = relay not permitted");
+        var log = dir.resolve("mail.log");
+        Files.writeString(log, "");
+        readlog = Launchers.command("readlog", Map.of(), "--log", log.toString(), "--db", dir.resolve("relay.db").toString(),
+                "--policy", "inet:127.0.0.1:" + port, "--budget-recipients-per-grant", "3").redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        var err = new Launchers.StreamText(readlog.getErrorStream());
+        Launchers.await(Duration.ofSeconds(30), "readlog's policy service", () -> err.soFar().contains("answering policy"));
+        Files.writeString(log, Dovecot.login(Instant.now(), "imap", "192.0.2.7", "alice"), StandardOpenOption.APPEND);
+        Launchers.await(Duration.ofSeconds(20), "relay accepted after the login (the first recipient)", () -> {
+            try {
+                return rcpt(conf, "192.0.2.7", "b@example.net").reply().equals("250 Accepted");
             } catch (Exception e) {
                 return false;
             }
@@ -164,5 +199,13 @@ class EximIT {
         assertEquals("550 relay not permitted", rcpt(unbound, "192.0.2.9", "alice@example.com", "b@example.net").reply(),
                 "an ACL that passes no sender relays nothing under binding");
         Launchers.await(Duration.ofSeconds(10), "said why", () -> err.soFar().contains("carries no sender="));
+
+        assertEquals("250 Accepted", rcpt(conf, "192.0.2.7", "c@example.net").reply(), "the second");
+        assertEquals("250 Accepted", rcpt(conf, "192.0.2.7", "d@example.net").reply(), "the third");
+        var over = rcpt(conf, "192.0.2.7", "e@example.net").reply();
+        System.out.println("exim: the 4th recipient on a budget of 3: " + over);
+        assertEquals("451 4.7.1 Recipient budget of this login used up, try again later", over);
+        assertEquals("250 Accepted", rcpt(conf, "192.0.2.7", "f@local.test").reply(), "local mail is accepted");
+        assertEquals("550 relay not permitted", rcpt(conf, "192.0.2.8", "b@example.net").reply(), "another address may not relay");
     }
 }

@@ -156,9 +156,11 @@ class PostfixIT {
         assertTrue(p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0, String.join(" ", cmd) + ": " + out);
     }
 
-    private void startReadlog() throws Exception {
-        readlog = Launchers.command("readlog", Map.of(), "--log", tmp.resolve("mail.log").toString(), "--db", tmp.resolve("relay.db").toString(),
-                "--timeout", "4s", "--policy", "inet:127.0.0.1:" + policyPort).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+    private void startReadlog(String... more) throws Exception {
+        var pb = Launchers.command("readlog", Map.of(), "--log", tmp.resolve("mail.log").toString(), "--db", tmp.resolve("relay.db").toString(),
+                "--policy", "inet:127.0.0.1:" + policyPort);
+        pb.command().addAll(List.of(more.length == 0 ? new String[] {"--timeout", "4s"} : more));
+        readlog = pb.redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         err = new Launchers.StreamText(readlog.getErrorStream());
         Launchers.await(Duration.ofSeconds(30), "readlog's policy service", () -> err.soFar().contains("answering policy"));
     }
@@ -399,5 +401,61 @@ class PostfixIT {
             }
         }
         return null;
+    }
+
+    /** swaks from {@code source}: one message to each of {@code to}, up to the RCPTs; the reply to each RCPT in turn. */
+    private List<String> rcptReplies(String source, List<String> to) throws Exception {
+        var p = new ProcessBuilder("swaks", "--server", "127.0.0.1:" + smtpPort, "--local-interface", source, "--from", "a@example.com",
+                "--to", String.join(",", to), "--quit-after", "RCPT", "--timeout", "30").redirectErrorStream(true).start();
+        var out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).lines().toList();
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+        var replies = new ArrayList<String>();
+        for (int i = 0; i + 1 < out.size(); i++) {
+            if (out.get(i).contains("RCPT TO:")) {
+                replies.add(out.get(i + 1));
+            }
+        }
+        return replies;
+    }
+
+    /**
+     * A budget of 10 recipients per 20 s window: a granted client's 11th recipient is deferred with
+     * 4.7.1 (Postfix goes on to reject_unauth_destination, which DEFER_IF_REJECT turns into a
+     * deferral), local mail still goes, and the next window relays again.
+     */
+    @Test
+    void overItsRecipientBudgetAGrantIsDeferredWith471AndTheNextWindowRelaysAgain() throws Exception {
+        startPostfix("inet:127.0.0.1:" + policyPort, plainMasterCf());
+        long window = 20_000;
+        startReadlog("--timeout", "10m", "--budget-recipients-per-grant", "10", "--budget-window", "20s");
+        login("127.0.0.2");
+        Launchers.await(Duration.ofSeconds(20), "the grant reaches the policy service", () -> {
+            try {
+                return rcptReplies("127.0.0.2", List.of("b@local.test")).get(0).contains("250 2.1.5");
+            } catch (Exception e) {
+                return false;
+            }
+        });
+        awaitRcpt("127.0.0.2", "250 2.1.5", "relay accepted after the login");
+        // The windows are cut from the epoch: begin early in the next one (the recipients above
+        // counted in this one), so the eleven fall in the same.
+        long warmUp = System.currentTimeMillis() / window;
+        Launchers.await(Duration.ofSeconds(45), "the start of the next window",
+                () -> System.currentTimeMillis() / window > warmUp && System.currentTimeMillis() % window < window / 4);
+        var to = new ArrayList<String>();
+        for (int i = 1; i <= 11; i++) {
+            to.add("r" + i + "@example.net");
+        }
+        var replies = rcptReplies("127.0.0.2", to);
+        System.out.println("postfix: 11 recipients on a budget of 10: " + replies);
+        assertEquals(11, replies.size(), String.valueOf(replies));
+        for (int i = 0; i < 10; i++) {
+            assertTrue(replies.get(i).contains("250 2.1.5"), "recipient " + (i + 1) + " within budget: " + replies);
+        }
+        assertTrue(replies.get(10).contains("450 4.7.1"), "the 11th deferred: " + replies);
+        assertTrue(rcpt("127.0.0.2", "b@local.test").rcptReply().contains("250 2.1.5"), "local mail still goes");
+        Launchers.await(Duration.ofSeconds(10), "readlog's line", () -> err.soFar().contains("budget: 127.0.0.2 is over its budget of 10 recipients per 20 s"));
+        awaitRcpt("127.0.0.2", "250 2.1.5", "the next window relays again");
+        System.out.println("readlog: " + err.soFar().lines().filter(l -> l.contains("budget")).toList());
     }
 }

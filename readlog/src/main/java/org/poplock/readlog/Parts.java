@@ -9,7 +9,9 @@ import java.util.Objects;
 import java.util.function.Consumer;
 import org.poplock.common.store.DatabaseLayout;
 import org.poplock.readlog.blast.BlastRadius;
+import org.poplock.readlog.budget.Budget;
 import org.poplock.readlog.cluster.ClusterMember;
+import org.poplock.readlog.cluster.RedisCounts;
 import org.poplock.readlog.listen.Listener;
 import org.poplock.readlog.metrics.Metrics;
 import org.poplock.readlog.metrics.MetricsServer;
@@ -37,6 +39,8 @@ final class Parts {
     private final List<Output> outputs = new ArrayList<>();
     /** Started listeners, closed at a stop in the order they were started. */
     private final List<Listener> listeners = new ArrayList<>();
+    /** What the listeners use and that holds connections of its own (the budgets' Redis), closed after them. */
+    private final List<AutoCloseable> closing = new ArrayList<>();
     /** What the start-up line says beside the sources. */
     private final StringBuilder serving = new StringBuilder();
 
@@ -110,7 +114,14 @@ final class Parts {
             serving.insert(0, ", socketmap lookups on " + socketmap.addresses());
         }
         if (!policy.addresses().isEmpty()) {
-            var server = PolicyServer.start(table, policy.action(), policy.idle(), policy.perClient(), policy.addresses(), policy.mode(),
+            var limits = policy.budget();
+            var budget = limits.on() ? new Budget(limits, config.cluster() == null ? null : new RedisCounts(config.cluster()), log) : null;
+            if (budget != null) {
+                closing.add(budget);
+                metrics.counter("poplock_budget_recipients_total", "recipients of granted clients counted against the budgets", budget::counted);
+                metrics.counter("poplock_budget_deferred_total", "recipients deferred (4.7.1) because a grant or user was over budget", budget::deferred);
+            }
+            var server = PolicyServer.start(table, budget, policy.action(), policy.idle(), policy.perClient(), policy.addresses(), policy.mode(),
                     policy.group(), log);
             server.senderCheck(blast::senderAllowed);
             listeners.add(server);
@@ -155,6 +166,14 @@ final class Parts {
     void stop(Instant now) {
         listeners.forEach(Listener::close);
         listeners.clear();
+        for (var part : closing) {
+            try {
+                part.close();
+            } catch (Exception e) {
+                // closing at a stop: nothing left to tell
+            }
+        }
+        closing.clear();
         inputs.forEach(input -> input.stop(now));
     }
 

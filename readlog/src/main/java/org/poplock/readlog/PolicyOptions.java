@@ -36,4 +36,16 @@ final class PolicyOptions implements Sectioned {
     @Option(names = "--policy-connections-per-client", paramLabel = "N", defaultValue = "512",
             description = "policy connections at once from one address over TCP; past it the one waiting longest is closed (default: ${DEFAULT-VALUE})")
     int policyConnectionsPerClient;
+
+    @Option(names = "--budget-recipients-per-grant", paramLabel = "N", defaultValue = "0",
+            description = "recipients a granted address may relay per --budget-window, counted by the policy service; more are deferred with 4.7.1; 0 is no limit (default: ${DEFAULT-VALUE})")
+    int budgetPerGrant;
+
+    @Option(names = "--budget-recipients-per-user", paramLabel = "N", defaultValue = "0",
+            description = "recipients a user may relay per --budget-window across all their granted addresses; 0 is no limit (default: ${DEFAULT-VALUE})")
+    int budgetPerUser;
+
+    @Option(names = "--budget-window", paramLabel = "DURATION", defaultValue = "1h", converter = DurationConverter.class,
+            description = "the window the budgets count in (default: ${DEFAULT-VALUE}); with --cluster one across every host")
+    Duration budgetWindow;
 }

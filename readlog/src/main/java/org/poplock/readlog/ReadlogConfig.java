@@ -16,6 +16,7 @@ import org.poplock.common.store.DatabaseDirectory;
 import org.poplock.common.store.DatabaseLayout;
 import org.poplock.readlog.authpolicy.AuthPolicyServer;
 import org.poplock.readlog.blast.BlastSettings;
+import org.poplock.readlog.budget.Budget;
 import org.poplock.readlog.cluster.ClusterSettings;
 import org.poplock.readlog.journal.JournalReader;
 import org.poplock.readlog.journal.JournalTrust;
@@ -33,7 +34,13 @@ record ReadlogConfig(Path configPath, List<Path> logs, List<Path> fifos, Path db
         AuthPolicyServer.Settings dovecotPolicy, BlastSettings blast, SocketmapServer.Settings socketmap) {
 
     /** The policy service's settings, checked; no addresses: none. */
-    record PolicySettings(List<PolicyAddress> addresses, String mode, String group, String action, Duration idle, int perClient) {
+    record PolicySettings(List<PolicyAddress> addresses, String mode, String group, String action, Duration idle, int perClient,
+            Budget.Limits budget) {
+
+        /** The same without the budget: what the policy option itself names. */
+        PolicySettings service() {
+            return new PolicySettings(addresses, mode, group, action, idle, perClient, null);
+        }
     }
 
     /**
@@ -68,6 +75,9 @@ record ReadlogConfig(Path configPath, List<Path> logs, List<Path> fifos, Path db
             PolicyServer.permissions(o.policyOptions.policyMode); // says what is wrong with a bad mode
             if (o.policyOptions.policyConnectionsPerClient < 1) {
                 throw new IllegalArgumentException("--policy-connections-per-client must be at least 1");
+            }
+            if ((o.policyOptions.budgetPerGrant != 0 || o.policyOptions.budgetPerUser != 0) && o.policyOptions.policy.isEmpty()) {
+                throw new IllegalArgumentException("--budget-recipients-per-grant and --budget-recipients-per-user need --policy ADDRESS: the policy service counts");
             }
             if (!o.tcp.tcpRulesRefresh && o.logs.isEmpty() && o.sources.fifos.isEmpty() && o.clusterOptions.cluster == null && !o.sources.journal && o.sources.dovecotPolicy == null) {
                 throw new IllegalArgumentException("no log to follow: give --log PATH, --log - or --fifo PATH (or log = PATH in the"
@@ -108,7 +118,8 @@ record ReadlogConfig(Path configPath, List<Path> logs, List<Path> fifos, Path db
         return new ReadlogConfig(file.path(), List.copyOf(o.logs), List.copyOf(o.sources.fifos), db, o.dbGroup, state, o.timeout, o.once,
                 o.keepWhileConnected, o.keepAtMost, tcpRules, o.sources.fifoQueue, o.summaryEvery, o.pollMillis, o.rotateWait,
                 definitions, policy, cluster, new PolicySettings(o.policyOptions.policy.stream().map(PolicyAddress::parse).toList(), o.policyOptions.policyMode,
-                        o.policyOptions.policyGroup, o.policyOptions.policyAction, o.policyOptions.policyIdle, o.policyOptions.policyConnectionsPerClient), o.metricsOptions.metrics, journal, dovecotPolicy,
+                        o.policyOptions.policyGroup, o.policyOptions.policyAction, o.policyOptions.policyIdle, o.policyOptions.policyConnectionsPerClient,
+                        new Budget.Limits(o.policyOptions.budgetPerGrant, o.policyOptions.budgetPerUser, o.policyOptions.budgetWindow)), o.metricsOptions.metrics, journal, dovecotPolicy,
                 BlastSettings.of(o.blastOptions.policySender, o.blastOptions.senderDomains, o.blastOptions.senderLoginMap, o.blastOptions.sharedUsers,
                         o.blastOptions.sharedNetworks, o.blastOptions.sharedGrant, o.blastOptions.sharedTimeout, o.blastOptions.flagNetworks,
                         o.blastOptions.flagFor, o.blastOptions.flagKeepsGrants),
@@ -170,7 +181,8 @@ record ReadlogConfig(Path configPath, List<Path> logs, List<Path> fifos, Path db
         check(out, "keep-while-connected", keepWhileConnected, running.keepWhileConnected);
         check(out, "poll-ms", pollMillis, running.pollMillis);
         check(out, "cluster", cluster, running.cluster);
-        check(out, "policy", policyService, running.policyService);
+        check(out, "policy", policyService.service(), running.policyService.service());
+        check(out, "budget-*", policyService.budget(), running.policyService.budget());
         check(out, "metrics", metrics, running.metrics);
         check(out, "journal", journal, running.journal);
         check(out, "dovecot-policy", dovecotPolicy, running.dovecotPolicy);

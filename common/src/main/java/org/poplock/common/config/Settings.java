@@ -21,7 +21,7 @@ public final class Settings {
             "log", "state", "once", "dry-run", "parser", "list-parsers", "never-relay", "deny-user", "keep-while-connected",
             "keep-at-most", "tcprules", "tcprules-base", "tcprules-program", "tcprules-refresh", "tcprules-wait", "rotate-wait", "fifo", "fifo-queue", "summary-every", "poll-ms", "db-group",
             "cluster", "cluster-user", "cluster-password-file", "cluster-ca", "cluster-name", "cluster-sentinel", "cluster-master",
-            "cluster-primaries", "cluster-sentinel-user", "cluster-sentinel-password-file", "cluster-host", "policy", "policy-mode", "policy-group", "policy-action", "policy-idle", "policy-connections-per-client", "metrics", "journal",
+            "cluster-primaries", "cluster-sentinel-user", "cluster-sentinel-password-file", "cluster-host", "policy", "policy-mode", "policy-group", "policy-action", "policy-idle", "policy-connections-per-client", "budget-recipients-per-grant", "budget-recipients-per-user", "budget-window", "metrics", "journal",
             "journal-match", "journal-directory", "journalctl", "dovecot-policy", "dovecot-policy-secret-file",
             "policy-sender", "sender-domain", "sender-login-map", "shared-users", "shared-networks", "shared-grant", "shared-timeout",
             "flag-networks", "flag-for", "flag-keeps-grants",

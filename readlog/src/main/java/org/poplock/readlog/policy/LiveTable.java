@@ -5,13 +5,15 @@ import org.poplock.common.store.RelayEntry;
 import org.poplock.readlog.state.Grants;
 
 /**
- * The live grants as the policy service reads them from its own threads: address to expiry,
- * brought up to date by the daemon's thread after each round with the addresses that changed
- * (a {@link Grants.Journal}), so an answer takes no lock a publish or a round could hold.
+ * The live grants as the policy service reads them from its own threads: address to its entry
+ * (the very array {@link Grants} holds, never changed once made, so a grant costs this table a map
+ * node and no copy; the expiry is read from it at each answer, the user only for a budget), brought
+ * up to date by the daemon's thread after each round with the addresses that changed (a
+ * {@link Grants.Journal}), so an answer takes no lock a publish or a round could hold.
  */
 public final class LiveTable {
 
-    private final ConcurrentHashMap<String, Long> expiries = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, byte[]> entries = new ConcurrentHashMap<>();
     private final Grants grants;
     private final Grants.Journal changes;
 
@@ -32,9 +34,9 @@ public final class LiveTable {
         for (var ip : changed) {
             var entry = grants.stored().get(ip);
             if (entry == null) {
-                expiries.remove(ip);
+                entries.remove(ip);
             } else {
-                expiries.put(ip, RelayEntry.expiryMillis(entry));
+                entries.put(ip, entry);
             }
         }
     }
@@ -42,13 +44,19 @@ public final class LiveTable {
     /** Every entry the grants hold, and none they do not. */
     private void reload() {
         var stored = grants.stored();
-        stored.forEach((ip, value) -> expiries.put(ip, RelayEntry.expiryMillis(value)));
-        expiries.keySet().removeIf(ip -> !stored.containsKey(ip));
+        entries.putAll(stored);
+        entries.keySet().removeIf(ip -> !stored.containsKey(ip));
     }
 
     /** Whether a canonical address may relay at {@code nowMillis}: its expiry checked at the moment of asking. */
     public boolean isLive(String ip, long nowMillis) {
-        var expiry = expiries.get(ip);
-        return expiry != null && expiry > nowMillis;
+        var entry = entries.get(ip);
+        return entry != null && RelayEntry.expiryMillis(entry) > nowMillis;
+    }
+
+    /** The user whose login earned the grant of {@code ip} (decoded at each call: only a budget per user asks); null without a grant. */
+    String user(String ip) {
+        var entry = entries.get(ip);
+        return entry == null ? null : RelayEntry.decode(ip, entry).user();
     }
 }

@@ -6,6 +6,7 @@ import java.util.function.BiPredicate;
 import java.util.function.LongSupplier;
 import org.poplock.common.address.IpAddress;
 import org.poplock.common.address.Printable;
+import org.poplock.readlog.budget.Budget;
 
 /**
  * A whole policy request to its answer, with no I/O: a client address (canonical: {@code
@@ -21,6 +22,8 @@ public final class PolicyAnswers {
     }
 
     private final LiveTable table;
+    /** The recipient budgets; null: none. */
+    private final Budget budget;
     private final Answer granted;
     private final Answer dunno;
     private final LongSupplier clock;
@@ -29,9 +32,10 @@ public final class PolicyAnswers {
     /** Whether a live grant's address may relay with this envelope sender (null: none was sent); every sender without --policy-sender login. */
     private volatile BiPredicate<String, String> senderCheck = (ip, sender) -> true;
 
-    /** {@code action} for a live grant; {@code clock} in milliseconds since the epoch. */
-    public PolicyAnswers(LiveTable table, String action, LongSupplier clock) {
+    /** {@code action} for a live grant within {@code budget} (null: none); {@code clock} in milliseconds since the epoch. */
+    public PolicyAnswers(LiveTable table, Budget budget, String action, LongSupplier clock) {
         this.table = table;
+        this.budget = budget;
         this.granted = reply(action);
         this.dunno = reply("DUNNO");
         this.clock = clock;
@@ -51,8 +55,15 @@ public final class PolicyAnswers {
         }
         var client = request.clientAddress();
         var ip = client == null ? null : IpAddress.bytesOrNull(client);
-        boolean live = ip != null && table.isLive(IpAddress.format(ip), clock.getAsLong())
-                && senderCheck.test(IpAddress.format(ip), request.sender());
+        var canonical = ip == null ? null : IpAddress.format(ip);
+        long now = clock.getAsLong();
+        boolean live = ip != null && table.isLive(canonical, now) && senderCheck.test(canonical, request.sender());
+        if (live && budget != null) {
+            var over = budget.check(canonical, budget.perUser() ? table.user(canonical) : null, request.protocolState(), request.instance(), now);
+            if (over != null) {
+                return reply(over);
+            }
+        }
         (live ? grantedCount : dunnoCount).increment();
         return live ? granted : dunno;
     }

@@ -6,7 +6,8 @@ package org.poplock.readlog.policy;
  * UTF-8 (a longer one is kept as absent: no address Postfix passes is that long), so a client
  * costs a few KiB of heap whatever it sends. Null for an attribute the request did not carry.
  */
-public record PolicyRequest(String request, String clientAddress, String sender, String saslUsername, String instance, String recipient) {
+public record PolicyRequest(String request, String clientAddress, String protocolState, String sender, String saslUsername, String instance,
+        String recipient) {
 
     /** Bytes of one kept value; {@code request} and {@code client_address} are bounded by the line alone, as ever. */
     public static final int MAX_VALUE = 1024;
@@ -14,7 +15,7 @@ public record PolicyRequest(String request, String clientAddress, String sender,
     /** Whether an attribute of this name is kept (every other one is read and forgotten, never made into text). */
     static boolean keeps(String name) {
         return switch (name) {
-            case "request", "client_address", "sender", "sasl_username", "instance", "recipient" -> true;
+            case "request", "client_address", "protocol_state", "sender", "sasl_username", "instance", "recipient" -> true;
             default -> false;
         };
     }
@@ -23,6 +24,7 @@ public record PolicyRequest(String request, String clientAddress, String sender,
     static final class Builder {
         private String request;
         private String clientAddress;
+        private String protocolState;
         private String sender;
         private String saslUsername;
         private String instance;
@@ -33,6 +35,7 @@ public record PolicyRequest(String request, String clientAddress, String sender,
             switch (name) {
                 case "request" -> request = value;
                 case "client_address" -> clientAddress = value;
+                case "protocol_state" -> protocolState = bounded(value, bytes);
                 case "sender" -> sender = bounded(value, bytes);
                 case "sasl_username" -> saslUsername = bounded(value, bytes);
                 case "instance" -> instance = bounded(value, bytes);
@@ -48,8 +51,8 @@ public record PolicyRequest(String request, String clientAddress, String sender,
 
         /** The request now whole; the builder starts empty again. */
         PolicyRequest build() {
-            var whole = new PolicyRequest(request, clientAddress, sender, saslUsername, instance, recipient);
-            request = clientAddress = sender = saslUsername = instance = recipient = null;
+            var whole = new PolicyRequest(request, clientAddress, protocolState, sender, saslUsername, instance, recipient);
+            request = clientAddress = protocolState = sender = saslUsername = instance = recipient = null;
             return whole;
         }
     }

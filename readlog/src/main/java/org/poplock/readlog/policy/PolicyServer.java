@@ -11,6 +11,7 @@ import java.util.Set;
 import java.util.function.BiPredicate;
 import java.util.function.Consumer;
 import org.poplock.readlog.Troubles;
+import org.poplock.readlog.budget.Budget;
 import org.poplock.readlog.listen.Binding;
 import org.poplock.readlog.listen.EventLoop;
 import org.poplock.readlog.listen.ThreadPerConnection;
@@ -44,9 +45,9 @@ public final class PolicyServer implements Listener {
     private final List<ServerSocketChannel> bound = new ArrayList<>();
 
     /** Answers from {@code table}; at most {@code perClient} connections from one address over TCP; unix sockets get {@code mode} and {@code group} (null: readlog's). */
-    public PolicyServer(LiveTable table, String action, Duration idle, int perClient, List<PolicyAddress> addresses, String mode, String group,
-            Consumer<String> log) {
-        this.answers = new PolicyAnswers(table, action, System::currentTimeMillis);
+    public PolicyServer(LiveTable table, Budget budget, String action, Duration idle, int perClient, List<PolicyAddress> addresses, String mode,
+            String group, Consumer<String> log) {
+        this.answers = new PolicyAnswers(table, budget, action, System::currentTimeMillis);
         this.idle = idle;
         this.perClient = perClient;
         this.addresses = addresses;
@@ -56,9 +57,9 @@ public final class PolicyServer implements Listener {
     }
 
     /** Made and started; IOException with one line when an address cannot be taken. */
-    public static PolicyServer start(LiveTable table, String action, Duration idle, int perClient, List<PolicyAddress> addresses,
+    public static PolicyServer start(LiveTable table, Budget budget, String action, Duration idle, int perClient, List<PolicyAddress> addresses,
             String mode, String group, Consumer<String> log) throws IOException {
-        var server = new PolicyServer(table, action, idle, perClient, addresses, mode, group, log);
+        var server = new PolicyServer(table, budget, action, idle, perClient, addresses, mode, group, log);
         server.start();
         return server;
     }

@@ -25,7 +25,7 @@ class PolicyAnswersTest {
             }
         });
         grants.grant("192.0.2.7", "alice", now, Duration.ofMinutes(15));
-        return new PolicyAnswers(new LiveTable(grants), "PERMIT", () -> now.plusSeconds(60).toEpochMilli());
+        return new PolicyAnswers(new LiveTable(grants), null, "PERMIT", () -> now.plusSeconds(60).toEpochMilli());
     }
 
     private static PolicyRequest request(String request, String client) {
@@ -68,6 +68,6 @@ class PolicyAnswersTest {
         assertEquals("a@example.com", r.sender());
         assertNull(r.recipient(), "a value over the bound is kept as absent");
         assertEquals("alice", r.saslUsername());
-        assertEquals(new PolicyRequest(null, null, null, null, null, null), b.build());
+        assertEquals(new PolicyRequest(null, null, null, null, null, null, null), b.build());
     }
 }

@@ -53,7 +53,7 @@ class PolicyRequestFuzzTest {
         });
         GRANTED.forEach(ip -> grants.grant(ip, "alice", Instant.now(), Duration.ofDays(1)));
         var socket = dir.resolve("policy");
-        server = PolicyServer.start(new LiveTable(grants), "OK", Duration.ofMinutes(5), 512, List.of(PolicyAddress.parse("unix:" + socket)),
+        server = PolicyServer.start(new LiveTable(grants), null, "OK", Duration.ofMinutes(5), 512, List.of(PolicyAddress.parse("unix:" + socket)),
                 "0600", null, line -> { });
         address = UnixDomainSocketAddress.of(socket);
     }
