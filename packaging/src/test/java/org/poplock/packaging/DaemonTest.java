@@ -147,7 +147,7 @@ class DaemonTest {
             long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(50 + random.nextInt(1200));
             while (System.nanoTime() < until) {
                 Files.writeString(log, Dovecot.login(Instant.now(), "pop3", "10." + (written >> 16 & 255) + "." + (written >> 8 & 255)
-                        + "." + (written & 255), "u"), StandardOpenOption.APPEND);
+                        + "." + (written & 255), "u" + written), StandardOpenOption.APPEND); // a user each: one user from thousands of networks is flagged
                 written++;
                 java.util.concurrent.locks.LockSupport.parkNanos(1_000_000); // a busy POP server, not a flood
             }
