@@ -1,29 +1,23 @@
 package org.poplock.readlog.socketmap;
 
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.nio.ByteBuffer;
-import java.nio.channels.SelectionKey;
-import java.nio.channels.Selector;
 import java.nio.channels.ServerSocketChannel;
-import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 import org.poplock.readlog.Troubles;
 import org.poplock.readlog.listen.Binding;
+import org.poplock.readlog.listen.EventLoop;
 import org.poplock.readlog.listen.Listener;
 import org.poplock.readlog.policy.PolicyAddress;
 
 /**
  * readlog's socketmap listener: {@link SocketmapCodec} requests answered by
- * {@link SocketmapAnswers}, on one thread with a selector, so a client costs a connection and
- * {@link SocketmapCodec#MAX_REQUEST} bytes at most, never a thread. Connections stay open for as
+ * {@link SocketmapAnswers}, on one thread's {@link EventLoop} ({@link SocketmapSession} per client),
+ * so a client costs a connection and {@link SocketmapCodec#MAX_REQUEST} bytes at most, never a thread. Connections stay open for as
  * many lookups as the client sends (sendmail keeps one per process).
  *
  * <p>Every client is attacker input: bytes that are no request get {@code PERM} and the connection
@@ -44,245 +38,25 @@ public final class SocketmapServer implements Listener {
     public record Settings(List<PolicyAddress> addresses, String value, String mode, String group, int perClient) {
     }
 
+    private final Settings settings;
     private final SocketmapAnswers answers;
-    private final int perClient;
     private final Troubles troubles;
-    private final Selector selector;
-    private final List<ServerSocketChannel> listeners = new ArrayList<>();
-    private final List<Path> made = new ArrayList<>();
-    /** The connections, touched by the selector's thread alone. */
-    private final List<Connection> connections = new ArrayList<>();
     private final LongAdder refused = new LongAdder();
-    private final Thread thread;
-    private volatile boolean running = true;
+    /** The unix sockets this listener bound: removed at close, never another's. */
+    private final List<Path> made = new ArrayList<>();
+    private EventLoop loop;
 
-    private SocketmapServer(SocketmapAnswers answers, int perClient, Consumer<String> log) throws IOException {
+    private SocketmapServer(Settings settings, SocketmapAnswers answers, Consumer<String> log) {
+        this.settings = settings;
         this.answers = answers;
-        this.perClient = perClient;
         this.troubles = new Troubles("socketmap: ", log);
-        this.selector = Selector.open();
-        this.thread = new Thread(null, this::loop, "socketmap", 512 * 1024);
-        thread.setDaemon(true);
     }
 
     /** Listens on every address and starts answering; IOException with one line when an address cannot be taken. */
     public static SocketmapServer start(Settings settings, SocketmapAnswers answers, Consumer<String> log) throws IOException {
-        var server = new SocketmapServer(answers, settings.perClient(), log);
-        try {
-            for (var address : settings.addresses()) {
-                var listener = server.listen(address, settings.mode(), settings.group());
-                server.listeners.add(listener);
-                listener.configureBlocking(false);
-                listener.register(server.selector, SelectionKey.OP_ACCEPT);
-            }
-        } catch (IOException | RuntimeException e) {
-            server.close();
-            throw e instanceof IOException io ? io : new IOException(e.getMessage(), e);
-        }
-        server.thread.start();
+        var server = new SocketmapServer(settings, answers, log);
+        server.start();
         return server;
-    }
-
-    private ServerSocketChannel listen(PolicyAddress address, String mode, String group) throws IOException {
-        if (address.unix() == null) {
-            try {
-                return Binding.tcp(address.inetAddress());
-            } catch (IOException e) {
-                throw new IOException("--socketmap " + address + ": cannot listen: " + e.getMessage(), e);
-            }
-        }
-        var channel = Binding.unix("--socketmap " + address, address.unix(), mode, group);
-        made.add(address.unix());
-        return channel;
-    }
-
-    private void loop() {
-        long nextReap = System.currentTimeMillis() + 250;
-        while (running) {
-            try {
-                selector.select(250);
-                for (var key : selector.selectedKeys()) {
-                    if (!key.isValid()) {
-                        continue;
-                    }
-                    if (key.isAcceptable()) {
-                        accept((ServerSocketChannel) key.channel());
-                    } else {
-                        var c = (Connection) key.attachment();
-                        if (key.isWritable()) {
-                            c.flush();
-                        }
-                        if (key.isValid() && key.isReadable()) {
-                            c.read();
-                        }
-                    }
-                }
-                selector.selectedKeys().clear();
-                long now = System.currentTimeMillis();
-                if (now >= nextReap) {
-                    reap(now);
-                    nextReap = now + 250;
-                }
-            } catch (IOException | RuntimeException e) {
-                if (running) {
-                    troubles.say("loop", "trouble in the listener, going on: " + e);
-                }
-            }
-        }
-    }
-
-    private void accept(ServerSocketChannel listener) throws IOException {
-        SocketChannel client;
-        while ((client = listener.accept()) != null) {
-            client.configureBlocking(false);
-            var connection = new Connection(client, remoteOf(client));
-            makeRoomFor(connection);
-            connection.key = client.register(selector, SelectionKey.OP_READ, connection);
-            connections.add(connection);
-        }
-    }
-
-    /** A TCP client's address; null over a unix socket, whose mode and group say who may connect. */
-    private static InetAddress remoteOf(SocketChannel client) {
-        try {
-            return client.getRemoteAddress() instanceof InetSocketAddress inet ? inet.getAddress() : null;
-        } catch (IOException e) {
-            return null;
-        }
-    }
-
-    /** At a connection limit (from this client's address, or in all), the one of them waiting longest goes. */
-    private void makeRoomFor(Connection newcomer) {
-        if (newcomer.remote != null) {
-            var same = connections.stream().filter(c -> newcomer.remote.equals(c.remote)).toList();
-            if (same.size() >= perClient) {
-                troubles.say("too many from one", "more than " + perClient + " connections from " + newcomer.remote.getHostAddress()
-                        + " (--socketmap-connections-per-client); closing the one of them waiting longest");
-                longestWaiting(same).close();
-                return;
-            }
-        }
-        if (connections.size() >= MAX_CONNECTIONS) {
-            troubles.say("too many", "more than " + MAX_CONNECTIONS + " connections at once; closing the one waiting longest");
-            longestWaiting(connections).close();
-        }
-    }
-
-    private static Connection longestWaiting(List<Connection> among) {
-        return among.stream().min(Comparator.comparingLong(c -> c.since)).orElseThrow();
-    }
-
-    private void reap(long now) {
-        for (var c : List.copyOf(connections)) {
-            long waited = now - c.since;
-            if (c.filled > 0 && waited > REQUEST_MILLIS) {
-                troubles.say("stalled", "a client sent no whole request within " + REQUEST_MILLIS / 1000 + " s; closed");
-                refused.increment();
-                c.close();
-            } else if (c.filled == 0 && waited > IDLE_MILLIS) {
-                c.close(); // idle: the MTA reconnects when it next asks
-            }
-        }
-    }
-
-    /** One client: its bytes not yet a whole request, and a reply not yet written. */
-    private final class Connection {
-        private final SocketChannel channel;
-        final InetAddress remote;
-        SelectionKey key;
-        private final byte[] in = new byte[SocketmapCodec.MAX_REQUEST + 8];
-        int filled;
-        private ByteBuffer out;
-        /** Connected, the current request's first byte, or the last reply. */
-        long since = System.currentTimeMillis();
-        private boolean closeAfterReply;
-
-        Connection(SocketChannel channel, InetAddress remote) {
-            this.channel = channel;
-            this.remote = remote;
-        }
-
-        void read() throws IOException {
-            int n;
-            try {
-                n = channel.read(ByteBuffer.wrap(in, filled, in.length - filled));
-            } catch (IOException e) {
-                close();
-                return;
-            }
-            if (n < 0) {
-                if (filled > 0) {
-                    troubles.say("cut", "a client closed the connection mid-request");
-                }
-                close();
-                return;
-            }
-            if (filled == 0 && n > 0) {
-                since = System.currentTimeMillis();
-            }
-            filled += n;
-            answerWhatIsWhole();
-        }
-
-        /** Answers each whole request in the buffer in turn, until a reply waits to be written. */
-        private void answerWhatIsWhole() throws IOException {
-            while (out == null && filled > 0) {
-                var decoded = SocketmapCodec.decode(in, filled);
-                if (decoded.trouble() != null) {
-                    troubles.say(decoded.trouble(), "a client sent " + decoded.trouble() + "; answered PERM and closed");
-                    refused.increment();
-                    closeAfterReply = true;
-                    filled = 0;
-                    send(SocketmapCodec.perm(decoded.trouble()));
-                    return;
-                }
-                if (decoded.request() == null) {
-                    return; // a request's beginning
-                }
-                System.arraycopy(in, decoded.consumed(), in, 0, filled - decoded.consumed());
-                filled -= decoded.consumed();
-                since = System.currentTimeMillis();
-                send(answers.answer(decoded.request()));
-            }
-        }
-
-        private void send(byte[] reply) throws IOException {
-            out = ByteBuffer.wrap(reply);
-            flush();
-        }
-
-        /** Writes what the reply has left; while some is left, nothing more is read (a client that does not read its replies stalls only itself). */
-        void flush() throws IOException {
-            try {
-                channel.write(out);
-            } catch (IOException e) {
-                close();
-                return;
-            }
-            if (out.hasRemaining()) {
-                key.interestOps(SelectionKey.OP_WRITE);
-                return;
-            }
-            out = null;
-            if (closeAfterReply) {
-                close();
-                return;
-            }
-            key.interestOps(SelectionKey.OP_READ);
-            answerWhatIsWhole();
-        }
-
-        void close() {
-            connections.remove(this);
-            if (key != null) {
-                key.cancel();
-            }
-            try {
-                channel.close();
-            } catch (IOException e) {
-                // already gone
-            }
-        }
     }
 
     @Override
@@ -290,14 +64,39 @@ public final class SocketmapServer implements Listener {
         return "socketmap";
     }
 
-    /** {@inheritDoc} {@link #start(Settings, SocketmapAnswers, Consumer)} has bound and started it. */
     @Override
-    public void start() {
+    public void start() throws IOException {
+        var bound = new ArrayList<ServerSocketChannel>();
+        try {
+            for (var address : settings.addresses()) {
+                bound.add(listen(address));
+            }
+            loop = new EventLoop("socketmap", 1, bound, MAX_CONNECTIONS, settings.perClient(), "--socketmap-connections-per-client",
+                    connection -> new SocketmapSession(connection, answers, troubles, refused), troubles::say);
+        } catch (IOException | RuntimeException e) {
+            bound.forEach(SocketmapServer::closeQuietly);
+            close();
+            throw e instanceof IOException io ? io : new IOException(e.getMessage(), e);
+        }
+        loop.start();
+    }
+
+    private ServerSocketChannel listen(PolicyAddress address) throws IOException {
+        if (address.unix() == null) {
+            try {
+                return Binding.tcp(address.inetAddress());
+            } catch (IOException e) {
+                throw new IOException("--socketmap " + address + ": cannot listen: " + e.getMessage(), e);
+            }
+        }
+        var channel = Binding.unix("--socketmap " + address, address.unix(), settings.mode(), settings.group());
+        made.add(address.unix());
+        return channel;
     }
 
     @Override
     public String unhealthy() {
-        return running && !thread.isAlive() ? "the socketmap service's thread has stopped" : null;
+        return loop == null ? null : loop.unhealthy();
     }
 
     /** Lookups answered OK. */
@@ -318,29 +117,8 @@ public final class SocketmapServer implements Listener {
     /** Stops listening, closes every client and removes the unix sockets it made. */
     @Override
     public void close() {
-        running = false;
-        selector.wakeup();
-        if (thread.isAlive() && thread != Thread.currentThread()) {
-            try {
-                thread.join(2000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-        for (var c : List.copyOf(connections)) {
-            c.close();
-        }
-        for (var listener : listeners) {
-            try {
-                listener.close();
-            } catch (IOException e) {
-                // already gone
-            }
-        }
-        try {
-            selector.close();
-        } catch (IOException e) {
-            // already gone
+        if (loop != null) {
+            loop.close();
         }
         for (var path : made) {
             try {
@@ -348,6 +126,14 @@ public final class SocketmapServer implements Listener {
             } catch (IOException e) {
                 // a stale socket is replaced at the next start
             }
+        }
+    }
+
+    private static void closeQuietly(AutoCloseable c) {
+        try {
+            c.close();
+        } catch (Exception e) {
+            // closing after a failed start
         }
     }
 }

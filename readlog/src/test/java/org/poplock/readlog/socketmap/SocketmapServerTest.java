@@ -23,12 +23,14 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.poplock.readlog.policy.LiveTable;
 import org.poplock.readlog.policy.PolicyAddress;
 import org.poplock.readlog.state.Grants;
 
 /** The socketmap listener on real sockets: answers in turn, PERM and close on trouble, its bounds, its socket. */
+@Timeout(60) // a listener that never closes a client would otherwise hang the build, not fail it
 class SocketmapServerTest {
 
     @TempDir
