@@ -32,7 +32,7 @@ import org.poplock.readlog.Troubles;
  * This class follows the path; {@link RotatedLogs} holds the files rotated away, {@link RotationSearch}
  * finds them beside the path, and {@link Resumer} resumes where a saved position or a truncation says.
  */
-public final class LogFollower implements LogSource {
+public final class LogFollower implements Input {
 
     private final Path path;
     private final Consumer<String> warnings;
@@ -95,7 +95,7 @@ public final class LogFollower implements LogSource {
     }
 
     @Override
-    public int poll(Lines lines) {
+    public int poll(Events lines) {
         try {
             return read(lines);
         } finally {
@@ -103,7 +103,7 @@ public final class LogFollower implements LogSource {
         }
     }
 
-    private int read(Lines lines) {
+    private int read(Events lines) {
         long now = nanoClock.getAsLong();
         int n = 0;
         try {
