@@ -2,7 +2,7 @@ package org.poplock.readlog;
 
 import java.util.List;
 import org.poplock.readlog.metrics.Metrics;
-import org.poplock.readlog.source.LogSource;
+import org.poplock.readlog.source.Input;
 import org.poplock.readlog.state.RelayState;
 
 /**
@@ -34,7 +34,7 @@ final class Checkpoints {
      * a crash costs only reading those lines again. A failed state (full disk) is retried on a
      * quiet log too: the state paces the retries.
      */
-    void commitIfDue(List<LogSource> sources, boolean anythingNew, boolean now) {
+    void commitIfDue(List<Input> sources, boolean anythingNew, boolean now) {
         uncommitted |= anythingNew;
         boolean due = System.nanoTime() - lastCommit >= COMMIT_EVERY_NANOS || now;
         if ((uncommitted || state.writeFailure() != null) && due) {
@@ -48,7 +48,7 @@ final class Checkpoints {
     }
 
     /** How far each log has been read goes into the state with the entries those lines made. */
-    void savePositions(List<LogSource> sources) {
+    void savePositions(List<Input> sources) {
         for (var source : sources) {
             var p = source.positions();
             if (!p.isEmpty()) {

@@ -3,12 +3,10 @@ package org.poplock.readlog;
 import java.io.IOException;
 import java.time.Clock;
 import java.util.Objects;
-import java.util.stream.Stream;
 import org.poplock.common.config.Timeouts;
 import org.poplock.readlog.metrics.Metrics;
 import org.poplock.readlog.parse.LoginParser;
-import org.poplock.readlog.source.LogSource;
-import org.poplock.readlog.source.LoginSource;
+import org.poplock.readlog.source.Input;
 import org.poplock.readlog.state.RelayState;
 
 /**
@@ -69,7 +67,7 @@ final class Daemon {
             }
             return 111;
         }
-        log.say("following " + Stream.concat(loop.sources().stream().map(LogSource::name), loop.loginSources().stream().map(LoginSource::name)).toList()
+        log.say("following " + loop.sources().stream().map(Input::name).toList()
                 + parts.serving() + ", publishing " + config.db() + ", timeout " + Timeouts.format(config.timeout()));
         state.sweep(clock.instant());
         state.commit();
@@ -143,7 +141,7 @@ final class Daemon {
     /** /health says what keeps readlog from its job: a publish or the state failing, an output, or a log it may not read. */
     private void reportHealth() {
         var failure = checkpoints.failure();
-        var unreadable = loop.sources().stream().map(LogSource::problem).filter(Objects::nonNull).findFirst().orElse(null);
+        var unreadable = loop.sources().stream().map(Input::problem).filter(Objects::nonNull).findFirst().orElse(null);
         var output = parts.problem();
         metrics.health(dirty ? "cannot publish " + config.db() + " (see readlog's log)"
                 : failure != null ? "cannot save state: " + failure
@@ -154,7 +152,7 @@ final class Daemon {
     private void summaryIfDue() {
         if (System.nanoTime() - nextSummary >= 0 || signals.stopping() || config.once()) {
             nextSummary = System.nanoTime() + config.summaryEvery().toNanos();
-            long dropped = loop.sources().stream().mapToLong(LogSource::dropped).sum();
+            long dropped = loop.sources().stream().mapToLong(Input::dropped).sum();
             log.say("summary: " + linesRead + " lines read, " + loginsRecorded + " logins recorded, " + dropped + " lines dropped, "
                     + state.size() + " live entries, last publish " + publisher.lastPublish() + parts.summary());
         }

@@ -10,8 +10,7 @@ import java.util.function.ObjIntConsumer;
 import org.poplock.common.address.Printable;
 import org.poplock.readlog.parse.Login;
 import org.poplock.readlog.parse.LoginParser;
-import org.poplock.readlog.source.LogSource;
-import org.poplock.readlog.source.LoginSource;
+import org.poplock.readlog.source.Input;
 
 /**
  * The step every line takes: each source polled, each line parsed into a {@link Login}, the login
@@ -51,17 +50,14 @@ final class FollowLoop {
     private final boolean logouts;
     private final Clock clock;
     /** Lines each source has lost so far: a loss drops the two-line logins waiting to be joined. */
-    private final Map<LogSource, Long> lost = new IdentityHashMap<>();
+    private final Map<Input, Long> lost = new IdentityHashMap<>();
     private LoginParser parser;
     private LoginPolicy policy;
-    private List<LogSource> sources;
-    /** Sources of logins already parsed (Dovecot's reports); they stay as they are across a reload. */
-    private final List<LoginSource> told;
+    private List<Input> sources;
 
     FollowLoop(Inputs inputs, LoginParser parser, LoginPolicy policy, Sink sink, boolean logouts, Clock clock) {
         this.clock = clock;
-        this.sources = inputs.lines();
-        this.told = inputs.logins();
+        this.sources = inputs.all();
         this.parser = parser;
         this.policy = policy;
         this.sink = sink;
@@ -82,15 +78,7 @@ final class FollowLoop {
                 lost.put(source, dropped);
                 parser.forgetPendingJoins();
             }
-            int n = pollContained(source.name(), () -> source.poll(lines(source.name())));
-            if (n > 0) {
-                perSource.accept(source.name(), n);
-            }
-            lines += n;
-        }
-        for (var source : told) {
-            int n = pollContained(source.name(), () -> source.poll(login -> contained(source.name(), "a login of " + login.ip(),
-                    () -> onLogin(login, false))));
+            int n = pollContained(source.name(), () -> source.poll(events(source.name())));
             if (n > 0) {
                 perSource.accept(source.name(), n);
             }
@@ -99,8 +87,8 @@ final class FollowLoop {
         return lines;
     }
 
-    private LogSource.Lines lines(String source) {
-        return new LogSource.Lines() {
+    private Input.Events events(String source) {
+        return new Input.Events() {
             @Override
             public void accept(String line) {
                 contained(source, line, () -> onLine(line, false));
@@ -114,6 +102,11 @@ final class FollowLoop {
             @Override
             public void untrusted(String line, String why) {
                 contained(source, line, () -> parser.parse(line).ifPresent(login -> sink.untrusted(login, why)));
+            }
+
+            @Override
+            public void login(Login login) {
+                contained(source, "a login of " + login.ip(), () -> onLogin(login, false));
             }
 
             @Override
@@ -171,27 +164,22 @@ final class FollowLoop {
     }
 
     /** A source that ended for good (standard input at its end), if any. */
-    Optional<LogSource> ended() {
-        return sources.stream().filter(LogSource::ended).findFirst();
+    Optional<Input> ended() {
+        return sources.stream().filter(Input::ended).findFirst();
     }
 
-    List<LogSource> sources() {
+    List<Input> sources() {
         return sources;
     }
 
-    List<LoginSource> loginSources() {
-        return told;
-    }
-
     /** After a reload: another parser and policy, the log files reopened; FIFOs and standard input stay. */
-    void replace(LoginParser newParser, LoginPolicy newPolicy, List<LogSource> newSources) {
+    void replace(LoginParser newParser, LoginPolicy newPolicy, List<Input> newSources) {
         parser = newParser;
         policy = newPolicy;
         sources = newSources;
     }
 
     void close() {
-        sources.forEach(LogSource::close);
-        told.forEach(LoginSource::close);
+        sources.forEach(Input::close);
     }
 }

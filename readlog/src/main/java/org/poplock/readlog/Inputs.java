@@ -18,14 +18,13 @@ import org.poplock.readlog.journal.JournalTrust;
 import org.poplock.readlog.metrics.Metrics;
 import org.poplock.readlog.source.LogFollower;
 import org.poplock.readlog.source.LogPosition;
-import org.poplock.readlog.source.LogSource;
-import org.poplock.readlog.source.LoginSource;
+import org.poplock.readlog.source.Input;
 import org.poplock.readlog.source.PipeReader;
 
 /**
  * Where the configuration is turned into the inputs that bring lines and logins to the
  * {@link FollowLoop}: the followed files, standard input, the FIFOs, the journal, Dovecot's reports.
- * A new source is one line in {@link #open}. The daemon and the dry run open the same.
+ * A new input is one line in {@link #open}. The daemon and the dry run open the same.
  */
 final class Inputs {
 
@@ -35,24 +34,22 @@ final class Inputs {
         static final Saved NOTHING = new Saved(log -> List.of(), source -> null);
     }
 
-    private final List<LogSource> lines;
-    private final List<LoginSource> logins;
+    private final List<Input> lines;
+    /** Inputs of logins already parsed (Dovecot's reports): polled after the lines, and left as they are by a reload. */
+    private final List<Input> logins;
     /** The followed files among the lines: a reload reopens these, and leaves the streams as they are. */
-    private final Set<LogSource> files = Collections.newSetFromMap(new IdentityHashMap<>());
+    private final Set<Input> files = Collections.newSetFromMap(new IdentityHashMap<>());
 
-    private Inputs(List<LogSource> lines, List<LoginSource> logins) {
+    private Inputs(List<Input> lines, List<Input> logins) {
         this.lines = lines;
         this.logins = logins;
     }
 
-    /** Sources of lines, in the order they are read. */
-    List<LogSource> lines() {
-        return lines;
-    }
-
-    /** Sources of logins already parsed; they stay as they are across a reload. */
-    List<LoginSource> logins() {
-        return logins;
+    /** Every input, in the order the loop polls them: the lines, then the logins already parsed. */
+    List<Input> all() {
+        var all = new ArrayList<Input>(lines);
+        all.addAll(logins);
+        return all;
     }
 
     /**
@@ -86,7 +83,7 @@ final class Inputs {
                         dovecot::refused);
             }
         } catch (IOException e) {
-            inputs.lines.forEach(LogSource::close);
+            inputs.lines.forEach(Input::close);
             throw e;
         }
         if (config.journal() != null) {
@@ -102,10 +99,10 @@ final class Inputs {
 
     /**
      * SIGHUP: the followed files closed and opened again as {@code fresh} names them, resuming where
-     * {@code saved} says; FIFOs, standard input and the journal stay. Returns the sources to read.
+     * {@code saved} says; FIFOs, standard input, the journal and Dovecot's reports stay. Returns the inputs to poll.
      */
-    List<LogSource> reopenFiles(ReadlogConfig fresh, Saved saved, Consumer<String> warnings) {
-        files.forEach(LogSource::close);
+    List<Input> reopenFiles(ReadlogConfig fresh, Saved saved, Consumer<String> warnings) {
+        files.forEach(Input::close);
         lines.removeIf(files::contains);
         files.clear();
         for (var path : fresh.logs()) {
@@ -113,15 +110,15 @@ final class Inputs {
                 addFile(follower(path, fresh, saved, warnings));
             }
         }
-        return lines;
+        return all();
     }
 
     void close() {
-        lines.forEach(LogSource::close);
-        logins.forEach(LoginSource::close);
+        lines.forEach(Input::close);
+        logins.forEach(Input::close);
     }
 
-    private void addFile(LogSource file) {
+    private void addFile(Input file) {
         lines.add(file);
         files.add(file);
     }

@@ -9,7 +9,8 @@ import java.util.function.LongSupplier;
  * The one rate limit on what readlog says about trouble: one line per kind at most once a minute,
  * with how many were not shown. Bad input (a listener's client, a stream entry, a log line that
  * could not be handled) and failing threads come as fast as an attacker or a fault likes; the log
- * must not.
+ * must not. A state that lasts (a log that does not exist yet) is said once while it lasts
+ * ({@link #sayOnChange}): it is seen on every poll, and nothing new is learnt from a repeat.
  */
 public final class Troubles {
 
@@ -21,6 +22,8 @@ public final class Troubles {
     private final Consumer<String> log;
     private final LongSupplier nanoClock;
     private final Map<String, long[]> kinds = new HashMap<>();
+    /** The last line {@link #sayOnChange} said per kind, until {@link #over}. */
+    private final Map<String, String> lasting = new HashMap<>();
 
     /** {@code prefix} names the listener or source ("policy: "). */
     public Troubles(String prefix, Consumer<String> log) {
@@ -47,5 +50,21 @@ public final class Troubles {
         } else {
             k[1]++;
         }
+    }
+
+    /**
+     * Says {@code line} unless it is the last line said under {@code kind} since that kind was
+     * {@link #over}. For the few fixed kinds of a source's lasting states, not for bad input: a
+     * line that changes every time is said every time.
+     */
+    public synchronized void sayOnChange(String kind, String line) {
+        if (!line.equals(lasting.put(kind, line))) {
+            log.accept(prefix + line);
+        }
+    }
+
+    /** {@code kind}'s lasting state has ended: its next line is said even if it repeats the last. */
+    public synchronized void over(String kind) {
+        lasting.remove(kind);
     }
 }

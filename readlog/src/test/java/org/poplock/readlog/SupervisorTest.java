@@ -51,4 +51,18 @@ class SupervisorTest {
         assertEquals(List.of("policy: a client went away", "policy: a client sent a long line",
                 "policy: a client went away (1 more of these since the last line)"), said);
     }
+
+    @Test
+    void aLastingStateIsSaidOnceWhileItLastsAndAgainAfterItIsOver() {
+        var said = new ArrayList<String>();
+        var troubles = new Troubles("", said::add);
+        troubles.sayOnChange("problem", "log: does not exist (yet); waiting for it");
+        troubles.sayOnChange("problem", "log: does not exist (yet); waiting for it");
+        troubles.sayOnChange("problem", "log: is a directory, not a log file");
+        troubles.sayOnChange("problem", "log: does not exist (yet); waiting for it");
+        troubles.over("problem");
+        troubles.sayOnChange("problem", "log: does not exist (yet); waiting for it");
+        assertEquals(List.of("log: does not exist (yet); waiting for it", "log: is a directory, not a log file",
+                "log: does not exist (yet); waiting for it", "log: does not exist (yet); waiting for it"), said);
+    }
 }

@@ -24,7 +24,7 @@ import org.poplock.readlog.Troubles;
 import org.poplock.readlog.http.HttpListener;
 import org.poplock.readlog.listen.Listener;
 import org.poplock.readlog.parse.Login;
-import org.poplock.readlog.source.LoginSource;
+import org.poplock.readlog.source.Input;
 
 /**
  * Dovecot's authentication policy server ({@code auth_policy_server_url}), as a source of logins:
@@ -40,7 +40,7 @@ import org.poplock.readlog.source.LoginSource;
  * logins; the daemon's loop takes them in its round like lines, so no request can hold up a
  * publish, and no client can hold up another.
  */
-public final class AuthPolicyServer implements LoginSource, Listener {
+public final class AuthPolicyServer implements Input, Listener {
 
     public static final int MAX_BODY = 64 * 1024;
     /**
@@ -205,10 +205,10 @@ public final class AuthPolicyServer implements LoginSource, Listener {
     }
 
     @Override
-    public int poll(Consumer<Login> out) {
+    public int poll(Events out) {
         int n = 0;
         for (Login l; (l = logins.poll()) != null; n++) {
-            out.accept(l);
+            out.login(l);
         }
         return n;
     }
@@ -222,7 +222,8 @@ public final class AuthPolicyServer implements LoginSource, Listener {
         return refused.get();
     }
 
-    public long dropped() {
+    /** Not {@link Input#dropped}: a lost report splits no two-line login, and the summary counts lines. */
+    public long reportsDropped() {
         return dropped.get();
     }
 

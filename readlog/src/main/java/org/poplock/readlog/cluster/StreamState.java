@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.Protocol;
+import redis.clients.jedis.StreamEntryID;
 import redis.clients.jedis.exceptions.JedisDataException;
 
 /**
@@ -48,7 +49,7 @@ record StreamState(String lastGenerated, String maxDeleted, long added, long len
         }
         boolean kept = false;
         if (position != null && !position.equals("0-0")) {
-            var id = new redis.clients.jedis.StreamEntryID(position);
+            var id = new StreamEntryID(position);
             kept = !jedis.xrange(key, id, id, 1).isEmpty();
         }
         return new StreamState(last, deleted, added, length, kept);

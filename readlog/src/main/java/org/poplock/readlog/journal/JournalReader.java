@@ -17,7 +17,7 @@ import java.util.function.Consumer;
 import org.poplock.common.address.Printable;
 import org.poplock.common.retry.Backoff;
 import org.poplock.readlog.Supervisor;
-import org.poplock.readlog.source.LogSource;
+import org.poplock.readlog.source.Input;
 
 /**
  * The systemd journal, read through {@code journalctl -o export --follow} on a thread of its own.
@@ -30,7 +30,7 @@ import org.poplock.readlog.source.LogSource;
  * resumes after exactly the entries whose logins the state holds; the
  * first start reads the entries of the last {@code timeout}, which may still be live grants.
  */
-public final class JournalReader implements LogSource {
+public final class JournalReader implements Input {
 
     /** Where the journal is and what of it to read. */
     public record Settings(Path directory, List<String> matches, String journalctl) {
@@ -213,7 +213,7 @@ public final class JournalReader implements LogSource {
      * given all of it: {@code --once} means to the end.
      */
     @Override
-    public int poll(Lines lines) {
+    public int poll(Events lines) {
         int n = 0;
         try {
             while (true) {

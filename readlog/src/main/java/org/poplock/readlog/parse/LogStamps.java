@@ -83,7 +83,8 @@ public final class LogStamps {
     /**
      * The instant of {@code yyyy-mm-ddThh:mm:ss[.fraction]} at {@code zone} ({@code Z}, {@code +hh:mm},
      * {@code +hhmm}), the fields already matched as digits by {@link #RFC3339}; null for a field out of
-     * range. Computed from the digits: java.time's parser was a tenth of --once's time at a million lines.
+     * range. Computed from the digits: every line stamped so pays this, and a general parser costs a
+     * large share of {@code --once} (docs/performance.md).
      */
     private static Instant rfc3339(String local, String zone) {
         int year = digits(local, 0, 4);

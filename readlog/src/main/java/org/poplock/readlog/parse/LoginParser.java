@@ -35,7 +35,7 @@ public final class LoginParser {
     public static final Duration PENDING_JOIN = Duration.ofMinutes(2);
 
     private final Map<String, List<ServerDefinition>> byTag = new HashMap<>();
-    /** Which optional groups each login expression has: looked up per login, so found once (it was a string search per line). */
+    /** Which optional groups each login expression has: looked up per login, so found once when the definitions are read. */
     private final Map<Pattern, Groups> groups = new IdentityHashMap<>();
 
     private record Groups(boolean ip, boolean sid, boolean time) {

@@ -6,12 +6,16 @@ import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
-import org.poplock.common.config.KeyValue;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
+import java.util.stream.Collectors;
+import org.poplock.common.config.KeyValue;
 
 /**
  * How one POP3/IMAP server writes a successful login, as data (like a fail2ban filter).
@@ -45,7 +49,7 @@ public record ServerDefinition(String name, Set<String> tags, String require, Li
 
     /** {@code {host}} → its expression, from the data file {@code servers/shorthands}. */
     private static final Map<String, String> SHORTHANDS = shorthands().entrySet().stream()
-            .collect(java.util.stream.Collectors.toMap(Map.Entry::getKey, e -> e.getValue().expression()));
+            .collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue().expression()));
 
     /** A shorthand's expression and the examples it must match whole, and must not. */
     public record Shorthand(String expression, List<String> examples, List<String> counterExamples) {
@@ -53,9 +57,9 @@ public record ServerDefinition(String name, Set<String> tags, String require, Li
 
     /** The shorthands the definitions may use, as the data file defines them. */
     public static Map<String, Shorthand> shorthands() {
-        var expressions = new java.util.LinkedHashMap<String, String>();
-        var examples = new java.util.HashMap<String, List<String>>();
-        var counter = new java.util.HashMap<String, List<String>>();
+        var expressions = new LinkedHashMap<String, String>();
+        var examples = new HashMap<String, List<String>>();
+        var counter = new HashMap<String, List<String>>();
         // Examples keep their trailing space ({host} ends in one): read the raw lines, not KeyValue's stripped ones.
         for (var raw : readResource("servers/shorthands").split("\n")) {
             if (raw.isBlank() || raw.startsWith("#")) {
@@ -73,7 +77,7 @@ public record ServerDefinition(String name, Set<String> tags, String require, Li
                 expressions.put(name, value.strip());
             }
         }
-        var out = new java.util.LinkedHashMap<String, Shorthand>();
+        var out = new LinkedHashMap<String, Shorthand>();
         expressions.forEach((name, expression) -> out.put(name,
                 new Shorthand(expression, examples.getOrDefault(name, List.of()), counter.getOrDefault(name, List.of()))));
         return out;
@@ -106,7 +110,7 @@ public record ServerDefinition(String name, Set<String> tags, String require, Li
         }
         sessions = List.copyOf(sessions);
         logouts = List.copyOf(logouts);
-        java.util.Objects.requireNonNull(journal);
+        Objects.requireNonNull(journal);
     }
 
     /** An admin's definition from the configuration file: one expression, tried on every line. */

@@ -1,6 +1,7 @@
 package org.poplock.readlog.sender;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,7 +41,7 @@ public record SenderLoginMap(Map<String, Set<String>> owners) {
             return parse(Files.readString(file, StandardCharsets.UTF_8), file.toString());
         } catch (IOException e) {
             throw new IllegalArgumentException("cannot read the sender map " + file + ": " + e.getMessage());
-        } catch (java.io.UncheckedIOException e) {
+        } catch (UncheckedIOException e) {
             throw new IllegalArgumentException("cannot read the sender map " + file + ": " + e.getMessage());
         }
     }

@@ -3,6 +3,7 @@ package org.poplock.readlog.source;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.function.Consumer;
+import org.poplock.readlog.parse.LoginParser;
 
 /**
  * Cuts a byte stream into lines: a line is handed on only once its newline has arrived, lines
@@ -13,7 +14,7 @@ import java.util.function.Consumer;
 final class LineSplitter {
 
     /** The parser's limit: a longer line can be no login, so it is not even kept. */
-    static final int MAX_LINE = org.poplock.readlog.parse.LoginParser.MAX_LINE;
+    static final int MAX_LINE = LoginParser.MAX_LINE;
 
     private final ByteArrayOutputStream partial = new ByteArrayOutputStream();
     private final Consumer<String> warnings;

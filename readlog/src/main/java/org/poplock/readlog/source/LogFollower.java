@@ -32,7 +32,10 @@ import org.poplock.readlog.Troubles;
  * This class follows the path; {@link RotatedLogs} holds the files rotated away, {@link RotationSearch}
  * finds them beside the path, and {@link Resumer} resumes where a saved position or a truncation says.
  */
-public final class LogFollower implements LogSource {
+public final class LogFollower implements Input {
+
+    /** The kind of {@link #warn}'s lines: each is said once, not on every poll. */
+    private static final String PROBLEM = "problem";
 
     private final Path path;
     private final Consumer<String> warnings;
@@ -47,7 +50,6 @@ public final class LogFollower implements LogSource {
     private final Resumer resumer;
     private long seenSize = -1;
     private FileTime seenModified;
-    private String lastProblem;
     /** Until the first poll has ended, what the files hold was written before readlog started: it is caught up on. */
     private boolean firstPoll = true;
     /**
@@ -56,7 +58,8 @@ public final class LogFollower implements LogSource {
      * is recorded at all.
      */
     private String openFailure;
-    private final Troubles openFailures;
+    /** Where its warnings go: an open failure at most once a minute, a lasting problem once while it lasts. */
+    private final Troubles troubles;
 
     public LogFollower(Path path, List<LogPosition> resumeAt, Duration rotateWait, Consumer<String> warnings) {
         this(path, resumeAt, rotateWait, warnings, System::nanoTime);
@@ -70,7 +73,7 @@ public final class LogFollower implements LogSource {
         this.search = new RotationSearch(path, rotated, buffer, this::warn);
         this.resumer = new Resumer(search, rotated, buffer, this::warn);
         this.nanoClock = nanoClock;
-        this.openFailures = new Troubles("", warnings, nanoClock);
+        this.troubles = new Troubles("", warnings, nanoClock);
     }
 
     @Override
@@ -95,7 +98,7 @@ public final class LogFollower implements LogSource {
     }
 
     @Override
-    public int poll(Lines lines) {
+    public int poll(Events lines) {
         try {
             return read(lines);
         } finally {
@@ -103,7 +106,7 @@ public final class LogFollower implements LogSource {
         }
     }
 
-    private int read(Lines lines) {
+    private int read(Events lines) {
         long now = nanoClock.getAsLong();
         int n = 0;
         try {
@@ -131,7 +134,7 @@ public final class LogFollower implements LogSource {
                 seenModified = at.modified();
             }
             if (current != null) {
-                lastProblem = null;
+                troubles.over(PROBLEM);
             }
         } catch (IOException e) {
             warn("read error: " + e.getMessage());
@@ -174,7 +177,7 @@ public final class LogFollower implements LogSource {
             return 0;
         } catch (IOException e) {
             openFailure = "cannot open " + path + ": " + Problems.reason(e);
-            openFailures.say("open", openFailure + "; no login is recorded from it until it can be read");
+            troubles.say("open", openFailure + "; no login is recorded from it until it can be read");
             return 0;
         }
         if (openFailure != null) {
@@ -188,11 +191,7 @@ public final class LogFollower implements LogSource {
     }
 
     private void warn(String problem) {
-        // Say each problem once, not on every poll.
-        if (!problem.equals(lastProblem)) {
-            lastProblem = problem;
-            warnings.accept(path + ": " + problem);
-        }
+        troubles.sayOnChange(PROBLEM, path + ": " + problem);
     }
 
     private void closeCurrent() {

@@ -23,7 +23,7 @@ import org.poplock.readlog.Supervisor;
  * comes first: lines of up to 8 KiB would make a queue bounded in lines alone some 800 MB. The FIFO is opened for reading and writing, so it always has a reader and
  * never reports end of file when syslogd closes or restarts: there is nothing to reopen.
  */
-public final class PipeReader implements LogSource {
+public final class PipeReader implements Input {
 
     public static final int QUEUE_LINES = 100_000;
     /** The queue's text at most (a line counted by its length): a hundred thousand ordinary lines of some 200 bytes fit. */
@@ -123,7 +123,7 @@ public final class PipeReader implements LogSource {
     }
 
     @Override
-    public int poll(Lines lines) {
+    public int poll(Events lines) {
         List<String> batch;
         synchronized (this) {
             batch = new ArrayList<>(queue);

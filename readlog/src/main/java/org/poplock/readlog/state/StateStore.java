@@ -16,8 +16,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
-import org.mapdb.DBMaker;
-import org.mapdb.Serializer;
 import org.poplock.common.store.Problems;
 import org.poplock.common.store.RelayDatabase;
 import org.poplock.common.store.ReservedKeys;
@@ -35,8 +33,8 @@ import org.poplock.common.store.ReservedKeys;
  * often than ten times what the last one took. A failed write (a full disk) leaves the last
  * snapshot in place; the next one is the retry.
  *
- * <p>Earlier versions kept the state in a MapDB file with a write-ahead log; such a file is read
- * once and replaced by the first snapshot.
+ * <p>A state in the MapDB file of earlier versions is read by {@link LegacyState} and replaced by the
+ * first snapshot.
  */
 final class StateStore implements Grants.Changes, AutoCloseable {
 
@@ -107,7 +105,10 @@ final class StateStore implements Grants.Changes, AutoCloseable {
                 }
             }
         }
-        if (loadLegacy(entries, positions)) {
+        var written = LegacyState.read(file, entries, positions);
+        if (written != null) {
+            legacy = written;
+            changed = true; // written anew as a snapshot at the first commit
             return;
         }
         var aside = file.resolveSibling(file.getFileName() + ".broken-" + Instant.now().getEpochSecond());
@@ -132,29 +133,6 @@ final class StateStore implements Grants.Changes, AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while reading the state", e);
-        }
-    }
-
-    /** The MapDB state of earlier versions (a hash map file and its write-ahead log), read once. */
-    private boolean loadLegacy(BiConsumer<String, byte[]> entries, BiConsumer<String, long[]> positions) throws IOException {
-        List<Path> files;
-        try (var siblings = Files.list(file.toAbsolutePath().getParent())) {
-            var name = file.getFileName().toString();
-            files = siblings.filter(f -> f.getFileName().toString().equals(name) || f.getFileName().toString().startsWith(name + ".wal.")).toList();
-        }
-        try {
-            var db = DBMaker.fileDB(file.toFile()).transactionEnable().make();
-            try {
-                db.hashMap("entries", Serializer.STRING, Serializer.BYTE_ARRAY).createOrOpen().forEach(entries);
-                db.hashMap("positions", Serializer.STRING, Serializer.LONG_ARRAY).createOrOpen().forEach(positions);
-            } finally {
-                db.close();
-            }
-            legacy = files.stream().filter(f -> !f.equals(file)).toList();
-            changed = true; // written anew as a snapshot at the first commit
-            return true;
-        } catch (RuntimeException | IOError e) {
-            return false;
         }
     }
 

@@ -314,7 +314,7 @@ class LogFollowerTest {
         append(log, "old one\nold two\n");
         var f = follower(log, List.of());
         var seen = new ArrayList<String>();
-        LogSource.Lines lines = new LogSource.Lines() {
+        Input.Events lines = new Input.Events() {
             @Override
             public void accept(String line) {
                 seen.add("live " + line);
