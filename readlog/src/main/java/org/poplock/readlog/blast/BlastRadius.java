@@ -161,7 +161,7 @@ public final class BlastRadius implements LoginGuard {
 
     /** The shared addresses with a login within {@code window} before {@code now}, and their users: for showallowed. */
     public Map<String, List<String>> sharedNow(Instant now) {
-        var out = new java.util.TreeMap<String, List<String>>();
+        var out = new TreeMap<String, List<String>>();
         for (var e : new ArrayList<>(shared.entrySet())) {
             var who = users.users(e.getKey(), now.toEpochMilli());
             if (!who.isEmpty()) {
