@@ -42,11 +42,17 @@ public final class BlastRadius implements LoginGuard {
     private final LongAdder flaggedSeen = new LongAdder();
     private final LongAdder flaggedLogins = new LongAdder();
     private String ended;
+    /** The users of an address with one are read from its grant: sender binding needs a restart to be turned on. */
+    private boolean compact;
 
     /** {@code timeout}: how long a login counts as one of its address's users (the grants' timeout). */
     public BlastRadius(BlastSettings settings, Duration timeout, Consumer<String> log) {
+        this(settings, new AddressUsers(timeout.toMillis()), log);
+    }
+
+    private BlastRadius(BlastSettings settings, AddressUsers users, Consumer<String> log) {
         this.settings = settings;
-        this.users = new AddressUsers(timeout.toMillis());
+        this.users = users;
         this.flags = new Flags(settings.flagNetworks(), settings.flagFor().toMillis());
         this.log = log;
         this.troubles = new Troubles("policy: ", log);
@@ -54,7 +60,12 @@ public final class BlastRadius implements LoginGuard {
 
     /** A guard for {@code state}'s logins, counted in {@code metrics}: the daemon's one line. */
     public static BlastRadius guard(BlastSettings settings, Duration timeout, RelayState state, Metrics metrics, Consumer<String> log) {
-        var blast = new BlastRadius(settings, timeout, log);
+        // Without sender binding only the daemon's thread asks for an address's users, and the
+        // grant holds its one user: only addresses with several cost memory.
+        var users = settings.rule() == null ? new AddressUsers(timeout.toMillis(), ip -> state.grants().entry(ip).orElse(null))
+                : new AddressUsers(timeout.toMillis());
+        var blast = new BlastRadius(settings, users, log);
+        blast.compact = settings.rule() == null;
         state.guard(blast);
         blast.count(metrics);
         return blast;
@@ -62,6 +73,10 @@ public final class BlastRadius implements LoginGuard {
 
     /** Settings read again (SIGHUP): the sender map, the shared networks, the limits. */
     public void reconfigure(BlastSettings fresh) {
+        if (compact && fresh.rule() != null) {
+            log.accept("--policy-sender login takes a restart (readlog then keeps every address's users for the policy service); sender binding stays off");
+            fresh = new BlastSettings(null, fresh.shared(), fresh.flagNetworks(), fresh.flagFor(), fresh.flagKeepsGrants());
+        }
         this.settings = fresh;
     }
 
@@ -93,7 +108,8 @@ public final class BlastRadius implements LoginGuard {
         }
         // Every login counts as one of the address's users, also one that leaves its grant as it was.
         users.seen(ip, user, millis);
-        int distinct = users.users(ip, now.toEpochMilli()).size();
+        // At least this login's user, whom an address's grant may not hold yet.
+        int distinct = Math.max(1, users.users(ip, now.toEpochMilli()).size());
         if (!s.shared().isShared(ip, distinct)) {
             return timeout;
         }
