@@ -93,6 +93,15 @@ public final class Flags {
         return true;
     }
 
+    /** Flags kept from before a restart: each until its end, unless it has passed at {@code nowMillis}. */
+    public void restore(Map<String, Long> flaggedUntil, long nowMillis) {
+        flaggedUntil.forEach((user, until) -> {
+            if (until > nowMillis) {
+                this.flaggedUntil.put(user, until);
+            }
+        });
+    }
+
     /** The admin lifts a flag; returns whether the user had one. The count starts over. */
     public boolean unflag(String user) {
         recent.remove(user);

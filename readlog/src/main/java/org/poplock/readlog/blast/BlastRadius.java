@@ -32,6 +32,8 @@ public final class BlastRadius implements LoginGuard {
     private volatile BlastSettings settings;
     private final AddressUsers users;
     private final Flags flags;
+    /** Where the flags go when they change (readlog's state): a restart keeps them. */
+    private final Consumer<Map<String, Long>> saveFlags;
     private final Consumer<String> log;
     private final Troubles troubles;
     /** Shared addresses and when a login last came from each. */
@@ -47,12 +49,13 @@ public final class BlastRadius implements LoginGuard {
 
     /** {@code timeout}: how long a login counts as one of its address's users (the grants' timeout). */
     public BlastRadius(BlastSettings settings, Duration timeout, Consumer<String> log) {
-        this(settings, new AddressUsers(timeout.toMillis()), log);
+        this(settings, new AddressUsers(timeout.toMillis()), flagged -> { }, log);
     }
 
-    private BlastRadius(BlastSettings settings, AddressUsers users, Consumer<String> log) {
+    private BlastRadius(BlastSettings settings, AddressUsers users, Consumer<Map<String, Long>> saveFlags, Consumer<String> log) {
         this.settings = settings;
         this.users = users;
+        this.saveFlags = saveFlags;
         this.flags = new Flags(settings.flagNetworks(), settings.flagFor().toMillis());
         this.log = log;
         this.troubles = new Troubles("policy: ", log);
@@ -64,7 +67,8 @@ public final class BlastRadius implements LoginGuard {
         // grant holds its one user: only addresses with several cost memory.
         var users = settings.rule() == null ? new AddressUsers(timeout.toMillis(), ip -> state.grants().entry(ip).orElse(null))
                 : new AddressUsers(timeout.toMillis());
-        var blast = new BlastRadius(settings, users, log);
+        var blast = new BlastRadius(settings, users, state::flagsChanged, log);
+        blast.flags.restore(state.savedFlags(), System.currentTimeMillis());
         blast.compact = settings.rule() == null;
         state.guard(blast);
         blast.count(metrics);
@@ -97,6 +101,7 @@ public final class BlastRadius implements LoginGuard {
             if (flags.seen(user, ip, millis)) {
                 flaggedSeen.increment();
                 ended = s.flagKeepsGrants() ? null : user;
+                saveFlags.accept(flags.flagged(millis));
                 log.accept("flagged " + Printable.word(user) + ": logins from more than " + s.flagNetworks()
                         + " networks within an hour (a stolen password?); no grants for " + s.flagFor().toSeconds() + "s"
                         + (s.flagKeepsGrants() ? "" : ", its grants end") + "; showallowed --unflag lifts it");
@@ -150,7 +155,11 @@ public final class BlastRadius implements LoginGuard {
 
     @Override
     public boolean unflag(String user) {
-        return flags.unflag(user);
+        boolean had = flags.unflag(user);
+        if (had) {
+            saveFlags.accept(flags.flagged(System.currentTimeMillis()));
+        }
+        return had;
     }
 
     /**
