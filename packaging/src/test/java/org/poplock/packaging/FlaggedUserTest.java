@@ -58,4 +58,35 @@ class FlaggedUserTest {
         Files.writeString(log, Dovecot.login(Instant.now(), "pop3", "192.0.2.7", "mallory"), StandardOpenOption.APPEND);
         Launchers.await(Duration.ofSeconds(20), "a login grants again", () -> Launchers.publishedIps(db).contains("192.0.2.7"));
     }
+
+    @Test
+    void aFlagSurvivesARestart() throws Exception {
+        var log = Files.writeString(dir.resolve("mail.log"), "");
+        var db = dir.resolve("relay.db");
+        var args = new String[] {"--log", log.toString(), "--db", db.toString(), "--flag-networks", "2"};
+        readlog = Launchers.command("readlog", Map.of(), args).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        var err = new Launchers.StreamText(readlog.getErrorStream());
+        Launchers.await(Duration.ofSeconds(30), "readlog following", () -> err.soFar().contains("following"));
+        var now = Instant.now();
+        Files.writeString(log, Dovecot.login(now, "pop3", "192.0.2.7", "mallory") + Dovecot.login(now, "pop3", "198.51.100.7", "mallory")
+                + Dovecot.login(now, "pop3", "203.0.113.7", "mallory"), StandardOpenOption.APPEND);
+        Launchers.await(Duration.ofSeconds(20), "flagged", () -> err.soFar().contains("flagged mallory"));
+        Launchers.signal(readlog, "TERM");
+        assertEquals(0, readlog.waitFor(), err.soFar());
+
+        readlog = Launchers.command("readlog", Map.of(), args).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        var again = new Launchers.StreamText(readlog.getErrorStream());
+        Launchers.await(Duration.ofSeconds(30), "readlog following again", () -> again.soFar().contains("following"));
+        Launchers.await(Duration.ofSeconds(20), "the flag listed after the restart", () -> {
+            try {
+                return Launchers.run("showallowed", Map.of(), "--db", db.toString()).out().lines().anyMatch(l -> l.startsWith("mallory "));
+            } catch (Exception e) {
+                throw new AssertionError(e);
+            }
+        });
+        Files.writeString(log, Dovecot.login(Instant.now(), "pop3", "192.0.2.9", "mallory") + Dovecot.login(Instant.now(), "pop3", "192.0.2.10", "alice"),
+                StandardOpenOption.APPEND);
+        Launchers.await(Duration.ofSeconds(20), "alice's grant", () -> Launchers.publishedIps(db).contains("192.0.2.10"));
+        assertFalse(Launchers.publishedIps(db).contains("192.0.2.9"), "the flag kept across the restart: mallory's login grants nothing");
+    }
 }

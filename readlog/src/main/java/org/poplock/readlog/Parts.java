@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.function.Consumer;
 import org.poplock.common.store.DatabaseLayout;
+import org.poplock.readlog.blast.BlastPublisher;
 import org.poplock.readlog.blast.BlastRadius;
 import org.poplock.readlog.budget.Budget;
 import org.poplock.readlog.cluster.ClusterMember;
@@ -65,6 +66,7 @@ final class Parts {
         } catch (IOException e) {
             throw new IOException("cannot create the spool for showallowed's changes: " + e.getMessage(), e);
         }
+        parts.output(new BlastPublisher(parts.blast, new DatabaseLayout(config.db()).blast(), config.dbGroup(), log));
         if (config.tcpRules() != null) {
             var writer = config.tcpRules().writer(log, log);
             parts.output(new CdbOutput(writer, state.grants(), log));

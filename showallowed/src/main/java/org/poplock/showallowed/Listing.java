@@ -5,16 +5,21 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
 import org.poplock.common.address.Printable;
 import org.poplock.common.config.Timeouts;
+import org.poplock.common.store.BlastTable;
 import org.poplock.common.store.DatabaseLayout;
 import org.poplock.common.store.RelayDatabase;
 import org.poplock.common.store.RelayEntry;
 
-/** showallowed's listing: the published entries, as columns or one JSON object a line, streamed as they are read. */
+/**
+ * showallowed's listing: the published entries, as columns or one JSON object a line, streamed as
+ * they are read; then the shared addresses with their users and the flagged users readlog published.
+ */
 final class Listing {
 
     private static final DateTimeFormatter LOGIN = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss");
@@ -31,6 +36,8 @@ final class Listing {
     private long formattedSecond = Long.MIN_VALUE;
     private String formattedLogin;
     private final Iso loginIso = new Iso();
+    /** The shared addresses and flagged users readlog published, for marking the rows and listing after them. */
+    private BlastTable blast = BlastTable.EMPTY;
     private final Iso expiryIso = new Iso();
 
     /** {@code json}: one object a line; {@code all}: expired entries too. */
@@ -63,6 +70,7 @@ final class Listing {
         var now = clock.instant();
         var zone = clock.getZone();
         withUsers = RelayDatabase.usersReadable(db);
+        blast = blastTable();
         if (!json) {
             out.printf("%-39s %-24s %-19s %-9s %s%n", "ADDRESS", "USER", "LOGIN", "LEFT", "ORIGIN");
         }
@@ -83,7 +91,45 @@ final class Listing {
             err.println("showallowed: cannot read " + db + ": " + e.getMessage());
             return 111;
         }
+        listBlast(now, zone);
         return 0;
+    }
+
+    /**
+     * readlog's table of shared addresses and flagged users beside the database, when this user
+     * may read it (it names users, as the table of user names does); else none.
+     */
+    private BlastTable blastTable() {
+        var file = new DatabaseLayout(db).blast();
+        if (!Files.isReadable(file)) {
+            return BlastTable.EMPTY;
+        }
+        try {
+            return BlastTable.read(file);
+        } catch (IOException e) {
+            err.println("showallowed: cannot read " + file + ": " + e.getMessage() + "; listing without shared addresses and flags");
+            return BlastTable.EMPTY;
+        }
+    }
+
+    /** The shared addresses with their users, then the flagged users, after the grants. */
+    private void listBlast(Instant now, ZoneId zone) {
+        if (json) {
+            blast.shared().forEach((ip, users) -> out.println("{\"shared_address\":" + jsonString(ip) + ",\"users\":["
+                    + String.join(",", users.stream().map(Listing::jsonString).toList()) + "]}"));
+            blast.flaggedUntil().forEach((user, until) -> out.println("{\"flagged_user\":" + jsonString(user) + ",\"until\":\""
+                    + Instant.ofEpochMilli(until) + "\",\"seconds_left\":" + Math.max(0, (until - now.toEpochMilli()) / 1000) + "}"));
+            return;
+        }
+        if (!blast.shared().isEmpty()) {
+            out.printf("%n%-39s %s%n", "SHARED ADDRESS", "USERS (within the timeout)");
+            blast.shared().forEach((ip, users) -> out.printf("%-39s %s%n", ip, String.join(" ", users.stream().map(Printable::word).toList())));
+        }
+        if (!blast.flaggedUntil().isEmpty()) {
+            out.printf("%n%-24s %-19s %s%n", "FLAGGED USER", "UNTIL", "LEFT");
+            blast.flaggedUntil().forEach((user, until) -> out.printf("%-24s %-19s %s%n", Printable.word(user),
+                    LOGIN.format(Instant.ofEpochMilli(until).atZone(zone)), Timeouts.format(Duration.ofMillis(Math.max(0, until - now.toEpochMilli())))));
+        }
     }
 
     private String row(RelayEntry e, Instant now, ZoneId zone) {
@@ -97,7 +143,8 @@ final class Listing {
         pad(sb, e.user().isEmpty() ? "?" : Printable.word(e.user()), 24);
         pad(sb, formattedLogin, 19);
         pad(sb, left, 9);
-        return sb.append(!withUsers ? "?" : e.origin().isEmpty() ? "local" : e.origin()).toString();
+        sb.append(!withUsers ? "?" : e.origin().isEmpty() ? "local" : e.origin());
+        return (blast.shared().containsKey(e.ip()) ? sb.append(" shared") : sb).toString();
     }
 
     /** {@code text} left-aligned in {@code width} columns and a space, as {@code %-Ns } would print it. */
@@ -127,7 +174,8 @@ final class Listing {
         return "{\"ip\":" + jsonString(e.ip()) + ",\"user\":" + (e.user().isEmpty() ? "null" : jsonString(e.user()))
                 + ",\"login\":\"" + loginIso.of(e.login()) + "\",\"expiry\":\"" + expiryIso.of(e.expiry()) + "\""
                 + ",\"seconds_left\":" + e.timeLeftAt(now).toSeconds() + ",\"live\":" + e.isLiveAt(now)
-                + ",\"origin\":" + (!withUsers ? "null" : jsonString(e.origin().isEmpty() ? "local" : e.origin())) + "}";
+                + ",\"origin\":" + (!withUsers ? "null" : jsonString(e.origin().isEmpty() ? "local" : e.origin()))
+                + ",\"shared\":" + blast.shared().containsKey(e.ip()) + "}";
     }
 
     static String jsonString(String s) {

@@ -8,6 +8,7 @@ import java.nio.file.Path;
  * The files that go with a published database, named in one place for readlog, showallowed and
  * the packaging: for {@code /var/lib/poplock/relay.db}, the user names ({@code relay.db.users}),
  * the recent changes to a large table of either ({@code relay.db.delta-N}, {@code relay.db.users.delta-N}),
+ * the shared addresses and flagged users for showallowed ({@code relay.db.blast}),
  * readlog's state ({@code readlog.state}) and its lock ({@code readlog.state.lock}), and the spool
  * of admin commands ({@code spool/}).
  */
@@ -23,6 +24,14 @@ public record DatabaseLayout(Path db) {
      */
     public Path users() {
         return db.resolveSibling(db.getFileName() + ".users");
+    }
+
+    /**
+     * The shared addresses with their users and the flagged users ({@link BlastTable}): it names
+     * users, so it has the mode and group of {@link #users()}.
+     */
+    public Path blast() {
+        return db.resolveSibling(db.getFileName() + ".blast");
     }
 
     /**

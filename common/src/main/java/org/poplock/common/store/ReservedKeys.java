@@ -17,6 +17,8 @@ public final class ReservedKeys {
     public static final String CLUSTER = PREFIX + "cluster ";
     /** The state's keys of a stream's cursor: {@code \0cursor journal}. */
     public static final String CURSOR = PREFIX + "cursor ";
+    /** The state's keys of a flagged user and when the flag ends (epoch milliseconds): {@code \0flag USER}. */
+    public static final String FLAG = PREFIX + "flag ";
 
     private ReservedKeys() {
     }

@@ -23,7 +23,9 @@ public final class Flags {
 
     private final int mostNetworks;
     private final long flagMillis;
-    /** user → Net, or Net[] once the user has logged in from several networks within the window. */
+    /** The users seen from one network within the window: almost all, kept small. */
+    private final OneNetwork one = new OneNetwork();
+    /** user → Net[] once the user has logged in from several networks within the window (or Net, down to one again). */
     private final Map<String, Object> recent = new HashMap<>();
     private final ConcurrentHashMap<String, Long> flaggedUntil = new ConcurrentHashMap<>();
     private int sinceSweep;
@@ -35,11 +37,26 @@ public final class Flags {
 
     /** A login of {@code user} from {@code ip} at {@code millis}; true when it makes the user flagged (it was not). */
     public boolean seen(String user, String ip, long millis) {
-        var net = new Net(network(ip), millis);
-        var now = recent.compute(user, (k, old) -> with(old, net));
-        if (++sinceSweep > Math.max(4096, recent.size())) {
+        var net = new Net(hashed(network(ip)), millis);
+        Object now;
+        if (recent.containsKey(user)) {
+            now = recent.compute(user, (k, old) -> with(old, net));
+        } else {
+            long key = OneNetwork.key(user);
+            long last = one.get(key);
+            if (last == 0 || OneNetwork.network(last) == net.network() || OneNetwork.millis(last) <= millis - WINDOW_MILLIS) {
+                one.put(key, OneNetwork.pack((int) net.network(), millis));
+                now = net;
+            } else {
+                one.remove(key);
+                now = with(new Net(OneNetwork.network(last), OneNetwork.millis(last)), net);
+                recent.put(user, now);
+            }
+        }
+        if (++sinceSweep > Math.max(4096, recent.size() + one.size())) {
             sinceSweep = 0;
-            recent.values().removeIf(v -> v instanceof Net one ? one.millis() <= millis - WINDOW_MILLIS : false);
+            recent.values().removeIf(v -> v instanceof Net single ? single.millis() <= millis - WINDOW_MILLIS : false);
+            one.sweep(millis - WINDOW_MILLIS);
         }
         int networks = now instanceof Net ? 1 : ((Net[]) now).length;
         if (networks > mostNetworks && !isFlagged(user, millis)) {
@@ -65,6 +82,12 @@ public final class Flags {
             kept.remove(0); // the oldest: enough are kept to tell
         }
         return kept.size() == 1 ? kept.get(0) : kept.toArray(Net[]::new);
+    }
+
+    /** A network as the 32 bits kept of it. */
+    private static long hashed(long network) {
+        long h = network * 0x9E3779B97F4A7C15L;
+        return (int) (h ^ h >>> 32);
     }
 
     /** The network an address counts as: its first 3 bytes for IPv4, its first 6 for IPv6. */
@@ -93,9 +116,19 @@ public final class Flags {
         return true;
     }
 
+    /** Flags kept from before a restart: each until its end, unless it has passed at {@code nowMillis}. */
+    public void restore(Map<String, Long> flaggedUntil, long nowMillis) {
+        flaggedUntil.forEach((user, until) -> {
+            if (until > nowMillis) {
+                this.flaggedUntil.put(user, until);
+            }
+        });
+    }
+
     /** The admin lifts a flag; returns whether the user had one. The count starts over. */
     public boolean unflag(String user) {
         recent.remove(user);
+        one.remove(OneNetwork.key(user));
         return flaggedUntil.remove(user) != null;
     }
 

@@ -32,6 +32,8 @@ public final class BlastRadius implements LoginGuard {
     private volatile BlastSettings settings;
     private final AddressUsers users;
     private final Flags flags;
+    /** Where the flags go when they change (readlog's state): a restart keeps them. */
+    private final Consumer<Map<String, Long>> saveFlags;
     private final Consumer<String> log;
     private final Troubles troubles;
     /** Shared addresses and when a login last came from each. */
@@ -42,11 +44,18 @@ public final class BlastRadius implements LoginGuard {
     private final LongAdder flaggedSeen = new LongAdder();
     private final LongAdder flaggedLogins = new LongAdder();
     private String ended;
+    /** The users of an address with one are read from its grant: sender binding needs a restart to be turned on. */
+    private boolean compact;
 
     /** {@code timeout}: how long a login counts as one of its address's users (the grants' timeout). */
     public BlastRadius(BlastSettings settings, Duration timeout, Consumer<String> log) {
+        this(settings, new AddressUsers(timeout.toMillis()), flagged -> { }, log);
+    }
+
+    private BlastRadius(BlastSettings settings, AddressUsers users, Consumer<Map<String, Long>> saveFlags, Consumer<String> log) {
         this.settings = settings;
-        this.users = new AddressUsers(timeout.toMillis());
+        this.users = users;
+        this.saveFlags = saveFlags;
         this.flags = new Flags(settings.flagNetworks(), settings.flagFor().toMillis());
         this.log = log;
         this.troubles = new Troubles("policy: ", log);
@@ -54,7 +63,13 @@ public final class BlastRadius implements LoginGuard {
 
     /** A guard for {@code state}'s logins, counted in {@code metrics}: the daemon's one line. */
     public static BlastRadius guard(BlastSettings settings, Duration timeout, RelayState state, Metrics metrics, Consumer<String> log) {
-        var blast = new BlastRadius(settings, timeout, log);
+        // Without sender binding only the daemon's thread asks for an address's users, and the
+        // grant holds its one user: only addresses with several cost memory.
+        var users = settings.rule() == null ? new AddressUsers(timeout.toMillis(), ip -> state.grants().entry(ip).orElse(null))
+                : new AddressUsers(timeout.toMillis());
+        var blast = new BlastRadius(settings, users, state::flagsChanged, log);
+        blast.flags.restore(state.savedFlags(), System.currentTimeMillis());
+        blast.compact = settings.rule() == null;
         state.guard(blast);
         blast.count(metrics);
         return blast;
@@ -62,6 +77,10 @@ public final class BlastRadius implements LoginGuard {
 
     /** Settings read again (SIGHUP): the sender map, the shared networks, the limits. */
     public void reconfigure(BlastSettings fresh) {
+        if (compact && fresh.rule() != null) {
+            log.accept("--policy-sender login takes a restart (readlog then keeps every address's users for the policy service); sender binding stays off");
+            fresh = new BlastSettings(null, fresh.shared(), fresh.flagNetworks(), fresh.flagFor(), fresh.flagKeepsGrants());
+        }
         this.settings = fresh;
     }
 
@@ -82,6 +101,7 @@ public final class BlastRadius implements LoginGuard {
             if (flags.seen(user, ip, millis)) {
                 flaggedSeen.increment();
                 ended = s.flagKeepsGrants() ? null : user;
+                saveFlags.accept(flags.flagged(millis));
                 log.accept("flagged " + Printable.word(user) + ": logins from more than " + s.flagNetworks()
                         + " networks within an hour (a stolen password?); no grants for " + s.flagFor().toSeconds() + "s"
                         + (s.flagKeepsGrants() ? "" : ", its grants end") + "; showallowed --unflag lifts it");
@@ -93,7 +113,8 @@ public final class BlastRadius implements LoginGuard {
         }
         // Every login counts as one of the address's users, also one that leaves its grant as it was.
         users.seen(ip, user, millis);
-        int distinct = users.users(ip, now.toEpochMilli()).size();
+        // At least this login's user, whom an address's grant may not hold yet.
+        int distinct = Math.max(1, users.users(ip, now.toEpochMilli()).size());
         if (!s.shared().isShared(ip, distinct)) {
             return timeout;
         }
@@ -134,7 +155,11 @@ public final class BlastRadius implements LoginGuard {
 
     @Override
     public boolean unflag(String user) {
-        return flags.unflag(user);
+        boolean had = flags.unflag(user);
+        if (had) {
+            saveFlags.accept(flags.flagged(System.currentTimeMillis()));
+        }
+        return had;
     }
 
     /**

@@ -38,13 +38,15 @@ public final class RelayState implements AutoCloseable {
     private Supplier<? extends Map<String, byte[]>> cluster = () -> savedCluster;
     /** Where each stream with a cursor (the journal) was read to, as last handed to the store. */
     private final Map<String, byte[]> cursors = new HashMap<>();
+    /** The flagged users and when each flag ends, as last handed to the store: a restart keeps them. */
+    private final Map<String, byte[]> flags = new HashMap<>();
 
     private RelayState(StateStore store, Consumer<String> warnings) throws IOException {
         this.store = store;
         this.grants = new Grants(store);
         this.guarded = new GuardedGrants(grants);
         try {
-            store.load(grants::load, positions::put, (key, value) -> (key.startsWith(ReservedKeys.CURSOR) ? cursors : savedCluster).put(key, value),
+            store.load(grants::load, positions::put, (key, value) -> (key.startsWith(ReservedKeys.CURSOR) ? cursors : key.startsWith(ReservedKeys.FLAG) ? flags : savedCluster).put(key, value),
                     warnings);
         } catch (IOException | RuntimeException e) {
             store.close();
@@ -172,13 +174,34 @@ public final class RelayState implements AutoCloseable {
         store.positionsChanged();
     }
 
-    /** The records beside the entries and positions: the cluster's and the streams' cursors. */
+    /** The flagged users the state was saved with, and when each flag ends (epoch milliseconds); a damaged time is left out. */
+    public Map<String, Long> savedFlags() {
+        var out = new HashMap<String, Long>();
+        flags.forEach((key, value) -> {
+            try {
+                out.put(key.substring(ReservedKeys.FLAG.length()), Long.parseLong(new String(value, StandardCharsets.US_ASCII)));
+            } catch (NumberFormatException e) {
+                // not a time: that flag is not restored
+            }
+        });
+        return out;
+    }
+
+    /** The flagged users now, and when each flag ends: the next commit saves them. */
+    public void flagsChanged(Map<String, Long> flaggedUntil) {
+        flags.clear();
+        flaggedUntil.forEach((user, until) -> flags.put(ReservedKeys.FLAG + user, Long.toString(until).getBytes(StandardCharsets.US_ASCII)));
+        store.positionsChanged();
+    }
+
+    /** The records beside the entries and positions: the cluster's, the streams' cursors and the flags. */
     private Map<String, byte[]> records() {
-        if (cursors.isEmpty()) {
+        if (cursors.isEmpty() && flags.isEmpty()) {
             return cluster.get();
         }
         var all = new HashMap<String, byte[]>(cluster.get());
         all.putAll(cursors);
+        all.putAll(flags);
         return all;
     }
 

@@ -87,7 +87,7 @@ final class StateStore implements Grants.Changes, AutoCloseable {
                 RelayDatabase.forEachStored(file, (key, value) -> {
                     if (key.startsWith(ReservedKeys.POSITION)) {
                         positions.accept(key.substring(ReservedKeys.POSITION.length()), longs(value));
-                    } else if (key.startsWith(ReservedKeys.CLUSTER) || key.startsWith(ReservedKeys.CURSOR)) {
+                    } else if (key.startsWith(ReservedKeys.CLUSTER) || key.startsWith(ReservedKeys.CURSOR) || key.startsWith(ReservedKeys.FLAG)) {
                         cluster.accept(key, value);
                     } else {
                         entries.accept(key, value);

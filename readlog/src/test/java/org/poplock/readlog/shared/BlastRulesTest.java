@@ -5,9 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.poplock.common.address.Cidr;
+import org.poplock.common.store.RelayEntry;
 
 class BlastRulesTest {
 
@@ -25,6 +28,24 @@ class BlastRulesTest {
         }
         assertEquals(AddressUsers.MOST_PER_ADDRESS, users.users("192.0.2.9", 20_300).size());
         assertTrue(users.users("192.0.2.9", 20_300).contains("u199"), "the latest are kept");
+    }
+
+    @Test
+    void readFromTheGrantsAnAddressWithOneUserCostsNothingAndASecondUserIsRemembered() {
+        var grants = new HashMap<String, RelayEntry>();
+        var users = new AddressUsers(1000, grants::get);
+        for (int i = 0; i < 100; i++) {
+            var ip = "192.0.2." + i;
+            users.seen(ip, "u" + i, 10_000);
+            grants.put(ip, RelayEntry.of(ip, "u" + i, Instant.ofEpochMilli(10_000), Duration.ofSeconds(1)));
+        }
+        assertEquals(0, users.size(), "one user each: the grants hold them");
+        assertEquals(List.of("u7"), users.users("192.0.2.7", 10_500));
+        users.seen("192.0.2.7", "bob", 10_500);
+        assertEquals(List.of("u7", "bob"), users.users("192.0.2.7", 10_600));
+        assertEquals(1, users.size());
+        users.seen("192.0.2.8", "carol", 11_200);
+        assertEquals(1, users.size(), "u8's login is past the window: carol is its one user");
     }
 
     @Test
