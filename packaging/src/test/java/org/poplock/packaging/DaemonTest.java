@@ -176,13 +176,17 @@ class DaemonTest {
 
         Files.writeString(conf, "log = " + first + "\nlog = " + second + "\ndb = " + db + "\ntimeout = 2h\n");
         Launchers.signal(p, "HUP");
-        Launchers.await(Duration.ofSeconds(30), "the reload", () -> {
-            try {
-                return output().contains("readlog: reloaded " + conf);
-            } catch (IOException e) {
-                return false;
-            }
-        });
+        try {
+            Launchers.await(Duration.ofSeconds(30), "the reload", () -> {
+                try {
+                    return output().contains("readlog: reloaded " + conf);
+                } catch (IOException e) {
+                    return false;
+                }
+            });
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + "; readlog " + (p.isAlive() ? "running" : "exited " + p.exitValue()) + ", said:\n" + output(), e);
+        }
         Files.writeString(second, Dovecot.login(Instant.now(), "pop3", "192.0.2.71", "hup"), StandardOpenOption.APPEND);
         Launchers.await(Duration.ofSeconds(30), "the login in the newly configured log", () -> published(db, "192.0.2.71"));
         var e = RelayLookup.find(db, "192.0.2.71").orElseThrow();

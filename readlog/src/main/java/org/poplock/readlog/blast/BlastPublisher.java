@@ -1,6 +1,7 @@
 package org.poplock.readlog.blast;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.function.Consumer;
@@ -10,7 +11,8 @@ import org.poplock.readlog.state.Output;
 /**
  * Publishes what showallowed shows of the blast radius (the shared addresses with their users, the
  * flagged users) beside the database after each publish, when it changed: showallowed reads that
- * file, never readlog's state. A failed write is one line and retried on the next round.
+ * file, never readlog's state; with nothing to show there is no file. A failed write is one line and
+ * retried on the next round.
  */
 public final class BlastPublisher implements Output {
 
@@ -44,7 +46,11 @@ public final class BlastPublisher implements Output {
             return;
         }
         try {
-            table.write(file, "rw-r-----", group);
+            if (table.isEmpty()) {
+                Files.deleteIfExists(file); // nothing to show is no file: a site without shared addresses or flags never writes one
+            } else {
+                table.write(file, "rw-r-----", group);
+            }
             written = table;
             if (failing != null) {
                 log.accept("published " + file + " again");
