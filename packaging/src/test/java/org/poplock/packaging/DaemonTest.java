@@ -171,7 +171,12 @@ class DaemonTest {
         var db = dir.resolve("relay.db");
         var conf = dir.resolve("poplock.conf");
         Files.writeString(conf, "log = " + first + "\ndb = " + db + "\ntimeout = 15m\n");
-        var p = start(Map.of("POPLOCK_CONFIG", conf.toString()));
+        // SIGHUP as a supervisor leaves it, whatever this build inherited (nohup ignores it, and so would readlog).
+        var pb = Launchers.command("readlog", Map.of("POPLOCK_CONFIG", conf.toString())).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("readlog.out").toFile()));
+        pb.command().addAll(0, List.of("perl", "-e", "$SIG{HUP} = 'DEFAULT'; exec @ARGV or die"));
+        var p = pb.start();
+        processes.add(p);
         Launchers.await(Duration.ofSeconds(30), "the first publish", () -> Files.exists(db));
 
         Files.writeString(conf, "log = " + first + "\nlog = " + second + "\ndb = " + db + "\ntimeout = 2h\n");

@@ -208,7 +208,7 @@ public final class Readlog implements Callable<Integer> {
             restrictNewFiles(log);
             return TcpRulesRefresh.run(config, clock, log);
         }
-        var signals = Signals.install();
+        var signals = Signals.install(log::say);
         if (dryRun) {
             return DryRun.run(config, clock, out, log, signals);
         }
