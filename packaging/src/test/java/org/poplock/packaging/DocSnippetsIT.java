@@ -207,7 +207,9 @@ class DocSnippetsIT {
         var copy = Files.writeString(dir.resolve("poplock-readlog.service"),
                 unit.replace("ExecStart=/usr/bin/readlog", "ExecStart=" + Launchers.BIN.resolve("readlog")));
         var verify = run(Map.of("SYSTEMD_LOG_COLOR", "0"), analyze.toString(), "verify", copy.toString());
-        assertEquals(new Ran(0, ""), verify, "systemd-analyze verify");
+        // verify loads the machine's other units too and warns of theirs: only what it says of ours counts.
+        var ours = String.join("\n", verify.output().lines().filter(l -> !l.matches("^/(lib|usr/lib|etc)/systemd/system/.*")).toList());
+        assertEquals(new Ran(0, ""), new Ran(verify.status(), ours), "systemd-analyze verify: " + verify.output());
     }
 
     @Test
