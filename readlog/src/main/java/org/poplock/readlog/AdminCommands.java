@@ -14,7 +14,7 @@ import org.poplock.common.store.Spool;
 import org.poplock.common.store.SpoolCommand;
 import org.poplock.readlog.state.GrantInput;
 import org.poplock.readlog.state.Grants;
-import org.poplock.readlog.state.LoginGuard;
+import org.poplock.readlog.state.RelayState;
 
 /**
  * The admin's queued changes (see {@link Spool}) applied to the grants: readlog stays the only
@@ -24,16 +24,16 @@ final class AdminCommands implements GrantInput {
 
     private final Path spool;
     private final Grants grants;
-    /** Who lifts a flag on a user (the guard of logins). */
-    private final LoginGuard guard;
+    /** Where a flag on a user is lifted (the other cluster hosts hear of it there). */
+    private final RelayState state;
     private final Consumer<String> log;
     /** Commands applied and not yet published: their files go once the change is published. */
     private final List<Path> applied = new ArrayList<>();
 
-    AdminCommands(Path spool, Grants grants, LoginGuard guard, Consumer<String> log) throws IOException {
+    AdminCommands(Path spool, RelayState state, Consumer<String> log) throws IOException {
         this.spool = spool;
-        this.grants = grants;
-        this.guard = guard;
+        this.grants = state.grants();
+        this.state = state;
         this.log = log;
         Files.createDirectories(spool);
     }
@@ -98,7 +98,7 @@ final class AdminCommands implements GrantInput {
             return had;
         }
         if (command instanceof SpoolCommand.Unflag unflag) {
-            boolean had = guard.unflag(unflag.user());
+            boolean had = state.unflag(unflag.user(), now);
             log.accept("admin: unflagged " + Printable.word(unflag.user()) + (had ? "" : " (it had no flag)"));
             return false;
         }

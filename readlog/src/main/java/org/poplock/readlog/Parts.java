@@ -62,7 +62,7 @@ final class Parts {
             throws IOException {
         var parts = new Parts(state.grants(), BlastRadius.guard(config.blast(), config.timeout(), state, metrics, log));
         try {
-            parts.input(new AdminCommands(new DatabaseLayout(config.db()).spool(), state.grants(), parts.blast, log));
+            parts.input(new AdminCommands(new DatabaseLayout(config.db()).spool(), state, log));
         } catch (IOException e) {
             throw new IOException("cannot create the spool for showallowed's changes: " + e.getMessage(), e);
         }

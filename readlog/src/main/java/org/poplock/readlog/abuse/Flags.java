@@ -104,6 +104,24 @@ public final class Flags {
         return out;
     }
 
+    /**
+     * Another host's flag on {@code user} until {@code untilMillis}, held here no longer than a flag
+     * of this host's would be: when the flag is new here, its end, else 0.
+     */
+    public long flagUntil(String user, long untilMillis, long nowMillis) {
+        if (isFlagged(user, nowMillis)) {
+            return 0;
+        }
+        long until = Math.min(untilMillis, nowMillis + flagMillis);
+        flaggedUntil.put(user, until);
+        return until;
+    }
+
+    /** When {@code user}'s flag ends, or 0 when the user has none. */
+    public long until(String user) {
+        return flaggedUntil.getOrDefault(user, 0L);
+    }
+
     public boolean isFlagged(String user, long nowMillis) {
         var until = flaggedUntil.get(user);
         if (until == null) {

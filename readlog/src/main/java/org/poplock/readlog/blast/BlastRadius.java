@@ -2,6 +2,7 @@ package org.poplock.readlog.blast;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -43,7 +44,8 @@ public final class BlastRadius implements LoginGuard {
     private final LongAdder sharedLogins = new LongAdder();
     private final LongAdder flaggedSeen = new LongAdder();
     private final LongAdder flaggedLogins = new LongAdder();
-    private String ended;
+    /** Users flagged and not yet taken by the state (which ends their grants and tells the other hosts): the daemon's thread only. */
+    private final ArrayDeque<Flag> flaggedNow = new ArrayDeque<>();
     /** The users of an address with one are read from its grant: sender binding needs a restart to be turned on. */
     private boolean compact;
 
@@ -98,14 +100,7 @@ public final class BlastRadius implements LoginGuard {
         var s = settings;
         long millis = Math.min(loginTime.toEpochMilli(), now.toEpochMilli());
         if (s.flagNetworks() > 0) {
-            if (flags.seen(user, ip, millis)) {
-                flaggedSeen.increment();
-                ended = s.flagKeepsGrants() ? null : user;
-                saveFlags.accept(flags.flagged(millis));
-                log.accept("flagged " + Printable.word(user) + ": logins from more than " + s.flagNetworks()
-                        + " networks within an hour (a stolen password?); no grants for " + s.flagFor().toSeconds() + "s"
-                        + (s.flagKeepsGrants() ? "" : ", its grants end") + "; showallowed --unflag lifts it");
-            }
+            count(user, ip, millis, "");
             if (flags.isFlagged(user, millis)) {
                 flaggedLogins.increment();
                 return null;
@@ -132,6 +127,25 @@ public final class BlastRadius implements LoginGuard {
         return s.shared().grantFor(timeout);
     }
 
+    /** A login of {@code user} from {@code ip} counted towards a flag ({@code where}: "" for a login here, else where it was counted). */
+    private void count(String user, String ip, long millis, String where) {
+        var s = settings;
+        if (!flags.seen(user, ip, millis)) {
+            return;
+        }
+        var flag = new Flag(user, Instant.ofEpochMilli(flags.until(user)), !s.flagKeepsGrants());
+        flaggedNow.add(flag);
+        flagged(flag, millis, "logins from more than " + s.flagNetworks()
+                + " networks within an hour" + where + " (a stolen password?)");
+    }
+
+    private void flagged(Flag flag, long millis, String why) {
+        flaggedSeen.increment();
+        saveFlags.accept(flags.flagged(millis));
+        log.accept("flagged " + Printable.word(flag.user()) + ": " + why + "; no grants for " + (flag.until().toEpochMilli() - millis) / 1000 + "s"
+                + (flag.endsGrants() ? ", its grants end" : "") + "; showallowed --unflag lifts it");
+    }
+
     private void forgetOldShared(long before) {
         if (shared.size() > MOST_SHARED) {
             shared.values().removeIf(last -> last < before);
@@ -142,15 +156,36 @@ public final class BlastRadius implements LoginGuard {
     }
 
     @Override
-    public String takeEnded() {
-        var out = ended;
-        ended = null;
-        return out;
+    public Flag takeFlagged() {
+        return flaggedNow.poll();
     }
 
     @Override
     public void entered(RelayEntry entry) {
-        users.seen(entry.ip(), entry.user(), entry.login().toEpochMilli());
+        long millis = entry.login().toEpochMilli();
+        users.seen(entry.ip(), entry.user(), millis);
+        // Another host's grant is a login there: counted here too, so a user's networks are one count across the cluster.
+        if (!entry.origin().isEmpty() && !entry.user().isEmpty() && settings.flagNetworks() > 0) {
+            count(entry.user(), entry.ip(), millis, " across the cluster");
+        }
+    }
+
+    @Override
+    public Flag flaggedElsewhere(String user, Instant until, String host, Instant now) {
+        var s = settings;
+        long end = s.flagNetworks() == 0 ? 0 : flags.flagUntil(user, until.toEpochMilli(), now.toEpochMilli());
+        if (end == 0) {
+            return null;
+        }
+        var flag = new Flag(user, Instant.ofEpochMilli(end), !s.flagKeepsGrants());
+        flagged(flag, now.toEpochMilli(), "cluster host " + Printable.word(host) + " flagged it");
+        return flag; // not queued: the other hosts heard of it from the one that flagged it
+    }
+
+    @Override
+    public boolean refuses(String user, Instant now) {
+        var s = settings;
+        return s.flagNetworks() > 0 && !s.flagKeepsGrants() && flags.isFlagged(user, now.toEpochMilli());
     }
 
     @Override

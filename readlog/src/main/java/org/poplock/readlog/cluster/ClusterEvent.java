@@ -13,13 +13,14 @@ import org.poplock.common.store.RelayEntry;
 
 /**
  * One change to who may relay, as the cluster's stream carries it: a grant (a login, a session
- * extended, an admin's --add), the removal of one address, or a flush of all, each with the host
- * it came from and when it happened there. Stream entries are input like log lines: {@link #parse}
+ * extended, an admin's --add), the removal of one address, a flush of all, or a user flagged as a
+ * stolen password (until its expiry) or the flag lifted, each with the host it came from and when
+ * it happened there. Stream entries are input like log lines: {@link #parse}
  * accepts only what this version would send, with a reason for anything else.
  */
 public record ClusterEvent(Op op, String ip, String user, Instant login, Instant expiry, String host, Instant at) {
 
-    public enum Op { GRANT, REMOVE, FLUSH }
+    public enum Op { GRANT, REMOVE, FLUSH, FLAG, UNFLAG }
 
     /** No field of ours is longer; anything longer is refused before it is looked at. */
     static final int MAX_FIELD = 1024;
@@ -36,6 +37,16 @@ public record ClusterEvent(Op op, String ip, String user, Instant login, Instant
 
     public static ClusterEvent flush(String host, Instant at) {
         return new ClusterEvent(Op.FLUSH, "", "", at, at, host, at);
+    }
+
+    /** {@code user} flagged at {@code at} until {@code until}: no host grants them meanwhile. */
+    public static ClusterEvent flag(String user, Instant until, String host, Instant at) {
+        return new ClusterEvent(Op.FLAG, "", user, at, until, host, at);
+    }
+
+    /** The admin lifted {@code user}'s flag at {@code at}. */
+    public static ClusterEvent unflag(String user, String host, Instant at) {
+        return new ClusterEvent(Op.UNFLAG, "", user, at, at, host, at);
     }
 
     /** The entry a grant stands for, with its origin. */
@@ -87,7 +98,7 @@ public record ClusterEvent(Op op, String ip, String user, Instant login, Instant
         try {
             op = Op.valueOf(opName.toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("op " + Printable.of(opName) + " is none of grant, remove, flush");
+            throw new IllegalArgumentException("op " + Printable.of(opName) + " is none of grant, remove, flush, flag, unflag");
         }
         var host = required(fields, "host");
         if (!HostName.isValid(host)) {
@@ -96,6 +107,20 @@ public record ClusterEvent(Op op, String ip, String user, Instant login, Instant
         var at = millis(fields, "at");
         if (op == Op.FLUSH) {
             return flush(host, at);
+        }
+        if (op == Op.FLAG || op == Op.UNFLAG) {
+            var user = required(fields, "user");
+            if (!UserName.isValid(user)) {
+                throw new IllegalArgumentException("user " + Printable.of(user) + " is not a user name");
+            }
+            if (op == Op.UNFLAG) {
+                return unflag(user, host, at);
+            }
+            var until = millis(fields, "expiry");
+            if (!until.isAfter(now)) {
+                throw new IllegalArgumentException("flag's end " + until + " is past");
+            }
+            return flag(user, until, host, at);
         }
         var ip = required(fields, "ip");
         var bytes = IpAddress.bytesOrNull(ip);

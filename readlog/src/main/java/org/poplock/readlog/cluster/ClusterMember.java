@@ -6,6 +6,7 @@ import java.time.Instant;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.function.Consumer;
+import org.poplock.common.address.Printable;
 import org.poplock.readlog.Supervisor;
 import org.poplock.readlog.state.GrantInput;
 import org.poplock.readlog.state.Output;
@@ -22,6 +23,7 @@ public final class ClusterMember implements GrantInput, Output, AutoCloseable {
     private final RelayState state;
     private final ClusterLink link;
     private final Outbox outbox;
+    private final Consumer<String> log;
     private volatile String applied;
     private long received;
     private int outboxSize;
@@ -29,10 +31,11 @@ public final class ClusterMember implements GrantInput, Output, AutoCloseable {
     /** The addresses a load from the keys has named so far. */
     private final Set<String> inSnapshot = new HashSet<>();
 
-    private ClusterMember(RelayState state, ClusterLink link, Outbox outbox, String applied) {
+    private ClusterMember(RelayState state, ClusterLink link, Outbox outbox, String applied, Consumer<String> log) {
         this.state = state;
         this.link = link;
         this.outbox = outbox;
+        this.log = log;
         this.applied = applied;
     }
 
@@ -42,7 +45,7 @@ public final class ClusterMember implements GrantInput, Output, AutoCloseable {
         var saved = state.savedClusterRecords();
         var outbox = Outbox.from(saved, log);
         var position = Outbox.position(saved);
-        var member = new ClusterMember(state, new ClusterLink(settings, longest, outbox, position, clock, supervisor, log), outbox, position);
+        var member = new ClusterMember(state, new ClusterLink(settings, longest, outbox, position, clock, supervisor, log), outbox, position, log);
         state.clusterRecords(() -> outbox.records(member.applied));
         if (outbox.size() > 0) {
             log.accept("cluster: " + outbox.size() + " changes of this host saved while the cluster was away are sent first");
@@ -69,7 +72,23 @@ public final class ClusterMember implements GrantInput, Output, AutoCloseable {
         state.clusterChanged();
     }
 
-    /** Merges what came from the other hosts since the last round; returns how many entries changed. */
+    @Override
+    public void flagged(String user, Instant until, Instant at) {
+        link.send(ClusterEvent.flag(user, until, link.me(), at));
+        state.clusterChanged();
+    }
+
+    @Override
+    public void unflagged(String user, Instant at) {
+        link.send(ClusterEvent.unflag(user, link.me(), at));
+        state.clusterChanged();
+    }
+
+    /**
+     * Merges what came from the other hosts since the last round; returns how many entries changed.
+     * Another host's grant is also a login to count towards a flag here: a user flagged by that
+     * count, or by another host, loses their grants here as by a login here.
+     */
     @Override
     public int apply(Instant now) {
         int[] changed = {0};
@@ -92,10 +111,13 @@ public final class ClusterMember implements GrantInput, Output, AutoCloseable {
                     lagMillis = now.toEpochMilli() - e.at().toEpochMilli();
                 }
                 boolean did = switch (e.op()) {
-                    case GRANT -> state.grants().otherHosts().merge(e.entry(), now);
+                    case GRANT -> !state.guard().refuses(e.user(), now) && state.grants().otherHosts().merge(e.entry(), now);
                     case REMOVE -> state.grants().otherHosts().revokeOlder(e.ip(), e.at());
                     case FLUSH -> state.grants().otherHosts().revokeAllOlder(e.at()) > 0;
+                    case FLAG -> state.flaggedElsewhere(e.user(), e.expiry(), e.host(), now);
+                    case UNFLAG -> unflaggedElsewhere(e);
                 };
+                did |= state.settleFlags(now);
                 if (did) {
                     changed[0]++;
                 }
@@ -110,6 +132,13 @@ public final class ClusterMember implements GrantInput, Output, AutoCloseable {
             outboxSize = waiting;
         }
         return changed[0];
+    }
+
+    private boolean unflaggedElsewhere(ClusterEvent e) {
+        if (state.guard().unflag(e.user())) {
+            log.accept("cluster: unflagged " + Printable.word(e.user()) + " as cluster host " + Printable.word(e.host()) + " did");
+        }
+        return false;
     }
 
     /** How old the last change from the stream was when applied, or -1 before the first. */

@@ -120,7 +120,7 @@ final class ClusterSender {
         var replies = new ArrayList<Response<Object>>();
         for (var item : batch) {
             var e = item.event();
-            var key = e.op() == ClusterEvent.Op.FLUSH ? settings.streamKey() : settings.grantPrefix() + e.ip();
+            var key = e.ip().isEmpty() ? settings.streamKey() : settings.grantPrefix() + e.ip(); // a flush or a flag: no grant key
             var f = e.fields();
             replies.add(pipeline.eval(SCRIPT, List.of(key, settings.streamKey()),
                     List.of(f.get("op"), f.get("ip"), f.get("user"), f.get("login"), f.get("expiry"), f.get("host"), f.get("at"), keep,

@@ -186,6 +186,16 @@ public final class Grants {
         return n;
     }
 
+    /** This host flagged {@code user} at {@code at} until {@code until}: the outputs hear of it (its grants go by {@link #withdraw}). */
+    public void flagged(String user, Instant until, Instant at) {
+        outputs.forEach(o -> o.flagged(user, until, at));
+    }
+
+    /** The admin lifted {@code user}'s flag here at {@code at}: the outputs hear of it. */
+    public void unflagged(String user, Instant at) {
+        outputs.forEach(o -> o.unflagged(user, at));
+    }
+
     /** Withdraws every grant; returns how many there were. */
     public int revokeAll() {
         int n = withUsers.size();

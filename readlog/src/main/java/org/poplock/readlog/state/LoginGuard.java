@@ -13,13 +13,23 @@ public interface LoginGuard {
      */
     Duration grantFor(String ip, String user, Instant loginTime, Duration timeout, Instant now);
 
-    /** A user whose grants must end now (just flagged), or null. */
-    String takeEnded();
+    /** A user flagged as a stolen password until {@code until}; {@code endsGrants}: the user's grants end now. */
+    record Flag(String user, Instant until, boolean endsGrants) {
+    }
+
+    /** A user flagged here since the last call (by a login, or by the networks other hosts' grants add), or null. */
+    Flag takeFlagged();
 
     /** Every entry that enters the grants: a login, an admin's grant, another host's. */
     void entered(RelayEntry entry);
 
-    /** The admin lifts a user's flag; returns whether there was one. */
+    /** Another host flagged {@code user} until {@code until}: the flag, when it is new here (and flags are on), else null. */
+    Flag flaggedElsewhere(String user, Instant until, String host, Instant now);
+
+    /** Whether another host's grant of {@code user} is refused here: the user is flagged and flags end grants. */
+    boolean refuses(String user, Instant now);
+
+    /** The admin lifts a user's flag (here or on another host); returns whether there was one. */
     boolean unflag(String user);
 
     LoginGuard NONE = new LoginGuard() {
@@ -29,8 +39,18 @@ public interface LoginGuard {
         }
 
         @Override
-        public String takeEnded() {
+        public Flag takeFlagged() {
             return null;
+        }
+
+        @Override
+        public Flag flaggedElsewhere(String user, Instant until, String host, Instant now) {
+            return null;
+        }
+
+        @Override
+        public boolean refuses(String user, Instant now) {
+            return false;
         }
 
         @Override

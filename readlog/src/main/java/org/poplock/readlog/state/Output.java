@@ -22,6 +22,14 @@ public interface Output {
     default void flushed(Instant at) {
     }
 
+    /** This host flagged {@code user} at {@code at} until {@code until}: no grants for them meanwhile. */
+    default void flagged(String user, Instant until, Instant at) {
+    }
+
+    /** The admin lifted {@code user}'s flag here at {@code at}. */
+    default void unflagged(String user, Instant at) {
+    }
+
     /** The round's changes are all in, before the database is published: what answers from memory follows now. */
     default void settled(Instant now) {
     }

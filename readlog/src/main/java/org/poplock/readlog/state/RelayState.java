@@ -86,8 +86,7 @@ public final class RelayState implements AutoCloseable {
     /** Records a login as the guard allows (a shorter grant caps its address's); see {@link Grants#record}. */
     public boolean record(Login login, Duration timeout, Instant now) {
         var allowed = guard.grantFor(login.ip(), login.user(), login.time(), timeout, now);
-        var ended = guard.takeEnded();
-        boolean changed = ended != null && !guarded.withdrawUser(ended, now).isEmpty();
+        boolean changed = settleFlags(now);
         if (allowed == null) {
             return changed;
         }
@@ -95,6 +94,33 @@ public final class RelayState implements AutoCloseable {
             changed |= guarded.cap(login.ip(), Grants.grantEnd(login.time(), allowed, now));
         }
         return grants.record(login.ip(), login.user(), login.time(), allowed, now) || changed;
+    }
+
+    /**
+     * The users the guard flagged since the last call: the outputs (the other cluster hosts among
+     * them) hear of each, and each one's grants end unless the flags keep them. Returns whether
+     * the grants changed.
+     */
+    public boolean settleFlags(Instant now) {
+        boolean changed = false;
+        for (LoginGuard.Flag flag; (flag = guard.takeFlagged()) != null; ) {
+            grants.flagged(flag.user(), flag.until(), now);
+            changed |= flag.endsGrants() && !guarded.withdrawUser(flag.user(), now).isEmpty();
+        }
+        return changed;
+    }
+
+    /** {@code host} flagged {@code user} until {@code until}: flagged here too, its grants ended as a flag here would. */
+    public boolean flaggedElsewhere(String user, Instant until, String host, Instant now) {
+        var flag = guard.flaggedElsewhere(user, until, host, now);
+        return flag != null && flag.endsGrants() && !guarded.withdrawUser(user, now).isEmpty();
+    }
+
+    /** The admin lifts {@code user}'s flag here at {@code at}: the other hosts hear of it. Returns whether it had one. */
+    public boolean unflag(String user, Instant at) {
+        boolean had = guard.unflag(user);
+        grants.unflagged(user, at);
+        return had;
     }
 
     /**

@@ -13,8 +13,10 @@ import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.poplock.common.store.RelayEntry;
 import org.poplock.readlog.metrics.Metrics;
 import org.poplock.readlog.parse.Login;
+import org.poplock.readlog.state.Output;
 import org.poplock.readlog.state.RelayState;
 
 /** The guard on a real state: shared addresses' grants cut short, flagged users' grants ended, the sender bound. */
@@ -81,6 +83,59 @@ class BlastRadiusTest {
             assertFalse(state.record(login("192.0.2.8", "mallory", now), TIMEOUT, now), "no new grant");
             assertTrue(state.guard().unflag("mallory"));
             assertTrue(state.record(login("192.0.2.8", "mallory", now), TIMEOUT, now), "lifted");
+        }
+    }
+
+    @Test
+    void otherHostsGrantsCountTowardsAFlagWhichTheOtherHostsHearOf() throws Exception {
+        try (var state = RelayState.open(dir.resolve("s"))) {
+            BlastRadius.guard(settings("shorter", 2), TIMEOUT, state, new Metrics(), said::add);
+            var heard = new ArrayList<String>();
+            state.grants().follow(new Output() {
+                @Override
+                public void flagged(String user, Instant until, Instant at) {
+                    heard.add("flag " + user + " " + Duration.between(at, until).toHours());
+                }
+
+                @Override
+                public void unflagged(String user, Instant at) {
+                    heard.add("unflag " + user);
+                }
+            });
+            var other = state.grants().otherHosts();
+            assertTrue(other.merge(new RelayEntry("192.0.2.7", "mallory", now, now.plus(TIMEOUT), "pop-b"), now));
+            assertTrue(other.merge(new RelayEntry("198.51.100.7", "mallory", now, now.plus(TIMEOUT), "pop-c"), now));
+            assertFalse(state.settleFlags(now), "two networks: not yet");
+            assertTrue(state.record(login("203.0.113.7", "mallory", now), TIMEOUT, now), "the third network, here: its grants end");
+            assertTrue(state.grants().entry("192.0.2.7").isEmpty(), "another host's grant of the user ends too");
+            assertEquals(List.of("flag mallory 24"), heard, "the other hosts hear of the flag");
+            assertTrue(state.guard().refuses("mallory", now), "another host's later grant of a flagged user is refused");
+            assertFalse(state.guard().refuses("alice", now));
+
+            assertTrue(state.unflag("mallory", now));
+            assertEquals(List.of("flag mallory 24", "unflag mallory"), heard);
+            assertTrue(other.merge(new RelayEntry("192.0.2.9", "eve", now, now.plus(TIMEOUT), "pop-b"), now));
+            assertTrue(other.merge(new RelayEntry("198.51.100.9", "eve", now, now.plus(TIMEOUT), "pop-b"), now));
+            assertTrue(other.merge(new RelayEntry("203.0.113.9", "eve", now, now.plus(TIMEOUT), "pop-c"), now));
+            assertTrue(state.settleFlags(now), "three networks, all counted from other hosts' grants");
+            assertTrue(state.grants().entry("203.0.113.9").isEmpty());
+            assertTrue(said.stream().anyMatch(l -> l.startsWith("flagged eve: logins from more than 2 networks within an hour across the cluster")),
+                    String.join("\n", said));
+        }
+    }
+
+    @Test
+    void aFlagFromAnotherHostHoldsHereNoLongerThanAFlagOfThisHost() throws Exception {
+        try (var state = RelayState.open(dir.resolve("s"))) {
+            var blast = BlastRadius.guard(settings("shorter", 2), TIMEOUT, state, new Metrics(), said::add);
+            assertTrue(state.record(login("192.0.2.7", "mallory", now), TIMEOUT, now));
+            assertTrue(state.flaggedElsewhere("mallory", now.plus(Duration.ofDays(400)), "pop-b", now), "its grant here ends");
+            assertTrue(state.grants().entry("192.0.2.7").isEmpty());
+            assertEquals(now.plus(Duration.ofHours(24)).toEpochMilli(), blast.flagged(now).get("mallory"), "capped at --flag-for");
+            assertFalse(state.flaggedElsewhere("mallory", now.plus(Duration.ofHours(1)), "pop-c", now), "already flagged: nothing new");
+            assertTrue(said.stream().anyMatch(l -> l.startsWith("flagged mallory: cluster host pop-b flagged it; no grants for 86400s")),
+                    String.join("\n", said));
+            assertFalse(state.record(login("192.0.2.7", "mallory", now), TIMEOUT, now), "no grant here");
         }
     }
 }

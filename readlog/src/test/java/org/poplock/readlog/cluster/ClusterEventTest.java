@@ -30,6 +30,25 @@ class ClusterEventTest {
     }
 
     @Test
+    void aFlagAndItsLiftingSurviveTheirStreamFieldsAndTheOutboxLine() {
+        var flag = ClusterEvent.flag("alice", now.plus(Duration.ofHours(24)), "pop-a", now);
+        assertEquals(flag, ClusterEvent.parse(flag.fields(), now, longest), "a flag lasts beyond the longest grant");
+        assertEquals(flag, ClusterEvent.decode(flag.encode()));
+        var unflag = ClusterEvent.unflag("alice", "pop-b", now);
+        assertEquals(unflag, ClusterEvent.parse(unflag.fields(), now, longest));
+        assertEquals(unflag, ClusterEvent.decode(unflag.encode()));
+        var past = new HashMap<>(flag.fields());
+        past.put("expiry", "" + now.toEpochMilli());
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> ClusterEvent.parse(past, now, longest)).getMessage().contains("past"));
+        var nobody = new HashMap<>(flag.fields());
+        nobody.put("user", "");
+        assertThrows(IllegalArgumentException.class, () -> ClusterEvent.parse(nobody, now, longest));
+        var escape = new HashMap<>(unflag.fields());
+        escape.put("user", "x\u001b[31m");
+        assertThrows(IllegalArgumentException.class, () -> ClusterEvent.parse(escape, now, longest));
+    }
+
+    @Test
     void everyKindOfHostileFieldIsRefusedWithAReason() {
         var cases = Map.of(
                 "ip", "192.0.2.001", "expiry", "" + now.minusSeconds(1).toEpochMilli(), "login", "0x10", "op", "GRANTALL",

@@ -67,6 +67,11 @@ class ClusterFuzzTest {
         if (event.op() == ClusterEvent.Op.FLUSH) {
             return;
         }
+        if (event.op() == ClusterEvent.Op.FLAG || event.op() == ClusterEvent.Op.UNFLAG) {
+            assertTrue(UserName.isValid(event.user()) && !event.user().isEmpty(), event.user());
+            assertTrue(event.op() == ClusterEvent.Op.UNFLAG || event.expiry().isAfter(now), event.expiry().toString());
+            return;
+        }
         var bytes = IpAddress.bytesOrNull(event.ip());
         assertTrue(bytes != null && IpAddress.format(bytes).equals(event.ip()), "not canonical: " + event.ip());
         if (event.op() == ClusterEvent.Op.GRANT) {
