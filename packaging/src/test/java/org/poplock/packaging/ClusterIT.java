@@ -644,4 +644,46 @@ class ClusterIT {
         d.awaitSays("each host counts its own recipients");
         assertEquals(1, d.lines("do not answer"), "one line for the outage");
     }
+
+    /**
+     * A user's networks are one count across the POP hosts: two on pop-a and two on pop-b make
+     * four, over a limit of three, though neither host saw more than two of its own. The flag ends
+     * the user's grants on every host; pop-a refuses the user's next login; the admin's --unflag
+     * on pop-a lifts the flag on pop-b too.
+     */
+    @Test
+    void aUsersNetworksAreCountedAcrossThePopHostsAndTheFlagAndItsLiftingReachEveryHost() throws Exception {
+        var redis = redis();
+        var a = new Host("pop-a", true, "--cluster", redis.url(), "--flag-networks", "3").start();
+        var b = new Host("pop-b", true, "--cluster", redis.url(), "--flag-networks", "3").start();
+        var c = new Host("smtp-c", false, "--cluster", redis.url(), "--flag-networks", "3").start();
+        a.login("192.0.2.7", "mallory");
+        a.login("198.51.100.7", "mallory");
+        b.awaitGranted("192.0.2.7");
+        b.awaitGranted("198.51.100.7");
+        b.login("203.0.113.7", "mallory");
+        c.awaitGranted("203.0.113.7");
+        assertEquals(0, a.lines("flagged") + b.lines("flagged"), "three networks: within the limit");
+        b.login("192.0.3.7", "mallory");
+        b.awaitSays("flagged mallory: logins from more than 3 networks within an hour");
+        a.awaitSays("flagged mallory: cluster host pop-b flagged it");
+        for (var host : List.of(a, b, c)) {
+            for (var ip : List.of("192.0.2.7", "198.51.100.7", "203.0.113.7")) {
+                host.awaitNot(ip);
+            }
+        }
+        assertTrue(showallowed(a).lines().anyMatch(l -> l.startsWith("mallory ")), "pop-a lists the flag: " + showallowed(a));
+
+        a.login("192.0.2.7", "mallory");
+        a.login("192.0.2.9", "alice");
+        c.awaitGranted("192.0.2.9");
+        assertFalse(Launchers.publishedIps(c.db).contains("192.0.2.7"), "pop-a gives the flagged user no grant");
+
+        var unflag = Launchers.run("showallowed", Map.of(), "--db", a.db.toString(), "--unflag", "mallory");
+        assertEquals(0, unflag.exit(), unflag.err());
+        b.awaitSays("cluster: unflagged mallory as cluster host pop-a did");
+        b.login("192.0.2.7", "mallory");
+        c.awaitGranted("192.0.2.7");
+        assertEquals(1, b.lines("flagged mallory: "), "lifted: no flag again for a known network");
+    }
 }
