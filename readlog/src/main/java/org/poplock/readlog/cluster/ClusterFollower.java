@@ -6,12 +6,11 @@ import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import org.poplock.common.address.Printable;
-import org.poplock.common.retry.Backoff;
 import org.poplock.readlog.cluster.ClusterLink.Incoming;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.StreamEntryID;
-import redis.clients.jedis.exceptions.JedisException;
 import redis.clients.jedis.params.XReadParams;
 import redis.clients.jedis.resps.StreamEntry;
 
@@ -32,64 +31,49 @@ final class ClusterFollower {
     static final int INCOMING = 10_000;
 
     private final ClusterSettings settings;
-    private final RedisConnector connector;
     private final Duration longest;
-    private final Outbox outbox;
     private final Clock clock;
     private final Health health;
-    private final GrantKeys keys;
     /** Read and not yet applied: the follower waits while it is full, and Redis keeps what it has not read. */
     private final BlockingQueue<Incoming> incoming = new LinkedBlockingQueue<>(INCOMING);
+    /** Each new connection catches up from the keys first when the stream no longer reaches back to the position. */
+    private final RedisLoop loop;
     private volatile String position;
-    private volatile boolean running = true;
-    private volatile Jedis following;
 
     /** {@code position}: where the state says the stream was applied up to, or null. */
     ClusterFollower(ClusterSettings settings, RedisConnector connector, Duration longest, Outbox outbox, String position, Clock clock,
             Health health, GrantKeys keys) {
         this.settings = settings;
-        this.connector = connector;
         this.longest = longest;
-        this.outbox = outbox;
         this.position = position;
         this.clock = clock;
         this.health = health;
-        this.keys = keys;
+        this.loop = new RedisLoop(() -> connector.connect(BLOCK_MILLIS + 5000),
+                following -> this.position = keys.catchUpIfNeeded(following, this.position, this::queue), health, outbox);
     }
 
-    /** The thread's work: returns once {@link #stop} was called. */
+    /**
+     * The thread's work: returns once {@link #stop} was called. Anything but a Redis failure goes
+     * to the supervisor, which starts the follower again, and it catches up anew.
+     */
     void run() {
-        var backoff = new Backoff();
-        while (running) {
-            try {
-                if (following == null) {
-                    following = connector.connect(BLOCK_MILLIS + 5000);
-                    position = keys.catchUpIfNeeded(following, position, this::queue);
-                }
-                var read = following.xread(XReadParams.xReadParams().block(BLOCK_MILLIS).count(1000),
-                        Map.of(settings.streamKey(), position == null ? new StreamEntryID() : new StreamEntryID(position)));
-                int n = 0;
-                if (read != null) {
-                    for (var stream : read) {
-                        for (var entry : stream.getValue()) {
-                            n += take(entry);
-                        }
-                    }
-                }
-                health.received(n);
-                backoff.reset();
-            } catch (RuntimeException e) {
-                ClusterLink.closeQuietly(following);
-                following = null;
-                if (running && !(e instanceof JedisException)) {
-                    throw e; // no outage: the supervisor says it and starts the follower again, which catches up anew
-                }
-                if (running) {
-                    health.down(e, outbox.size());
-                    backoff.pause();
+        loop.run(this::read);
+    }
+
+    /** One blocking read of the stream, what it brought queued. */
+    private boolean read(Supplier<Jedis> redis) {
+        var read = redis.get().xread(XReadParams.xReadParams().block(BLOCK_MILLIS).count(1000),
+                Map.of(settings.streamKey(), position == null ? new StreamEntryID() : new StreamEntryID(position)));
+        int n = 0;
+        if (read != null) {
+            for (var stream : read) {
+                for (var entry : stream.getValue()) {
+                    n += take(entry);
                 }
             }
         }
+        health.received(n);
+        return true;
     }
 
     /** Hands what the follower read since the last call, in order, to {@code apply} (on the daemon's thread). */
@@ -134,7 +118,7 @@ final class ClusterFollower {
 
     /** A blocking read ends with its socket. */
     void stop() {
-        running = false;
-        ClusterLink.closeQuietly(following);
+        loop.stop();
+        loop.close();
     }
 }

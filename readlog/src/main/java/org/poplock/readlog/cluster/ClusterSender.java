@@ -4,11 +4,10 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Supplier;
 import org.poplock.common.address.Printable;
-import org.poplock.common.retry.Backoff;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.Response;
-import redis.clients.jedis.exceptions.JedisException;
 
 /**
  * The link's sender thread: this host's changes taken from the {@link Outbox} in batches and
@@ -60,57 +59,42 @@ final class ClusterSender {
     private static final int BATCH = 200;
 
     private final ClusterSettings settings;
-    private final RedisConnector connector;
     private final Duration longest;
     private final Outbox outbox;
     private final Clock clock;
     private final Health health;
     private final GrantKeys keys;
-    private volatile boolean running = true;
-    private volatile Jedis sending;
+    private final RedisLoop loop;
 
     ClusterSender(ClusterSettings settings, RedisConnector connector, Duration longest, Outbox outbox, Clock clock, Health health, GrantKeys keys) {
         this.settings = settings;
-        this.connector = connector;
         this.longest = longest;
         this.outbox = outbox;
         this.clock = clock;
         this.health = health;
         this.keys = keys;
+        this.loop = new RedisLoop(() -> connector.connect(5000), sending -> { }, health, outbox);
     }
 
-    /** The thread's work: returns once {@link #stop} was called. */
+    /**
+     * The thread's work: returns once {@link #stop} was called. Anything but a Redis failure goes
+     * to the supervisor, which starts the sender again.
+     */
     void run() {
-        var backoff = new Backoff();
-        while (running) {
-            List<Outbox.Item> batch;
-            try {
-                batch = outbox.peek(BATCH, 1000, clock.instant());
-            } catch (InterruptedException e) {
-                return;
-            }
-            if (batch.isEmpty()) {
-                health.sent(0, true);
-                continue;
-            }
-            try {
-                if (sending == null) {
-                    sending = connector.connect(5000);
-                }
-                send(sending, batch);
-                outbox.ack(batch.get(batch.size() - 1).seq());
-                health.sent(batch.size(), outbox.size() == 0);
-                backoff.reset();
-            } catch (RuntimeException e) {
-                ClusterLink.closeQuietly(sending);
-                sending = null;
-                if (!(e instanceof JedisException)) {
-                    throw e; // no outage: the supervisor says it and starts the sender again
-                }
-                health.down(e, outbox.size());
-                backoff.pause();
-            }
+        loop.run(this::drain);
+    }
+
+    /** One batch from the outbox to Redis, acknowledged once Redis took it; none when a second passed with the outbox empty. */
+    private boolean drain(Supplier<Jedis> redis) throws InterruptedException {
+        var batch = outbox.peek(BATCH, 1000, clock.instant());
+        if (batch.isEmpty()) {
+            health.sent(0, true);
+            return false;
         }
+        send(redis.get(), batch);
+        outbox.ack(batch.get(batch.size() - 1).seq());
+        health.sent(batch.size(), outbox.size() == 0);
+        return true;
     }
 
     private void send(Jedis jedis, List<Outbox.Item> batch) {
@@ -142,11 +126,11 @@ final class ClusterSender {
     }
 
     void stop() {
-        running = false;
+        loop.stop();
     }
 
     /** After its thread ended. */
     void close() {
-        ClusterLink.closeQuietly(sending);
+        loop.close();
     }
 }
