@@ -10,6 +10,7 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import org.poplock.common.address.Printable;
 import org.poplock.common.store.RelayEntry;
 import org.poplock.readlog.Troubles;
@@ -31,7 +32,8 @@ public final class BlastRadius implements LoginGuard {
     static final int MOST_SHARED = 100_000;
 
     private volatile BlastSettings settings;
-    private final AddressUsers users;
+    /** Replaced (once) when a reload turns sender binding on; read by the policy service's threads. */
+    private volatile AddressUsers users;
     private final Flags flags;
     /** Where the flags go when they change (readlog's state): a restart keeps them. */
     private final Consumer<Map<String, Long>> saveFlags;
@@ -46,8 +48,8 @@ public final class BlastRadius implements LoginGuard {
     private final LongAdder flaggedLogins = new LongAdder();
     /** Users flagged and not yet taken by the state (which ends their grants and tells the other hosts): the daemon's thread only. */
     private final ArrayDeque<Flag> flaggedNow = new ArrayDeque<>();
-    /** The users of an address with one are read from its grant: sender binding needs a restart to be turned on. */
-    private boolean compact;
+    /** The live grants while the users of an address with one are read from its grant (no sender binding), else null. */
+    private Supplier<List<RelayEntry>> readFromGrants;
 
     /** {@code timeout}: how long a login counts as one of its address's users (the grants' timeout). */
     public BlastRadius(BlastSettings settings, Duration timeout, Consumer<String> log) {
@@ -71,17 +73,22 @@ public final class BlastRadius implements LoginGuard {
                 : new AddressUsers(timeout.toMillis());
         var blast = new BlastRadius(settings, users, state::flagsChanged, log);
         blast.flags.restore(state.savedFlags(), System.currentTimeMillis());
-        blast.compact = settings.rule() == null;
+        blast.readFromGrants = settings.rule() == null ? () -> state.live(Instant.now()) : null;
         state.guard(blast);
         blast.count(metrics);
         return blast;
     }
 
-    /** Settings read again (SIGHUP): the sender map, the shared networks, the limits. */
+    /**
+     * Settings read again (SIGHUP): the sender map, the shared networks, the limits. Sender binding
+     * turned on makes every address's users kept apart from the grants, read from them once here.
+     */
     public void reconfigure(BlastSettings fresh) {
-        if (compact && fresh.rule() != null) {
-            log.accept("--policy-sender login takes a restart (readlog then keeps every address's users for the policy service); sender binding stays off");
-            fresh = new BlastSettings(null, fresh.shared(), fresh.flagNetworks(), fresh.flagFor(), fresh.flagKeepsGrants());
+        if (readFromGrants != null && fresh.rule() != null) {
+            var live = readFromGrants.get();
+            users = users.keepingEvery(live);
+            readFromGrants = null;
+            log.accept("sender binding on: the users of " + live.size() + " live grants are now kept for the policy service");
         }
         this.settings = fresh;
     }

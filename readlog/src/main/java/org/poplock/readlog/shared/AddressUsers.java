@@ -80,6 +80,22 @@ public final class AddressUsers {
         return kept.size() == 1 ? kept.get(0) : kept.toArray(Seen[]::new);
     }
 
+    /**
+     * This one's users, every address's kept apart from the grants from now on: for sender binding
+     * turned on by a reload, when the policy service starts to ask from its own threads. {@code
+     * grants}: the live grants, whose one user each this form read from them. On the daemon's thread.
+     */
+    public AddressUsers keepingEvery(Iterable<RelayEntry> grants) {
+        var out = new AddressUsers(windowMillis);
+        out.byIp.putAll(byIp);
+        for (var e : grants) {
+            if (!e.user().isEmpty()) {
+                out.byIp.putIfAbsent(e.ip(), new Seen(e.user(), e.login().toEpochMilli()));
+            }
+        }
+        return out;
+    }
+
     /** The distinct users who logged in from {@code ip} within the window before {@code nowMillis}. */
     public List<String> users(String ip, long nowMillis) {
         var v = byIp.get(ip);

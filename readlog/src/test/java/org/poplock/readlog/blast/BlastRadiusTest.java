@@ -138,4 +138,21 @@ class BlastRadiusTest {
             assertFalse(state.record(login("192.0.2.7", "mallory", now), TIMEOUT, now), "no grant here");
         }
     }
+
+    @Test
+    void senderBindingTurnedOnByAReloadBindsTheGrantsAlreadyLive() throws Exception {
+        try (var state = RelayState.open(dir.resolve("s"))) {
+            var off = BlastSettings.of("any", List.of(), null, 3, null, "shorter", Duration.ofMinutes(2), 10, Duration.ofHours(24), false);
+            var blast = BlastRadius.guard(off, TIMEOUT, state, new Metrics(), said::add);
+            assertTrue(state.record(login("192.0.2.7", "alice", now), TIMEOUT, now));
+            assertTrue(blast.senderAllowed("192.0.2.7", "mallory@example.com"), "off: any sender");
+            blast.reconfigure(settings("shorter", 10));
+            assertTrue(blast.senderAllowed("192.0.2.7", "alice@example.com"), "the user of a grant made before the reload");
+            assertFalse(blast.senderAllowed("192.0.2.7", "mallory@example.com"));
+            assertTrue(state.record(login("192.0.2.7", "bob", now), TIMEOUT, now) || true);
+            assertTrue(blast.senderAllowed("192.0.2.7", "bob@example.com"), "a login after the reload");
+            assertTrue(blast.senderAllowed("192.0.2.7", "alice@example.com"), "and the one before it");
+            assertTrue(said.contains("sender binding on: the users of 1 live grants are now kept for the policy service"), String.join("\n", said));
+        }
+    }
 }
