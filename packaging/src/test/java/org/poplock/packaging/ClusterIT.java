@@ -649,7 +649,7 @@ class ClusterIT {
      * A user's networks are one count across the POP hosts: two on pop-a and two on pop-b make
      * four, over a limit of three, though neither host saw more than two of its own. The flag ends
      * the user's grants on every host; pop-a refuses the user's next login; the admin's --unflag
-     * on pop-a lifts the flag on pop-b too.
+     * on pop-a lifts the flag on pop-b too. A host that joins later learns the flag from its key.
      */
     @Test
     void aUsersNetworksAreCountedAcrossThePopHostsAndTheFlagAndItsLiftingReachEveryHost() throws Exception {
@@ -673,6 +673,11 @@ class ClusterIT {
             }
         }
         assertTrue(showallowed(a).lines().anyMatch(l -> l.startsWith("mallory ")), "pop-a lists the flag: " + showallowed(a));
+        try (var jedis = redis.client()) {
+            assertTrue(jedis.get("poplock:flag:mallory").endsWith(" pop-b"), "the flag's key, for hosts that catch up from the keys");
+        }
+        var late = new Host("pop-late", true, "--cluster", redis.url(), "--flag-networks", "3").start();
+        late.awaitSays("flagged mallory: cluster host pop-b flagged it");
 
         a.login("192.0.2.7", "mallory");
         a.login("192.0.2.9", "alice");
@@ -682,6 +687,10 @@ class ClusterIT {
         var unflag = Launchers.run("showallowed", Map.of(), "--db", a.db.toString(), "--unflag", "mallory");
         assertEquals(0, unflag.exit(), unflag.err());
         b.awaitSays("cluster: unflagged mallory as cluster host pop-a did");
+        late.awaitSays("cluster: unflagged mallory as cluster host pop-a did");
+        try (var jedis = redis.client()) {
+            assertFalse(jedis.exists("poplock:flag:mallory"), "the lifting took the key");
+        }
         b.login("192.0.2.7", "mallory");
         c.awaitGranted("192.0.2.7");
         assertEquals(1, b.lines("flagged mallory: "), "lifted: no flag again for a known network");

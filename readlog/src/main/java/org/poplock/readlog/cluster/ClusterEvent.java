@@ -186,6 +186,18 @@ public record ClusterEvent(Op op, String ip, String user, Instant login, Instant
         return parse(fields, now, longest);
     }
 
+    /** A flag key's user and value ({@code until host}, as the sender's script writes it) as the flag; IllegalArgumentException as {@link #parse}. */
+    public static ClusterEvent ofFlagKey(String user, String value, Instant now) {
+        var parts = value.split(" ", 2);
+        var fields = new LinkedHashMap<String, String>();
+        fields.put("op", "flag");
+        fields.put("user", user);
+        fields.put("expiry", parts[0]);
+        fields.put("host", parts.length > 1 ? parts[1] : "");
+        fields.put("at", Long.toString(now.toEpochMilli()));
+        return parse(fields, now, Duration.ZERO);
+    }
+
     private static String required(Map<String, String> fields, String name) {
         var value = fields.get(name);
         if (value == null || value.isEmpty()) {

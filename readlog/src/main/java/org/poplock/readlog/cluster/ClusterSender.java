@@ -22,7 +22,9 @@ final class ClusterSender {
      * trimmed by age to the longest grant. A stored value whose times are no numbers this version
      * would write (beyond 15 digits, an expiry past the longest grant from now) is anyone's
      * writing but ours: it counts as no grant, is replaced or removed, and the reply 2 says so.
-     * KEYS: the grant key, the stream. ARGV: op, ip, user, login, expiry, host, at, the oldest
+     * A flag sets the user's flag key until the flag's end, its lifting removes it: a host that
+     * catches up from the keys learns the flags from them.
+     * KEYS: the grant key (a flag's: the flag key), the stream. ARGV: op, ip, user, login, expiry, host, at, the oldest
      * stream id to keep, the latest expiry a stored grant may have.
      */
     static final String SCRIPT = """
@@ -50,6 +52,10 @@ final class ClusterSender {
                   redis.call('DEL', KEYS[1])
                 end
               end
+            elseif op == 'flag' then
+              redis.call('SET', KEYS[1], ARGV[5] .. ' ' .. ARGV[6], 'PXAT', ARGV[5])
+            elseif op == 'unflag' then
+              redis.call('DEL', KEYS[1])
             end
             redis.call('XADD', KEYS[2], 'MINID', '~', ARGV[8], '*', 'op', op, 'ip', ARGV[2], 'user', ARGV[3],
               'login', ARGV[4], 'expiry', ARGV[5], 'host', ARGV[6], 'at', ARGV[7])
@@ -104,7 +110,11 @@ final class ClusterSender {
         var replies = new ArrayList<Response<Object>>();
         for (var item : batch) {
             var e = item.event();
-            var key = e.ip().isEmpty() ? settings.streamKey() : settings.grantPrefix() + e.ip(); // a flush or a flag: no grant key
+            var key = switch (e.op()) {
+                case GRANT, REMOVE -> settings.grantPrefix() + e.ip();
+                case FLAG, UNFLAG -> settings.flagPrefix() + e.user();
+                case FLUSH -> settings.streamKey();
+            };
             var f = e.fields();
             replies.add(pipeline.eval(SCRIPT, List.of(key, settings.streamKey()),
                     List.of(f.get("op"), f.get("ip"), f.get("user"), f.get("login"), f.get("expiry"), f.get("host"), f.get("at"), keep,

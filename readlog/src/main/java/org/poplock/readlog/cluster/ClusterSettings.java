@@ -208,6 +208,11 @@ public record ClusterSettings(String host, int port, int database, boolean tls, 
         return name + ":grant:";
     }
 
+    /** A flagged user's key: {@code NAME:flag:USER}, its value {@code until host}, expiring with the flag. */
+    String flagPrefix() {
+        return name + ":flag:";
+    }
+
     @Override
     public String toString() {
         return where() + (user == null ? "" : " as " + user);

@@ -12,7 +12,7 @@ import redis.clients.jedis.params.ScanParams;
 /**
  * The grant keys in Redis, one per address with its expiry as TTL: the whole truth of who may relay
  * when the stream no longer reaches back to where this host was, so the follower catches up from
- * them; the sender clears them after a flush.
+ * them (and from the flag keys, one per flagged user); the sender clears them after a flush.
  */
 final class GrantKeys {
 
@@ -30,7 +30,11 @@ final class GrantKeys {
 
     /** Every grant key and its value ("login expiry host user"), by SCAN and MGET a thousand at a time; one expired meanwhile is left out. */
     void forEach(Jedis jedis, BiConsumer<String, String> action) {
-        var params = new ScanParams().match(settings.grantPrefix() + "*").count(1000);
+        forEach(jedis, settings.grantPrefix(), action);
+    }
+
+    private static void forEach(Jedis jedis, String prefix, BiConsumer<String, String> action) {
+        var params = new ScanParams().match(prefix + "*").count(1000);
         var cursor = ScanParams.SCAN_POINTER_START;
         do {
             var page = jedis.scan(cursor, params);
@@ -69,6 +73,13 @@ final class GrantKeys {
                 loaded[0]++;
             }
         });
+        // The flags too: a flag lasts longer than the stream reaches back.
+        forEach(jedis, settings.flagPrefix(), (key, value) -> {
+            var event = fromFlagKey(key, value);
+            if (event != null) {
+                queue.accept(new Incoming(event, null, false, false, false));
+            }
+        });
         queue.accept(new Incoming(null, from, false, true, whole));
         health.caughtUp(loaded[0], position != null);
         return from;
@@ -84,6 +95,16 @@ final class GrantKeys {
                 jedis.del(key);
             }
         });
+    }
+
+    /** A flag key and its value ("until host") as the flag, or null (ignored with a line) when it is not one. */
+    private ClusterEvent fromFlagKey(String key, String value) {
+        try {
+            return ClusterEvent.ofFlagKey(key.substring(settings.flagPrefix().length()), value, clock.instant());
+        } catch (IllegalArgumentException e) {
+            health.ignoredEntry("key", "flag key " + Printable.of(key), e.getMessage());
+            return null;
+        }
     }
 
     /** A grant key and its value ("login expiry host user") as an event, or null (ignored with a line) when it is not one. */

@@ -37,6 +37,10 @@ class ClusterEventTest {
         var unflag = ClusterEvent.unflag("alice", "pop-b", now);
         assertEquals(unflag, ClusterEvent.parse(unflag.fields(), now, longest));
         assertEquals(unflag, ClusterEvent.decode(unflag.encode()));
+        assertEquals(ClusterEvent.flag("alice", now.plus(Duration.ofHours(24)), "pop-a", now),
+                ClusterEvent.ofFlagKey("alice", now.plus(Duration.ofHours(24)).toEpochMilli() + " pop-a", now), "a flag key");
+        assertThrows(IllegalArgumentException.class, () -> ClusterEvent.ofFlagKey("alice", "soon pop-a", now));
+        assertThrows(IllegalArgumentException.class, () -> ClusterEvent.ofFlagKey("alice", now.toEpochMilli() + " pop-a", now));
         var past = new HashMap<>(flag.fields());
         past.put("expiry", "" + now.toEpochMilli());
         assertTrue(assertThrows(IllegalArgumentException.class, () -> ClusterEvent.parse(past, now, longest)).getMessage().contains("past"));

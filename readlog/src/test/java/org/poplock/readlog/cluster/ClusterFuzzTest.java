@@ -62,6 +62,23 @@ class ClusterFuzzTest {
         check(event);
     }
 
+    @FuzzTest(maxDuration = "10m")
+    void flagKey(byte[] input) {
+        var text = new String(input, StandardCharsets.UTF_8);
+        int nl = text.indexOf('\n');
+        var user = nl < 0 ? text : text.substring(0, nl);
+        var value = nl < 0 ? "" : text.substring(nl + 1);
+        ClusterEvent event;
+        try {
+            event = ClusterEvent.ofFlagKey(user, value, now);
+        } catch (IllegalArgumentException e) {
+            return;
+        }
+        assertEquals(ClusterEvent.Op.FLAG, event.op());
+        assertEquals(user, event.user(), "a flag for another user than its key's");
+        check(event);
+    }
+
     private void check(ClusterEvent event) {
         assertTrue(HostName.isValid(event.host()), event.host());
         if (event.op() == ClusterEvent.Op.FLUSH) {
