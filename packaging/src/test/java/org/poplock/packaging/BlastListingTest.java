@@ -2,6 +2,7 @@ package org.poplock.packaging;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.poplock.packaging.ReadlogProcess.listing;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,8 +11,8 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -24,30 +25,20 @@ class BlastListingTest {
     @TempDir
     Path dir;
 
-    private Process readlog;
-
-    @AfterEach
-    void stop() throws Exception {
-        if (readlog != null) {
-            readlog.destroyForcibly();
-            readlog.waitFor();
-        }
-    }
+    @RegisterExtension
+    final ReadlogProcess readlog = new ReadlogProcess();
 
     @Test
     void showallowedMarksTheSharedAddressWithItsUsersAndListsTheFlaggedUser() throws Exception {
         var log = Files.writeString(dir.resolve("mail.log"), "");
         var db = dir.resolve("relay.db");
-        readlog = Launchers.command("readlog", Map.of(), "--log", log.toString(), "--db", db.toString(), "--shared-users", "1",
-                "--shared-grant", "full", "--flag-networks", "2").redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-        var err = new Launchers.StreamText(readlog.getErrorStream());
-        Launchers.await(Duration.ofSeconds(30), "readlog following", () -> err.soFar().contains("following"));
+        readlog.start("--log", log.toString(), "--db", db.toString(), "--shared-users", "1", "--shared-grant", "full", "--flag-networks", "2");
         var now = Instant.now();
         Files.writeString(log, Dovecot.login(now, "pop3", "192.0.2.7", "alice") + Dovecot.login(now, "pop3", "192.0.2.7", "bob")
                 + Dovecot.login(now, "pop3", "198.51.100.9", "carol")
                 + Dovecot.login(now, "pop3", "203.0.113.1", "mallory") + Dovecot.login(now, "pop3", "203.0.114.1", "mallory")
                 + Dovecot.login(now, "pop3", "203.0.115.1", "mallory"), StandardOpenOption.APPEND);
-        Launchers.await(Duration.ofSeconds(20), "flagged", () -> err.soFar().contains("flagged mallory"));
+        Launchers.await(Duration.ofSeconds(20), "flagged", () -> readlog.said().contains("flagged mallory"));
         var blast = db.resolveSibling("relay.db.blast");
         // The table of user names lags the database by up to a second.
         Launchers.await(Duration.ofSeconds(20), "the grants and the flag listed", () -> listing(db).contains("mallory") && listing(db).contains(" carol "));
@@ -60,26 +51,14 @@ class BlastListingTest {
         assertTrue(text.lines().anyMatch(l -> l.matches("mallory +\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d +(24h|23h59m\\d+s)")), text);
         assertTrue(text.lines().noneMatch(l -> l.startsWith("198.51.100.9") && l.contains("shared")), text);
 
-        var json = Launchers.run("showallowed", Map.of(), "--db", db.toString(), "--json");
-        assertEquals(0, json.exit(), json.err());
-        assertTrue(json.out().lines().anyMatch(l -> l.startsWith("{\"ip\":\"192.0.2.7\"") && l.endsWith(",\"shared\":true}")), json.out());
-        assertTrue(json.out().lines().anyMatch(l -> l.startsWith("{\"ip\":\"198.51.100.9\"") && l.endsWith(",\"shared\":false}")), json.out());
-        assertTrue(json.out().lines().anyMatch("{\"shared_address\":\"192.0.2.7\",\"users\":[\"alice\",\"bob\"]}"::equals), json.out());
-        assertTrue(json.out().lines().anyMatch(l -> l.matches("\\{\"flagged_user\":\"mallory\",\"until\":\"[-0-9T:.]+Z\",\"seconds_left\":(86400|8639\\d)}")),
-                json.out());
+        var json = listing(db, "--json");
+        assertTrue(json.lines().anyMatch(l -> l.startsWith("{\"ip\":\"192.0.2.7\"") && l.endsWith(",\"shared\":true}")), json);
+        assertTrue(json.lines().anyMatch(l -> l.startsWith("{\"ip\":\"198.51.100.9\"") && l.endsWith(",\"shared\":false}")), json);
+        assertTrue(json.lines().anyMatch("{\"shared_address\":\"192.0.2.7\",\"users\":[\"alice\",\"bob\"]}"::equals), json);
+        assertTrue(json.lines().anyMatch(l -> l.matches("\\{\"flagged_user\":\"mallory\",\"until\":\"[-0-9T:.]+Z\",\"seconds_left\":(86400|8639\\d)}")),
+                json);
 
         assertEquals(0, Launchers.run("showallowed", Map.of(), "--db", db.toString(), "--unflag", "mallory").exit());
         Launchers.await(Duration.ofSeconds(20), "the flag gone from the listing", () -> !listing(db).contains("mallory"));
-    }
-
-    private static String listing(Path db) {
-        try {
-            var r = Launchers.run("showallowed", Map.of(), "--db", db.toString());
-            assertEquals(0, r.exit(), r.err());
-            assertEquals("", r.err());
-            return r.out();
-        } catch (Exception e) {
-            throw new AssertionError(e);
-        }
     }
 }

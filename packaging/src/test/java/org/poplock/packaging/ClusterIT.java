@@ -617,7 +617,7 @@ class ClusterIT {
 
     /**
      * Two SMTP hosts share one budget through Redis: recipients relayed through either count
-     * against the same 10; with Redis gone each host counts its own, says so once, and relays on.
+     * against the same 10, and showallowed on each shows the cluster's count; with Redis gone each host counts its own, says so once, and relays on.
      */
     @Test
     void twoSmtpHostsShareOneRecipientBudgetAndARedisOutageFallsBackToEachHostsOwnCount() throws Exception {
@@ -639,6 +639,11 @@ class ClusterIT {
         assertTrue(over.startsWith("action=DEFER_IF_REJECT 4.7.1 "), "the 11th, five after smtp-c's own fifth: " + over);
         assertTrue(rcpt(portD, "203.0.113.9").startsWith("action=DEFER_IF_REJECT 4.7.1 "), "and on smtp-d");
         c.awaitSays("203.0.113.9 is over its budget of 10 recipients per hour");
+        // Each host lists the cluster's count as Redis last gave it to that host, not its own six.
+        Launchers.await(Duration.ofSeconds(20), "smtp-c listing the cluster's 11",
+                () -> ReadlogProcess.listing(c.db).lines().anyMatch(l -> l.startsWith("203.0.113.9 ") && l.contains(" budget 11/10 over until ")));
+        Launchers.await(Duration.ofSeconds(20), "smtp-d listing the cluster's 12",
+                () -> ReadlogProcess.listing(d.db).lines().anyMatch(l -> l.startsWith("203.0.113.9 ") && l.contains(" budget 12/10 over until ")));
         redis.kill();
         assertEquals("action=OK", rcpt(portD, "203.0.113.9"), "alone, smtp-d counts its own seven");
         d.awaitSays("each host counts its own recipients");

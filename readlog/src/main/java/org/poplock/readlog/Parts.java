@@ -48,10 +48,16 @@ final class Parts {
     private final Grants grants;
     /** What a login earns beyond its timeout, and which senders a grant relays. */
     private final BlastRadius blast;
+    /** The policy service's budgets, whose usage the blast radius's file shows; null when they are off. */
+    private final Budget budget;
 
-    private Parts(Grants grants, BlastRadius blast) {
+    private Parts(Grants grants, BlastRadius blast, Budget budget) {
         this.grants = grants;
         this.blast = blast;
+        this.budget = budget;
+        if (budget != null) {
+            closing.add(budget);
+        }
     }
 
     /**
@@ -60,13 +66,16 @@ final class Parts {
      */
     static Parts assemble(ReadlogConfig config, RelayState state, Clock clock, Supervisor supervisor, Metrics metrics, Consumer<String> log)
             throws IOException {
-        var parts = new Parts(state.grants(), BlastRadius.guard(config.blast(), config.timeout(), state, metrics, log));
+        var limits = config.policyService().budget();
+        var budget = limits.on() && !config.policyService().addresses().isEmpty()
+                ? new Budget(limits, config.cluster() == null ? null : new RedisCounts(config.cluster()), log) : null;
+        var parts = new Parts(state.grants(), BlastRadius.guard(config.blast(), config.timeout(), state, metrics, log), budget);
         try {
             parts.input(new AdminCommands(new DatabaseLayout(config.db()).spool(), state, log));
         } catch (IOException e) {
             throw new IOException("cannot create the spool for showallowed's changes: " + e.getMessage(), e);
         }
-        parts.output(new BlastPublisher(parts.blast, new DatabaseLayout(config.db()).blast(), config.dbGroup(), log));
+        parts.output(new BlastPublisher(parts.blast, budget, new DatabaseLayout(config.db()).blast(), config.dbGroup(), log));
         if (config.tcpRules() != null) {
             var writer = config.tcpRules().writer(log, log);
             parts.output(new CdbOutput(writer, state.grants(), log));
@@ -116,10 +125,7 @@ final class Parts {
             serving.insert(0, ", socketmap lookups on " + socketmap.addresses());
         }
         if (!policy.addresses().isEmpty()) {
-            var limits = policy.budget();
-            var budget = limits.on() ? new Budget(limits, config.cluster() == null ? null : new RedisCounts(config.cluster()), log) : null;
             if (budget != null) {
-                closing.add(budget);
                 metrics.counter("poplock_budget_recipients_total", "recipients of granted clients counted against the budgets", budget::counted);
                 metrics.counter("poplock_budget_deferred_total", "recipients deferred (4.7.1) because a grant or user was over budget", budget::deferred);
             }

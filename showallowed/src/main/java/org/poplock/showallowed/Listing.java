@@ -12,17 +12,21 @@ import java.time.format.DateTimeFormatter;
 import org.poplock.common.address.Printable;
 import org.poplock.common.config.Timeouts;
 import org.poplock.common.store.BlastTable;
+import org.poplock.common.store.BudgetUsage;
 import org.poplock.common.store.DatabaseLayout;
 import org.poplock.common.store.RelayDatabase;
 import org.poplock.common.store.RelayEntry;
 
 /**
  * showallowed's listing: the published entries, as columns or one JSON object a line, streamed as
- * they are read; then the shared addresses with their users and the flagged users readlog published.
+ * they are read, each with its budget's usage when readlog published budgets; then the shared
+ * addresses with their users and the flagged users readlog published.
  */
 final class Listing {
 
     private static final DateTimeFormatter LOGIN = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss");
+    private static final DateTimeFormatter MINUTE = DateTimeFormatter.ofPattern("HH:mm");
+    private static final DateTimeFormatter SECOND = DateTimeFormatter.ofPattern("HH:mm:ss");
 
     private final Path db;
     private final boolean json;
@@ -144,7 +148,41 @@ final class Listing {
         pad(sb, formattedLogin, 19);
         pad(sb, left, 9);
         sb.append(!withUsers ? "?" : e.origin().isEmpty() ? "local" : e.origin());
-        return (blast.shared().containsKey(e.ip()) ? sb.append(" shared") : sb).toString();
+        if (blast.shared().containsKey(e.ip())) {
+            sb.append(" shared");
+        }
+        if (blast.budget().on() && e.isLiveAt(now)) {
+            budgetText(sb, e, now.toEpochMilli(), zone);
+        }
+        return sb.toString();
+    }
+
+    /**
+     * {@code  budget 7/10 user 12/500 until 14:00}: the grant's recipients in the budgets' window
+     * against its limit, the user's against theirs (each only when that budget is on), {@code over}
+     * when one went past it (the recipients past it were deferred), and when the window ends.
+     */
+    private void budgetText(StringBuilder sb, RelayEntry e, long now, ZoneId zone) {
+        var budget = blast.budget();
+        sb.append(" budget");
+        long grant = budget.grant(e.ip(), now).recipients();
+        if (budget.perGrant() > 0) {
+            sb.append(' ').append(grant).append('/').append(budget.perGrant());
+        }
+        long user = e.user().isEmpty() ? 0 : budget.user(e.user(), now);
+        if (budget.perUser() > 0 && !e.user().isEmpty()) {
+            sb.append(" user ").append(user).append('/').append(budget.perUser());
+        }
+        if (over(budget, grant, user)) {
+            sb.append(" over");
+        }
+        var end = Instant.ofEpochMilli(budget.endAt(now)).atZone(zone);
+        var today = Instant.ofEpochMilli(now).atZone(zone).toLocalDate();
+        sb.append(" until ").append((end.toLocalDate().equals(today) ? end.getSecond() == 0 ? MINUTE : SECOND : LOGIN).format(end));
+    }
+
+    private static boolean over(BudgetUsage budget, long grant, long user) {
+        return budget.perGrant() > 0 && grant > budget.perGrant() || budget.perUser() > 0 && user > budget.perUser();
     }
 
     /** {@code text} left-aligned in {@code width} columns and a space, as {@code %-Ns } would print it. */
@@ -175,7 +213,22 @@ final class Listing {
                 + ",\"login\":\"" + loginIso.of(e.login()) + "\",\"expiry\":\"" + expiryIso.of(e.expiry()) + "\""
                 + ",\"seconds_left\":" + e.timeLeftAt(now).toSeconds() + ",\"live\":" + e.isLiveAt(now)
                 + ",\"origin\":" + (!withUsers ? "null" : jsonString(e.origin().isEmpty() ? "local" : e.origin()))
-                + ",\"shared\":" + blast.shared().containsKey(e.ip()) + "}";
+                + ",\"shared\":" + blast.shared().containsKey(e.ip()) + (blast.budget().on() ? budgetJson(e, now) : "") + "}";
+    }
+
+    /** The budget's fields: the same as {@link #budgetText}, a limit that is off as null, the user's null when not known. */
+    private String budgetJson(RelayEntry e, Instant at) {
+        var budget = blast.budget();
+        long now = at.toEpochMilli();
+        var grant = budget.grant(e.ip(), now);
+        boolean user = budget.perUser() > 0 && !e.user().isEmpty();
+        long userCount = user ? budget.user(e.user(), now) : 0;
+        return ",\"budget_recipients\":" + grant.recipients() + ",\"budget_messages\":" + grant.messages()
+                + ",\"budget_limit\":" + (budget.perGrant() > 0 ? budget.perGrant() : "null")
+                + ",\"budget_user_recipients\":" + (user ? userCount : "null")
+                + ",\"budget_user_limit\":" + (user ? budget.perUser() : "null")
+                + ",\"budget_over\":" + over(budget, grant.recipients(), userCount)
+                + ",\"budget_until\":\"" + Instant.ofEpochMilli(budget.endAt(now)) + "\"";
     }
 
     static String jsonString(String s) {

@@ -22,7 +22,7 @@ import picocli.CommandLine.Option;
 @Command(header = "list and change who may relay through POP-before-SMTP",
         name = "showallowed", mixinStandardHelpOptions = true, versionProvider = PoplockVersion.class,
         sortOptions = false,
-        description = "List the client addresses that may relay: address, user, login time, time left.",
+        description = "List the client addresses that may relay: address, user, login time, time left, and with budgets each grant's recipients against its budget.",
         exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {"0:listed", "2:bad arguments or configuration", "111:the database cannot be read"})
 public final class ShowAllowed implements Callable<Integer> {

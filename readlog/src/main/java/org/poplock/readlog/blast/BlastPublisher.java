@@ -6,30 +6,43 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.function.Consumer;
 import org.poplock.common.store.BlastTable;
+import org.poplock.common.store.BudgetUsage;
+import org.poplock.readlog.budget.Budget;
 import org.poplock.readlog.state.Output;
 
 /**
  * Publishes what showallowed shows of the blast radius (the shared addresses with their users, the
- * flagged users) beside the database after each publish, when it changed: showallowed reads that
- * file, never readlog's state; with nothing to show there is no file. A failed write is one line and
- * retried on the next round.
+ * flagged users) and, with budgets on, what each grant and user relayed in the budgets' window,
+ * beside the database: looked at once a second, written only when it changed. showallowed reads
+ * that file, never readlog's state; with nothing to show there is no file. A failed write is one
+ * line and retried on the next round.
  */
 public final class BlastPublisher implements Output {
 
     private final BlastRadius blast;
+    /** The policy service's budgets; null when they are off. */
+    private final Budget budget;
     private final Path file;
     private final String group;
     private final Consumer<String> log;
     /** What the file holds; null: not written by this readlog yet (an old one may be left). */
     private BlastTable written;
     private String failing;
-    /** Users and flags also age without a login: looked at again once a second when the grants did not change. */
+    /**
+     * Users and flags age without a login, counts change without a round's change: all looked at
+     * once a second, so the file is written once a second at most, however busy the site.
+     */
     private static final long EVERY_NANOS = 1_000_000_000L;
     private long due = System.nanoTime();
+    /** The last usage taken, with the budget's count and window it was taken at: taken again only when one moved. */
+    private BudgetUsage usage = BudgetUsage.OFF;
+    private long usageCounted = -1;
+    private long usageWindow;
 
-    /** {@code group}: who besides root may read the file (--db-group; null: readlog's own). */
-    public BlastPublisher(BlastRadius blast, Path file, String group, Consumer<String> log) {
+    /** {@code budget}: null when budgets are off; {@code group}: who besides root may read the file (--db-group; null: readlog's own). */
+    public BlastPublisher(BlastRadius blast, Budget budget, Path file, String group, Consumer<String> log) {
         this.blast = blast;
+        this.budget = budget;
         this.file = file;
         this.group = group;
         this.log = log;
@@ -37,11 +50,12 @@ public final class BlastPublisher implements Output {
 
     @Override
     public void published(Instant now, boolean changed) {
-        if (!changed && written != null && System.nanoTime() - due < 0) {
+        if (written != null && System.nanoTime() - due < 0) {
             return;
         }
-        due = System.nanoTime() + EVERY_NANOS;
-        var table = BlastTable.of(blast.sharedNow(now), blast.flagged(now));
+        long start = System.nanoTime();
+        due = start + EVERY_NANOS;
+        var table = BlastTable.of(blast.sharedNow(now), blast.flagged(now), usage(now.toEpochMilli()));
         if (table.equals(written)) {
             return;
         }
@@ -62,5 +76,26 @@ public final class BlastPublisher implements Output {
                 log.accept("cannot publish " + file + ": " + e.getMessage() + "; showallowed shows the last published shared addresses and flags");
             }
         }
+        // Written on the daemon's thread: a large table (the usage of 100,000 sending grants costs
+        // some 300 ms) waits ten times its cost for the next look, so logins keep 90 % of the thread.
+        due = start + Math.max(EVERY_NANOS, 10 * (System.nanoTime() - start));
+    }
+
+    /**
+     * The budgets' usage now: the one taken before when no recipient was counted and the window is
+     * the same (the same object, so comparing the table costs nothing), else a new pass over the counts.
+     */
+    private BudgetUsage usage(long nowMillis) {
+        if (budget == null) {
+            return BudgetUsage.OFF;
+        }
+        long counted = budget.counted();
+        long window = budget.windowAt(nowMillis);
+        if (counted != usageCounted || window != usageWindow) {
+            usage = budget.usage(nowMillis);
+            usageCounted = counted;
+            usageWindow = window;
+        }
+        return usage;
     }
 }

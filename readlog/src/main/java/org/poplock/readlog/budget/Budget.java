@@ -2,9 +2,11 @@ package org.poplock.readlog.budget;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
+import org.poplock.common.store.BudgetUsage;
 import org.poplock.readlog.Troubles;
 
 /**
@@ -75,11 +77,15 @@ public final class Budget implements AutoCloseable {
         this.troubles = new Troubles("budget: ", log);
     }
 
-    /** One recipient's count, mutable under its own lock: the window it counts, recipients and messages in it. */
+    /**
+     * One recipient's count, mutable under its own lock: the window it counts, recipients and
+     * messages in it, and in a cluster the count Redis last gave for it.
+     */
     private static final class Tally {
         long window;
         long recipients;
         long messages;
+        long cluster;
         String lastInstance;
 
         synchronized long add(long now, String instance) {
@@ -87,6 +93,7 @@ public final class Budget implements AutoCloseable {
                 window = now;
                 recipients = 0;
                 messages = 0;
+                cluster = 0;
                 lastInstance = null;
             }
             if (instance == null || !instance.equals(lastInstance)) {
@@ -98,6 +105,17 @@ public final class Budget implements AutoCloseable {
 
         synchronized long messages() {
             return messages;
+        }
+
+        synchronized void cluster(long window, long count) {
+            if (this.window == window && count > cluster) {
+                cluster = count;
+            }
+        }
+
+        /** The recipients of {@code window} as every host counts them (this host's when Redis gave none larger), or -1 for another window. */
+        synchronized long recipientsIn(long window) {
+            return this.window == window ? Math.max(recipients, cluster) : -1;
         }
     }
 
@@ -111,19 +129,23 @@ public final class Budget implements AutoCloseable {
         if (state != null && !state.equals("RCPT")) {
             return null;
         }
-        counted.increment();
         long window = Math.floorDiv(nowMillis, windowMillis);
         sweep(window);
         var grant = tally(byAddress, ip);
         long byGrant = grant.add(window, instance);
         boolean perUser = limits.perUser() > 0 && user != null;
-        long userCount = perUser ? tally(byUser, user).add(window, instance) : 0;
+        var ofUser = perUser ? tally(byUser, user) : null;
+        long userCount = perUser ? ofUser.add(window, instance) : 0;
         if (shared != null && nowMillis >= aloneUntil) {
             var keys = perUser ? List.of("g:" + ip + ":" + window, "u:" + user + ":" + window) : List.of("g:" + ip + ":" + window);
             try {
                 var counts = shared.increment(keys, 2 * windowMillis);
                 byGrant = counts[0];
+                grant.cluster(window, byGrant);
                 userCount = perUser ? counts[1] : 0;
+                if (perUser) {
+                    ofUser.cluster(window, userCount);
+                }
                 if (alone) {
                     alone = false;
                     troubles.say("shared back", "the cluster's counts answer again; budgets are one across every host");
@@ -135,6 +157,8 @@ public final class Budget implements AutoCloseable {
                         + "); each host counts its own recipients until they do");
             }
         }
+        // Counted once the tallies hold it: the publisher of the usage takes an unchanged count for unchanged tallies.
+        counted.increment();
         String over = null;
         if (limits.perGrant() > 0 && byGrant > limits.perGrant()) {
             over = byGrant == limits.perGrant() + 1 ? ip + (user == null ? "" : " (" + user + ")") + " is over its budget of "
@@ -177,6 +201,40 @@ public final class Budget implements AutoCloseable {
                 }
             });
         }
+    }
+
+    /**
+     * What each address and user relayed in the window that holds {@code nowMillis}, for showallowed;
+     * in a cluster the larger of this host's count and the cluster's last one. It costs a pass over
+     * the tallies: {@link #counted} tells a caller whether anything changed since its last one.
+     */
+    public BudgetUsage usage(long nowMillis) {
+        long window = Math.floorDiv(nowMillis, windowMillis);
+        var grants = new TreeMap<String, BudgetUsage.Grant>();
+        byAddress.forEach((ip, t) -> {
+            long n;
+            long messages;
+            synchronized (t) {
+                n = t.recipientsIn(window);
+                messages = t.messages;
+            }
+            if (n > 0) {
+                grants.put(ip, new BudgetUsage.Grant(n, messages));
+            }
+        });
+        var users = new TreeMap<String, Long>();
+        byUser.forEach((user, t) -> {
+            long n = t.recipientsIn(window);
+            if (n > 0) {
+                users.put(user, n);
+            }
+        });
+        return new BudgetUsage(limits.perGrant(), limits.perUser(), windowMillis, (window + 1) * windowMillis, grants, users);
+    }
+
+    /** The window that holds {@code nowMillis}, as a number: a new one starts every count afresh. */
+    public long windowAt(long nowMillis) {
+        return Math.floorDiv(nowMillis, windowMillis);
     }
 
     /** Whether users are counted: else the caller need not find a grant's user. */

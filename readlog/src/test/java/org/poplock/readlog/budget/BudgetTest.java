@@ -10,7 +10,9 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
+import org.poplock.common.store.BudgetUsage;
 
 /** The counter alone, on a clock the test moves. */
 class BudgetTest {
@@ -88,6 +90,24 @@ class BudgetTest {
         redis.down = false;
         budget.check("192.0.2.9", "bob", "RCPT", "m", T0 + Budget.RETRY_MILLIS + 10);
         assertTrue(said.stream().anyMatch(l -> l.contains("answer again")), String.valueOf(said));
+    }
+
+    @Test
+    void theUsageIsThisWindowsCountsPerGrantAndUserWithTheClustersWhenLarger() {
+        var redis = new FakeShared();
+        var budget = new Budget(new Budget.Limits(10, 20, Duration.ofHours(1)), redis, said::add);
+        redis.counts.put("g:192.0.2.1:1000", 4L); // another host relayed four for this grant, and five for alice
+        redis.counts.put("u:alice:1000", 5L);
+        budget.check("192.0.2.1", "alice", "RCPT", "m1", T0);
+        budget.check("192.0.2.1", "alice", "RCPT", "m2", T0 + 1);
+        budget.check("192.0.2.2", "bob", "DATA", "m1", T0 + 2);
+        redis.down = true;
+        budget.check("192.0.2.3", "carol", "RCPT", "m1", T0 + 3);
+        var usage = budget.usage(T0 + 4);
+        assertEquals(new BudgetUsage(10, 20, HOUR, T0 + HOUR, new TreeMap<>(Map.of("192.0.2.1", new BudgetUsage.Grant(6, 2),
+                "192.0.2.3", new BudgetUsage.Grant(1, 1))), new TreeMap<>(Map.of("alice", 7L, "carol", 1L))), usage);
+        assertEquals(new BudgetUsage(10, 20, HOUR, T0 + 2 * HOUR, new TreeMap<>(), new TreeMap<>()), budget.usage(T0 + HOUR),
+                "the next window has no usage yet");
     }
 
     @Test
