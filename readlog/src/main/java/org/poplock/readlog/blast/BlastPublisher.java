@@ -13,7 +13,8 @@ import org.poplock.readlog.state.Output;
 /**
  * Publishes what showallowed shows of the blast radius (the shared addresses with their users, the
  * flagged users) and, with budgets on, what each grant and user relayed in the budgets' window,
- * beside the database: looked at once a second, written only when it changed. showallowed reads
+ * beside the database: looked at after a round that changed the grants and once a second, written
+ * only when it changed. showallowed reads
  * that file, never readlog's state; with nothing to show there is no file. A failed write is one
  * line and retried on the next round.
  */
@@ -30,10 +31,12 @@ public final class BlastPublisher implements Output {
     private String failing;
     /**
      * Users and flags age without a login, counts change without a round's change: all looked at
-     * once a second, so the file is written once a second at most, however busy the site.
+     * once a second, and at once after a round that changed the grants (a new shared address or flag).
      */
     private static final long EVERY_NANOS = 1_000_000_000L;
     private long due = System.nanoTime();
+    /** No look before this, whatever changed: a costly write (a large usage) is not repeated every round. */
+    private long earliest = System.nanoTime();
     /** The last usage taken, with the budget's count and window it was taken at: taken again only when one moved. */
     private BudgetUsage usage = BudgetUsage.OFF;
     private long usageCounted = -1;
@@ -50,10 +53,10 @@ public final class BlastPublisher implements Output {
 
     @Override
     public void published(Instant now, boolean changed) {
-        if (written != null && System.nanoTime() - due < 0) {
+        long start = System.nanoTime();
+        if (written != null && (!changed && start - due < 0 || start - earliest < 0)) {
             return;
         }
-        long start = System.nanoTime();
         due = start + EVERY_NANOS;
         var table = BlastTable.of(blast.sharedNow(now), blast.flagged(now), usage(now.toEpochMilli()));
         if (table.equals(written)) {
@@ -78,7 +81,9 @@ public final class BlastPublisher implements Output {
         }
         // Written on the daemon's thread: a large table (the usage of 100,000 sending grants costs
         // some 300 ms) waits ten times its cost for the next look, so logins keep 90 % of the thread.
-        due = start + Math.max(EVERY_NANOS, 10 * (System.nanoTime() - start));
+        long cost = System.nanoTime() - start;
+        earliest = start + 10 * cost;
+        due = start + Math.max(EVERY_NANOS, 10 * cost);
     }
 
     /**
