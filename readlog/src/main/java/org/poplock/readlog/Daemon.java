@@ -113,6 +113,9 @@ final class Daemon {
             changed += n;
             atOnce |= n > 0 && input.shownAtOnce();
         }
+        if (state.settleFlags(now)) {
+            changed++; // users flagged this round: their grants end, in one pass however many
+        }
         if (config.keepWhileConnected()) {
             changed += state.keepOpen(now, config.timeout(), config.keepAtMost());
         }

@@ -48,6 +48,8 @@ public final class BlastRadius implements LoginGuard {
     private final LongAdder flaggedLogins = new LongAdder();
     /** Users flagged and not yet taken by the state (which ends their grants and tells the other hosts): the daemon's thread only. */
     private final ArrayDeque<Flag> flaggedNow = new ArrayDeque<>();
+    /** Flags made or lifted since they were last saved. */
+    private boolean flagsChanged;
     /** The live grants while the users of an address with one are read from its grant (no sender binding), else null. */
     private Supplier<List<RelayEntry>> readFromGrants;
 
@@ -137,18 +139,17 @@ public final class BlastRadius implements LoginGuard {
     /** A login of {@code user} from {@code ip} counted towards a flag ({@code where}: "" for a login here, else where it was counted). */
     private void count(String user, String ip, long millis, String where) {
         var s = settings;
-        if (!flags.seen(user, ip, millis)) {
-            return;
+        if (flags.seen(user, ip, millis)) {
+            flagged(new Flag(user, Instant.ofEpochMilli(flags.until(user)), !s.flagKeepsGrants(), true), millis,
+                    "logins from more than " + s.flagNetworks() + " networks within an hour" + where + " (a stolen password?)");
         }
-        var flag = new Flag(user, Instant.ofEpochMilli(flags.until(user)), !s.flagKeepsGrants());
-        flaggedNow.add(flag);
-        flagged(flag, millis, "logins from more than " + s.flagNetworks()
-                + " networks within an hour" + where + " (a stolen password?)");
     }
 
+    /** A new flag: said, counted, and queued for the state, which ends the user's grants and saves the flags once a round. */
     private void flagged(Flag flag, long millis, String why) {
         flaggedSeen.increment();
-        saveFlags.accept(flags.flagged(millis));
+        flaggedNow.add(flag);
+        flagsChanged = true;
         log.accept("flagged " + Printable.word(flag.user()) + ": " + why + "; no grants for " + (flag.until().toEpochMilli() - millis) / 1000 + "s"
                 + (flag.endsGrants() ? ", its grants end" : "") + "; showallowed --unflag lifts it");
     }
@@ -163,8 +164,17 @@ public final class BlastRadius implements LoginGuard {
     }
 
     @Override
-    public Flag takeFlagged() {
-        return flaggedNow.poll();
+    public List<Flag> takeFlagged(Instant now) {
+        if (flagsChanged) {
+            flagsChanged = false;
+            saveFlags.accept(flags.flagged(now.toEpochMilli()));
+        }
+        if (flaggedNow.isEmpty()) {
+            return List.of();
+        }
+        var out = List.copyOf(flaggedNow);
+        flaggedNow.clear();
+        return out;
     }
 
     @Override
@@ -178,15 +188,13 @@ public final class BlastRadius implements LoginGuard {
     }
 
     @Override
-    public Flag flaggedElsewhere(String user, Instant until, String host, Instant now) {
+    public void flaggedElsewhere(String user, Instant until, String host, Instant now) {
         var s = settings;
         long end = s.flagNetworks() == 0 ? 0 : flags.flagUntil(user, until.toEpochMilli(), now.toEpochMilli());
-        if (end == 0) {
-            return null;
+        if (end != 0) { // not told to the other hosts: they heard of it from the one that flagged it
+            flagged(new Flag(user, Instant.ofEpochMilli(end), !s.flagKeepsGrants(), false), now.toEpochMilli(),
+                    "cluster host " + Printable.word(host) + " flagged it");
         }
-        var flag = new Flag(user, Instant.ofEpochMilli(end), !s.flagKeepsGrants());
-        flagged(flag, now.toEpochMilli(), "cluster host " + Printable.word(host) + " flagged it");
-        return flag; // not queued: the other hosts heard of it from the one that flagged it
     }
 
     @Override
@@ -198,9 +206,7 @@ public final class BlastRadius implements LoginGuard {
     @Override
     public boolean unflag(String user) {
         boolean had = flags.unflag(user);
-        if (had) {
-            saveFlags.accept(flags.flagged(System.currentTimeMillis()));
-        }
+        flagsChanged |= had; // saved at the round's end, with the flags made in it
         return had;
     }
 

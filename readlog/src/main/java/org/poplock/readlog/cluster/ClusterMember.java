@@ -87,7 +87,7 @@ public final class ClusterMember implements GrantInput, Output, AutoCloseable {
     /**
      * Merges what came from the other hosts since the last round; returns how many entries changed.
      * Another host's grant is also a login to count towards a flag here: a user flagged by that
-     * count, or by another host, loses their grants here as by a login here.
+     * count, or by another host, loses their grants here at the round's end, as by a login here.
      */
     @Override
     public int apply(Instant now) {
@@ -114,10 +114,9 @@ public final class ClusterMember implements GrantInput, Output, AutoCloseable {
                     case GRANT -> !state.guard().refuses(e.user(), now) && state.grants().otherHosts().merge(e.entry(), now);
                     case REMOVE -> state.grants().otherHosts().revokeOlder(e.ip(), e.at());
                     case FLUSH -> state.grants().otherHosts().revokeAllOlder(e.at()) > 0;
-                    case FLAG -> state.flaggedElsewhere(e.user(), e.expiry(), e.host(), now);
+                    case FLAG -> flaggedElsewhere(e, now);
                     case UNFLAG -> unflaggedElsewhere(e);
                 };
-                did |= state.settleFlags(now);
                 if (did) {
                     changed[0]++;
                 }
@@ -132,6 +131,12 @@ public final class ClusterMember implements GrantInput, Output, AutoCloseable {
             outboxSize = waiting;
         }
         return changed[0];
+    }
+
+    /** Flagged here too; the user's grants end at the round's end, with the other flags of the round. */
+    private boolean flaggedElsewhere(ClusterEvent e, Instant now) {
+        state.flaggedElsewhere(e.user(), e.expiry(), e.host(), now);
+        return false;
     }
 
     private boolean unflaggedElsewhere(ClusterEvent e) {

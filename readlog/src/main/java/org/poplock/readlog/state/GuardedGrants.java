@@ -3,6 +3,7 @@ package org.poplock.readlog.state;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import org.poplock.common.store.RelayEntry;
 
 /**
@@ -33,14 +34,14 @@ final class GuardedGrants {
     }
 
     /**
-     * Withdraws every grant of {@code user} at {@code at}, as the admin's removal does, so the
-     * outputs (the other cluster hosts among them) hear of each; returns the addresses. Reads every
-     * entry: for the rare flagged user.
+     * Withdraws every grant of the {@code users} at {@code at}, as the admin's removal does, so the
+     * outputs (the other cluster hosts among them) hear of each; returns the addresses. One pass
+     * over every entry, however many users: flagged users are rare, a flood of them costs one pass.
      */
-    public List<String> withdrawUser(String user, Instant at) {
+    public List<String> withdrawUsers(Set<String> users, Instant at) {
         var out = new ArrayList<String>();
         for (var e : new ArrayList<>(grants.stored().entrySet())) {
-            if (RelayEntry.decode(e.getKey(), e.getValue()).user().equals(user)) {
+            if (users.contains(RelayEntry.decode(e.getKey(), e.getValue()).user())) {
                 grants.withdraw(e.getKey(), at);
                 out.add(e.getKey());
             }

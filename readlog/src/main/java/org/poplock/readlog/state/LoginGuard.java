@@ -2,6 +2,7 @@ package org.poplock.readlog.state;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import org.poplock.common.store.RelayEntry;
 
 /** What a login from an address earns beyond the timeout's rule: the shared-address and stolen-password checks. */
@@ -13,18 +14,26 @@ public interface LoginGuard {
      */
     Duration grantFor(String ip, String user, Instant loginTime, Duration timeout, Instant now);
 
-    /** A user flagged as a stolen password until {@code until}; {@code endsGrants}: the user's grants end now. */
-    record Flag(String user, Instant until, boolean endsGrants) {
+    /**
+     * A user flagged as a stolen password until {@code until}; {@code endsGrants}: the user's
+     * grants end now; {@code here}: this host flagged the user (the other hosts are told), else it
+     * followed another host's flag.
+     */
+    record Flag(String user, Instant until, boolean endsGrants, boolean here) {
     }
 
-    /** A user flagged here since the last call (by a login, or by the networks other hosts' grants add), or null. */
-    Flag takeFlagged();
+    /**
+     * The users flagged since the last call (by a login, by the networks other hosts' grants add,
+     * by another host's flag), and the flags saved if they changed: once a round, so a flood of
+     * flags costs one pass over the grants, not one each.
+     */
+    List<Flag> takeFlagged(Instant now);
 
     /** Every entry that enters the grants: a login, an admin's grant, another host's. */
     void entered(RelayEntry entry);
 
-    /** Another host flagged {@code user} until {@code until}: the flag, when it is new here (and flags are on), else null. */
-    Flag flaggedElsewhere(String user, Instant until, String host, Instant now);
+    /** Another host flagged {@code user} until {@code until}: flagged here too when flags are on (taken with {@link #takeFlagged}). */
+    void flaggedElsewhere(String user, Instant until, String host, Instant now);
 
     /** Whether another host's grant of {@code user} is refused here: the user is flagged and flags end grants. */
     boolean refuses(String user, Instant now);
@@ -39,13 +48,12 @@ public interface LoginGuard {
         }
 
         @Override
-        public Flag takeFlagged() {
-            return null;
+        public List<Flag> takeFlagged(Instant now) {
+            return List.of();
         }
 
         @Override
-        public Flag flaggedElsewhere(String user, Instant until, String host, Instant now) {
-            return null;
+        public void flaggedElsewhere(String user, Instant until, String host, Instant now) {
         }
 
         @Override

@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -86,10 +87,10 @@ public final class RelayState implements AutoCloseable {
     /** Records a login as the guard allows (a shorter grant caps its address's); see {@link Grants#record}. */
     public boolean record(Login login, Duration timeout, Instant now) {
         var allowed = guard.grantFor(login.ip(), login.user(), login.time(), timeout, now);
-        boolean changed = settleFlags(now);
         if (allowed == null) {
-            return changed;
+            return false;
         }
+        boolean changed = false;
         if (allowed.compareTo(timeout) < 0) {
             changed |= guarded.cap(login.ip(), Grants.grantEnd(login.time(), allowed, now));
         }
@@ -97,23 +98,27 @@ public final class RelayState implements AutoCloseable {
     }
 
     /**
-     * The users the guard flagged since the last call: the outputs (the other cluster hosts among
-     * them) hear of each, and each one's grants end unless the flags keep them. Returns whether
-     * the grants changed.
+     * The users the guard flagged since the last call (the daemon asks once a round): the outputs
+     * (the other cluster hosts among them) hear of those flagged here, and the grants of every one
+     * end, in one pass, unless the flags keep them. Returns whether the grants changed.
      */
     public boolean settleFlags(Instant now) {
-        boolean changed = false;
-        for (LoginGuard.Flag flag; (flag = guard.takeFlagged()) != null; ) {
-            grants.flagged(flag.user(), flag.until(), now);
-            changed |= flag.endsGrants() && !guarded.withdrawUser(flag.user(), now).isEmpty();
+        var flagged = guard.takeFlagged(now);
+        var ending = new HashSet<String>();
+        for (var flag : flagged) {
+            if (flag.here()) {
+                grants.flagged(flag.user(), flag.until(), now);
+            }
+            if (flag.endsGrants()) {
+                ending.add(flag.user());
+            }
         }
-        return changed;
+        return !ending.isEmpty() && !guarded.withdrawUsers(ending, now).isEmpty();
     }
 
-    /** {@code host} flagged {@code user} until {@code until}: flagged here too, its grants ended as a flag here would. */
-    public boolean flaggedElsewhere(String user, Instant until, String host, Instant now) {
-        var flag = guard.flaggedElsewhere(user, until, host, now);
-        return flag != null && flag.endsGrants() && !guarded.withdrawUser(user, now).isEmpty();
+    /** {@code host} flagged {@code user} until {@code until}: flagged here too, its grants ended at the round's {@link #settleFlags}. */
+    public void flaggedElsewhere(String user, Instant until, String host, Instant now) {
+        guard.flaggedElsewhere(user, until, host, now);
     }
 
     /** The admin lifts {@code user}'s flag here at {@code at}: the other hosts hear of it. Returns whether it had one. */

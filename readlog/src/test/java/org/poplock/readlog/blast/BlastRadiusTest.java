@@ -75,7 +75,8 @@ class BlastRadiusTest {
             assertTrue(state.record(login("192.0.2.7", "mallory", now), TIMEOUT, now));
             assertTrue(state.record(login("198.51.100.7", "mallory", now), TIMEOUT, now));
             assertTrue(state.record(login("203.0.113.9", "alice", now), TIMEOUT, now));
-            assertTrue(state.record(login("203.0.113.7", "mallory", now), TIMEOUT, now), "the third network: its grants end");
+            assertFalse(state.record(login("203.0.113.7", "mallory", now), TIMEOUT, now), "the third network: no grant");
+            assertTrue(state.settleFlags(now), "its grants end at the round's end");
             assertTrue(state.grants().entry("192.0.2.7").isEmpty());
             assertTrue(state.grants().entry("198.51.100.7").isEmpty());
             assertEquals("alice", state.grants().entry("203.0.113.9").orElseThrow().user(), "another user's grant stays");
@@ -106,7 +107,8 @@ class BlastRadiusTest {
             assertTrue(other.merge(new RelayEntry("192.0.2.7", "mallory", now, now.plus(TIMEOUT), "pop-b"), now));
             assertTrue(other.merge(new RelayEntry("198.51.100.7", "mallory", now, now.plus(TIMEOUT), "pop-c"), now));
             assertFalse(state.settleFlags(now), "two networks: not yet");
-            assertTrue(state.record(login("203.0.113.7", "mallory", now), TIMEOUT, now), "the third network, here: its grants end");
+            assertFalse(state.record(login("203.0.113.7", "mallory", now), TIMEOUT, now), "the third network, here");
+            assertTrue(state.settleFlags(now), "its grants end");
             assertTrue(state.grants().entry("192.0.2.7").isEmpty(), "another host's grant of the user ends too");
             assertEquals(List.of("flag mallory 24"), heard, "the other hosts hear of the flag");
             assertTrue(state.guard().refuses("mallory", now), "another host's later grant of a flagged user is refused");
@@ -129,10 +131,16 @@ class BlastRadiusTest {
         try (var state = RelayState.open(dir.resolve("s"))) {
             var blast = BlastRadius.guard(settings("shorter", 2), TIMEOUT, state, new Metrics(), said::add);
             assertTrue(state.record(login("192.0.2.7", "mallory", now), TIMEOUT, now));
-            assertTrue(state.flaggedElsewhere("mallory", now.plus(Duration.ofDays(400)), "pop-b", now), "its grant here ends");
+            assertTrue(state.record(login("198.51.100.7", "eve", now), TIMEOUT, now));
+            state.flaggedElsewhere("mallory", now.plus(Duration.ofDays(400)), "pop-b", now);
+            state.flaggedElsewhere("eve", now.plus(Duration.ofHours(1)), "pop-c", now);
+            assertTrue(state.settleFlags(now), "both users' grants here end, in one pass");
             assertTrue(state.grants().entry("192.0.2.7").isEmpty());
+            assertTrue(state.grants().entry("198.51.100.7").isEmpty());
             assertEquals(now.plus(Duration.ofHours(24)).toEpochMilli(), blast.flagged(now).get("mallory"), "capped at --flag-for");
-            assertFalse(state.flaggedElsewhere("mallory", now.plus(Duration.ofHours(1)), "pop-c", now), "already flagged: nothing new");
+            state.flaggedElsewhere("mallory", now.plus(Duration.ofHours(1)), "pop-c", now);
+            assertFalse(state.settleFlags(now), "already flagged: nothing new");
+            assertEquals(1, said.stream().filter(l -> l.startsWith("flagged mallory")).count(), String.join("\n", said));
             assertTrue(said.stream().anyMatch(l -> l.startsWith("flagged mallory: cluster host pop-b flagged it; no grants for 86400s")),
                     String.join("\n", said));
             assertFalse(state.record(login("192.0.2.7", "mallory", now), TIMEOUT, now), "no grant here");
