@@ -262,6 +262,38 @@ class PostfixIT {
                 + map + ":1: "));
     }
 
+    /**
+     * Through the real Postfix: an address a third user logs in from is shared, and its grant is
+     * cut to --shared-timeout; a user seen from a fourth network within the hour is flagged, and
+     * the grant of their earlier login ends at once; the admin's --unflag lets them relay again.
+     */
+    @Test
+    void aSharedAddressGetsAShortGrantAndAFlaggedUsersGrantEndsAtOnce() throws Exception {
+        startPostfix("inet:127.0.0.1:" + policyPort, plainMasterCf());
+        startReadlog("--timeout", "60s", "--shared-users", "2", "--shared-timeout", "6s", "--flag-networks", "3");
+        login("127.0.0.2", "alice");
+        login("127.0.0.2", "bob");
+        login("127.0.0.2", "carol");
+        Launchers.await(Duration.ofSeconds(10), "the shared line", () -> err.soFar().contains("127.0.0.2 is shared: 3 users logged in from it"));
+        awaitRcpt("127.0.0.2", "554 5.7.1", "the shared address's grant ends after 6 s, not 60");
+        System.out.println("postfix: 127.0.0.2 shared by 3 users, after --shared-timeout 6s: " + rcpt("127.0.0.2", "b@example.net").rcptReply());
+
+        login("127.0.0.4", "mallory");
+        awaitRcpt("127.0.0.4", "250 2.1.5", "mallory relays after her login");
+        login("192.0.2.7", "mallory");
+        login("198.51.100.7", "mallory");
+        login("203.0.113.7", "mallory");
+        awaitRcpt("127.0.0.4", "554 5.7.1", "flagged: her grant ends at once");
+        System.out.println("postfix: mallory flagged (4 networks within the hour): " + rcpt("127.0.0.4", "b@example.net").rcptReply());
+        assertTrue(err.soFar().contains("flagged mallory: logins from more than 3 networks within an hour"), err.soFar());
+        login("127.0.0.4", "mallory");
+        assertTrue(rcpt("127.0.0.4", "b@example.net").rcptReply().contains("554 5.7.1"), "a login while flagged grants nothing");
+        var unflag = Launchers.run("showallowed", Map.of(), "--db", tmp.resolve("relay.db").toString(), "--unflag", "mallory");
+        assertEquals(0, unflag.exit(), unflag.err());
+        login("127.0.0.4", "mallory");
+        awaitRcpt("127.0.0.4", "250 2.1.5", "unflagged: her next login relays");
+    }
+
     @Test
     void relayIsRefusedBeforeALoginAcceptedAfterItAndRefusedAgainAfterTheTimeout() throws Exception {
         startPostfix("inet:127.0.0.1:" + policyPort, plainMasterCf());
