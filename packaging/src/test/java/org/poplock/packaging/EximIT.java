@@ -98,6 +98,44 @@ class EximIT {
         return new Dialogue(reply, (System.nanoTime() - start) / 1_000_000);
     }
 
+    /** Waits until exim -bh from {@code source} answers a relayed RCPT with {@code reply}. */
+    private void awaitReply(Path conf, String source, String reply, String what) throws Exception {
+        Launchers.await(Duration.ofSeconds(20), what, () -> {
+            try {
+                return rcpt(conf, source, "b@example.net").reply().equals(reply);
+            } catch (Exception e) {
+                return false;
+            }
+        });
+    }
+
+    /** Through Exim's ACL: a shared address's grant is cut to --shared-timeout; a flagged user's grant ends at once. */
+    @Test
+    void aSharedAddressGetsAShortGrantAndAFlaggedUsersGrantEndsAtOnce() throws Exception {
+        int port = RedisServer.freePort();
+        var conf = config(port);
+        var log = dir.resolve("mail.log");
+        Files.writeString(log, "");
+        readlog = Launchers.command("readlog", Map.of(), "--log", log.toString(), "--db", dir.resolve("relay.db").toString(),
+                "--policy", "inet:127.0.0.1:" + port, "--timeout", "60s", "--shared-users", "2", "--shared-timeout", "6s", "--flag-networks", "3")
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        var err = new Launchers.StreamText(readlog.getErrorStream());
+        Launchers.await(Duration.ofSeconds(30), "readlog's policy service", () -> err.soFar().contains("answering policy"));
+        var now = Instant.now();
+        Files.writeString(log, Dovecot.login(now, "imap", "192.0.2.7", "alice") + Dovecot.login(now, "imap", "192.0.2.7", "bob")
+                + Dovecot.login(now, "imap", "192.0.2.7", "carol") + Dovecot.login(now, "imap", "198.51.100.9", "mallory"), StandardOpenOption.APPEND);
+        awaitReply(conf, "198.51.100.9", "250 Accepted", "mallory relays after her login");
+        assertTrue(err.soFar().contains("192.0.2.7 is shared: 3 users logged in from it"), err.soFar());
+        awaitReply(conf, "192.0.2.7", "550 relay not permitted", "the shared address's grant ends after 6 s, not 60");
+        System.out.println("exim: 192.0.2.7 shared by 3 users, after --shared-timeout 6s: " + rcpt(conf, "192.0.2.7", "b@example.net").reply());
+        now = Instant.now();
+        Files.writeString(log, Dovecot.login(now, "imap", "203.0.113.7", "mallory") + Dovecot.login(now, "imap", "192.0.3.7", "mallory")
+                + Dovecot.login(now, "imap", "192.0.4.7", "mallory"), StandardOpenOption.APPEND);
+        awaitReply(conf, "198.51.100.9", "550 relay not permitted", "flagged: her grant ends at once");
+        System.out.println("exim: mallory flagged (4 networks within the hour): " + rcpt(conf, "198.51.100.9", "b@example.net").reply());
+        assertTrue(err.soFar().contains("flagged mallory: logins from more than 3 networks within an hour"), err.soFar());
+    }
+
     @Test
     void aGrantedAddressMayRelayAnotherMayNotAndWithReadlogStoppedNoneMayWithinTheTimeout() throws Exception {
         int port = RedisServer.freePort();
