@@ -98,6 +98,16 @@ class EximIT {
         return new Dialogue(reply, (System.nanoTime() - start) / 1_000_000);
     }
 
+    /** readlog following {@code log} with its policy service on {@code port} and {@code more} options, once it answers; its stderr. */
+    private Launchers.StreamText startReadlog(Path log, int port, String... more) throws Exception {
+        var args = new ArrayList<>(List.of("--log", log.toString(), "--db", dir.resolve("relay.db").toString(), "--policy", "inet:127.0.0.1:" + port));
+        args.addAll(List.of(more));
+        readlog = Launchers.command("readlog", Map.of(), args.toArray(String[]::new)).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        var err = new Launchers.StreamText(readlog.getErrorStream());
+        Launchers.await(Duration.ofSeconds(30), "readlog's policy service", () -> err.soFar().contains("answering policy"));
+        return err;
+    }
+
     /** Waits until exim -bh from {@code source} answers a relayed RCPT with {@code reply}. */
     private void awaitReply(Path conf, String source, String reply, String what) throws Exception {
         Launchers.await(Duration.ofSeconds(20), what, () -> {
@@ -116,11 +126,7 @@ class EximIT {
         var conf = config(port);
         var log = dir.resolve("mail.log");
         Files.writeString(log, "");
-        readlog = Launchers.command("readlog", Map.of(), "--log", log.toString(), "--db", dir.resolve("relay.db").toString(),
-                "--policy", "inet:127.0.0.1:" + port, "--timeout", "60s", "--shared-users", "2", "--shared-timeout", "6s", "--flag-networks", "3")
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-        var err = new Launchers.StreamText(readlog.getErrorStream());
-        Launchers.await(Duration.ofSeconds(30), "readlog's policy service", () -> err.soFar().contains("answering policy"));
+        var err = startReadlog(log, port, "--timeout", "60s", "--shared-users", "2", "--shared-timeout", "6s", "--flag-networks", "3");
         var now = Instant.now();
         Files.writeString(log, Dovecot.login(now, "imap", "192.0.2.7", "alice") + Dovecot.login(now, "imap", "192.0.2.7", "bob")
                 + Dovecot.login(now, "imap", "192.0.2.7", "carol") + Dovecot.login(now, "imap", "198.51.100.9", "mallory"), StandardOpenOption.APPEND);
@@ -142,19 +148,10 @@ class EximIT {
         var conf = config(port);
         var log = dir.resolve("mail.log");
         Files.writeString(log, "");
-        readlog = Launchers.command("readlog", Map.of(), "--log", log.toString(), "--db", dir.resolve("relay.db").toString(),
-                "--policy", "inet:127.0.0.1:" + port).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-        var err = new Launchers.StreamText(readlog.getErrorStream());
-        Launchers.await(Duration.ofSeconds(30), "readlog's policy service", () -> err.soFar().contains("answering policy"));
+        var err = startReadlog(log, port);
         assertEquals("550 relay not permitted", rcpt(conf, "192.0.2.7", "b@example.net").reply(), "no relay before a login");
         Files.writeString(log, Dovecot.login(Instant.now(), "imap", "192.0.2.7", "alice"), StandardOpenOption.APPEND);
-        Launchers.await(Duration.ofSeconds(20), "relay accepted after the login", () -> {
-            try {
-                return rcpt(conf, "192.0.2.7", "b@example.net").reply().equals("250 Accepted");
-            } catch (Exception e) {
-                return false;
-            }
-        });
+        awaitReply(conf, "192.0.2.7", "250 Accepted", "relay accepted after the login");
         assertEquals("550 relay not permitted", rcpt(conf, "192.0.2.8", "b@example.net").reply(), "another address may not relay");
         assertEquals("250 Accepted", rcpt(conf, "192.0.2.8", "b@local.test").reply(), "local mail is accepted");
 
@@ -179,11 +176,7 @@ class EximIT {
         var log = dir.resolve("mail.log");
         Files.writeString(log, "");
         var map = Files.writeString(dir.resolve("senders"), "@example.org  alice\n");
-        readlog = Launchers.command("readlog", Map.of(), "--log", log.toString(), "--db", dir.resolve("relay.db").toString(),
-                "--policy", "inet:127.0.0.1:" + port, "--policy-sender", "login", "--sender-domain", "example.com",
-                "--sender-login-map", map.toString()).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-        var err = new Launchers.StreamText(readlog.getErrorStream());
-        Launchers.await(Duration.ofSeconds(30), "readlog's policy service", () -> err.soFar().contains("answering policy"));
+        var err = startReadlog(log, port, "--policy-sender", "login", "--sender-domain", "example.com", "--sender-login-map", map.toString());
         Files.writeString(log, Dovecot.login(Instant.now(), "imap", "192.0.2.7", "alice")
                 + Dovecot.login(Instant.now(), "imap", "192.0.2.9", "alice"), StandardOpenOption.APPEND);
         Launchers.await(Duration.ofSeconds(20), "alice's sender relays after her login", () -> {
@@ -230,10 +223,7 @@ class EximIT {
                 "  deny    message = relay not permitted");
         var log = dir.resolve("mail.log");
         Files.writeString(log, "");
-        readlog = Launchers.command("readlog", Map.of(), "--log", log.toString(), "--db", dir.resolve("relay.db").toString(),
-                "--policy", "inet:127.0.0.1:" + port, "--budget-recipients-per-grant", "3").redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-        var err = new Launchers.StreamText(readlog.getErrorStream());
-        Launchers.await(Duration.ofSeconds(30), "readlog's policy service", () -> err.soFar().contains("answering policy"));
+        var err = startReadlog(log, port, "--budget-recipients-per-grant", "3");
         Files.writeString(log, Dovecot.login(Instant.now(), "imap", "192.0.2.7", "alice"), StandardOpenOption.APPEND);
         Launchers.await(Duration.ofSeconds(20), "relay accepted after the login (the first recipient)", () -> {
             try {

@@ -45,37 +45,38 @@ class ClusterFuzzTest {
         assertEquals(event, ClusterEvent.parse(event.fields(), now, longest));
     }
 
-    @FuzzTest(maxDuration = "10m")
-    void grantKey(byte[] input) {
+    /** A key's name and its value from one input: its first line, and the rest. */
+    private static String[] keyAndValue(byte[] input) {
         var text = new String(input, StandardCharsets.UTF_8);
         int nl = text.indexOf('\n');
-        var ip = nl < 0 ? text : text.substring(0, nl);
-        var value = nl < 0 ? "" : text.substring(nl + 1);
+        return nl < 0 ? new String[] {text, ""} : new String[] {text.substring(0, nl), text.substring(nl + 1)};
+    }
+
+    @FuzzTest(maxDuration = "10m")
+    void grantKey(byte[] input) {
+        var key = keyAndValue(input);
         ClusterEvent event;
         try {
-            event = ClusterEvent.ofGrantKey(ip, value, now, longest);
+            event = ClusterEvent.ofGrantKey(key[0], key[1], now, longest);
         } catch (IllegalArgumentException e) {
             return;
         }
         assertEquals(ClusterEvent.Op.GRANT, event.op());
-        assertEquals(ip, event.ip(), "a grant for another address than its key's");
+        assertEquals(key[0], event.ip(), "a grant for another address than its key's");
         check(event);
     }
 
     @FuzzTest(maxDuration = "10m")
     void flagKey(byte[] input) {
-        var text = new String(input, StandardCharsets.UTF_8);
-        int nl = text.indexOf('\n');
-        var user = nl < 0 ? text : text.substring(0, nl);
-        var value = nl < 0 ? "" : text.substring(nl + 1);
+        var key = keyAndValue(input);
         ClusterEvent event;
         try {
-            event = ClusterEvent.ofFlagKey(user, value, now);
+            event = ClusterEvent.ofFlagKey(key[0], key[1], now);
         } catch (IllegalArgumentException e) {
             return;
         }
         assertEquals(ClusterEvent.Op.FLAG, event.op());
-        assertEquals(user, event.user(), "a flag for another user than its key's");
+        assertEquals(key[0], event.user(), "a flag for another user than its key's");
         check(event);
     }
 
