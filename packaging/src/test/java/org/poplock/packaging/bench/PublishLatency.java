@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.poplock.common.store.RelayDatabase;
+import org.poplock.common.store.RelayLookup;
 
 /**
  * Benchmark, not a test: the time from a Dovecot login line being appended to a followed log to the
@@ -93,11 +94,17 @@ public final class PublishLatency {
                 var key = Files.readAttributes(db.getParent(), "unix:ctime");
                 if (!key.equals(lastKey)) {
                     lastKey = key;
-                    var read = RelayDatabase.openTable(db); // what relaylock reads, not the users table beside it
-                    long now = System.nanoTime();
-                    for (var ip : List.copyOf(appended.keySet())) {
-                        if (read.find(ip).isPresent()) {
-                            latencies.add(now - appended.remove(ip));
+                    // Each address looked up as relaylock looks it up (RelayLookup: the few blocks
+                    // the search touches), not through showallowed's reader, which checks every
+                    // count of the whole table (tens of ms at a million) before it answers. Each
+                    // login is charged the moment the publish was seen plus its own lookup, not
+                    // the lookups of the others before it.
+                    var waiting = List.copyOf(appended.keySet()); // each appended before the publish was seen
+                    long seen = System.nanoTime();
+                    for (var ip : waiting) {
+                        long asked = System.nanoTime();
+                        if (RelayLookup.find(db, ip).isPresent()) {
+                            latencies.add(seen - appended.remove(ip) + System.nanoTime() - asked);
                         }
                     }
                 }
