@@ -71,26 +71,21 @@ final class SortedTableCheck {
         int blocksFrom = table + 4 + 4 * (2 * nodes + 1);
         long entries = 0;
         for (int node = 0; node < nodes; node++) {
-            var keys = block(file, page, number, table + 4 + 4 * node, blocksFrom, end);
-            var values = block(file, page, number, table + 4 + 4 * (nodes + node), blocksFrom, end);
-            String where = " in node " + node + " of page " + number;
-            int count = count(file, keys, "key count", where);
+            var keys = block(file, page, number, node, table + 4 + 4 * node, blocksFrom, end);
+            var values = block(file, page, number, node, table + 4 + 4 * (nodes + node), blocksFrom, end);
+            int count = keys.count("key count");
             if (count == 0) {
-                throw damaged(file, "key count 0" + where);
+                throw keys.damaged("key count 0");
             }
             for (int i = 0; i < count; i++) {
-                int chars = count(file, keys, "key length", where);
-                for (int c = 0; c < chars; c++) {
-                    packed(file, keys, where);
-                }
+                keys.skipPacked(keys.count("key length"));
             }
-            int valueCount = count(file, values, "value count", where);
+            int valueCount = values.count("value count");
             if (valueCount != count) {
-                throw damaged(file, "value count " + valueCount + where + " for " + count + " keys");
+                throw values.damaged("value count " + valueCount, " for " + count + " keys");
             }
             for (int i = 0; i < valueCount; i++) {
-                int valueLength = count(file, values, "value length", where);
-                values.position(values.position() + valueLength);
+                values.skip(values.count("value length"));
             }
             entries += count;
         }
@@ -98,41 +93,94 @@ final class SortedTableCheck {
     }
 
     /** The block whose offset is at {@code at}, ending where the next one starts, within the page after its node table. */
-    private static ByteBuffer block(Path file, ByteBuffer page, long number, int at, int from, int end) throws IOException {
+    private static Block block(Path file, ByteBuffer page, long number, int node, int at, int from, int end) throws IOException {
         int start = page.getInt(at);
         int stop = page.getInt(at + 4);
         if (start < from || stop < start || stop > end) {
             throw damaged(file, "block from " + start + " to " + stop + " in page " + number + " of " + end + " bytes");
         }
-        return page.slice(start, stop - start);
+        return new Block(file, page.array(), start, stop, number, node);
     }
 
-    /** A packed count or length, at most the bytes left in its block (each counted thing takes one at least). */
-    private static int count(Path file, ByteBuffer block, String what, String where) throws IOException {
-        int value = packed(file, block, where);
-        if (value > block.remaining()) {
-            throw damaged(file, what + " " + value + where + ", more than its " + block.remaining() + " bytes left hold");
+    /**
+     * A key or value block read from {@code at} to {@code end} of its page's bytes: the check reads
+     * every key's chars (one packed number each) of every table showallowed and readlog open, so it
+     * walks the array itself and words where it is only when a number is wrong.
+     */
+    private static final class Block {
+        private final Path file;
+        private final byte[] bytes;
+        private final int end;
+        private final long page;
+        private final int node;
+        private int at;
+
+        Block(Path file, byte[] bytes, int at, int end, long page, int node) {
+            this.file = file;
+            this.bytes = bytes;
+            this.at = at;
+            this.end = end;
+            this.page = page;
+            this.node = node;
         }
-        return value;
-    }
 
-    /** MapDB's packed int: 7 bits a byte, most significant first, the last byte marked by its high bit. */
-    private static int packed(Path file, ByteBuffer block, String where) throws IOException {
-        long value = 0;
-        for (int i = 0; i < 5; i++) {
-            if (!block.hasRemaining()) {
-                throw damaged(file, "a number past the end of its block" + where);
+        /** A packed count or length, at most the bytes left in the block (each counted thing takes one at least). */
+        int count(String what) throws IOException {
+            int value = packed();
+            if (value > end - at) {
+                throw damaged(what + " " + value, ", more than its " + (end - at) + " bytes left hold");
             }
-            int b = block.get();
-            value = (value << 7) | (b & 0x7f);
-            if ((b & 0x80) != 0) {
-                if (value > Integer.MAX_VALUE) {
-                    throw damaged(file, "number " + value + where);
+            return value;
+        }
+
+        /** Past {@code n} packed numbers (a key's chars), each within the block and at most 5 bytes. */
+        void skipPacked(int n) throws IOException {
+            byte[] b = bytes;
+            int p = at;
+            for (int i = 0; i < n; i++) {
+                if (p < end && b[p] < 0) {
+                    p++; // one byte, its high bit set: a char below 128, as addresses are
+                } else {
+                    at = p;
+                    packed();
+                    p = at;
                 }
-                return (int) value;
             }
+            at = p;
         }
-        throw damaged(file, "a number longer than 5 bytes" + where);
+
+        /** Past {@code n} bytes, which {@link #count} has bounded by the block. */
+        void skip(int n) {
+            at += n;
+        }
+
+        /** MapDB's packed int: 7 bits a byte, most significant first, the last byte marked by its high bit. */
+        int packed() throws IOException {
+            long value = 0;
+            for (int i = 0; i < 5; i++) {
+                if (at >= end) {
+                    throw damaged("a number past the end of its block");
+                }
+                int b = bytes[at++];
+                value = (value << 7) | (b & 0x7f);
+                if ((b & 0x80) != 0) {
+                    if (value > Integer.MAX_VALUE) {
+                        throw damaged("number " + value);
+                    }
+                    return (int) value;
+                }
+            }
+            throw damaged("a number longer than 5 bytes");
+        }
+
+        IOException damaged(String what) {
+            return damaged(what, "");
+        }
+
+        /** {@code what}, where in the file it is, then {@code more}. */
+        IOException damaged(String what, String more) {
+            return SortedTableCheck.damaged(file, what + " in node " + node + " of page " + page + more);
+        }
     }
 
     private static ByteBuffer read(Volume table, long position, int size) {

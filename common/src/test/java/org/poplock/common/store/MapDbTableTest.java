@@ -18,9 +18,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * showallowed's and readlog's reader (MapDB) over a table whose header counts are damaged: refused
- * in one line naming the count, from the counts alone, never by asking MapDB for arrays until the
- * heap runs out; tables as readlog writes them, small and large, read whole.
+ * showallowed's and readlog's reader (MapDB) over a table whose counts are damaged (the header's,
+ * a node's key and value lengths, a key's chars): refused in one line naming the count, from the
+ * counts alone, never by asking MapDB for arrays until the heap runs out; tables as readlog writes
+ * them, small and large, read whole.
  */
 class MapDbTableTest {
 
@@ -79,6 +80,42 @@ class MapDbTableTest {
     void anEntryCountBeyondItsPagesIsRefusedByItsCount() throws IOException {
         // MapDB's size, which sizes a list of the entries at once.
         refusedNaming("entry count 2147483647, where its pages hold 3", damaged(3, bytes -> bytes.putLong(ENTRY_COUNT, Integer.MAX_VALUE)));
+    }
+
+    /** Where page 0's first node keeps its key block, its value block, and where the value block ends (the node table follows the header). */
+    private static final int KEYS_AT = 68;
+    private static final int VALUES_AT = 72;
+    private static final int VALUES_END_AT = 76;
+
+    @Test
+    void aKeyLengthBeyondItsBlockIsRefusedByItsLength() throws IOException {
+        // The first key's length (one byte, 8) made the first byte of two: with the '1' that
+        // follows, 16,305 chars, which MapDB would allocate and then read past its block.
+        var bytes = ByteBuffer.wrap(Files.readAllBytes(published(3)));
+        int keys = bytes.getInt(KEYS_AT);
+        int left = bytes.getInt(VALUES_AT) - (keys + 3);
+        refusedNaming("key length 16305 in node 0 of page 0, more than its " + left + " bytes left hold",
+                damaged(3, b -> b.put(keys + 1, (byte) 0x7f)));
+    }
+
+    @Test
+    void aKeyCharLongerThanANumberIsRefused() throws IOException {
+        // The first key's first five chars with no last byte: one number of more than 5 bytes.
+        refusedNaming("a number longer than 5 bytes in node 0 of page 0", damaged(3, b -> {
+            int keys = b.getInt(KEYS_AT);
+            for (int i = 2; i < 7; i++) {
+                b.put(keys + i, (byte) 0x01);
+            }
+        }));
+    }
+
+    @Test
+    void aValueLengthBeyondItsBlockIsRefusedByItsLength() throws IOException {
+        var bytes = ByteBuffer.wrap(Files.readAllBytes(published(3)));
+        int values = bytes.getInt(VALUES_AT);
+        int left = bytes.getInt(VALUES_END_AT) - (values + 2);
+        refusedNaming("value length 127 in node 0 of page 0, more than its " + left + " bytes left hold",
+                damaged(3, b -> b.put(values + 1, (byte) 0xff)));
     }
 
     @Test
