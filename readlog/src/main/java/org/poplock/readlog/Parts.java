@@ -131,7 +131,7 @@ final class Parts {
             }
             var server = PolicyServer.start(table, budget, policy.action(), policy.idle(), policy.perClient(), policy.addresses(), policy.mode(),
                     policy.group(), log);
-            server.senderCheck(blast::senderAllowed);
+            server.senderCheck(blast);
             listeners.add(server);
             metrics.counter("poplock_policy_granted_total", "policy requests answered with the action (a live grant)", server::granted);
             metrics.counter("poplock_policy_dunno_total", "policy requests answered DUNNO", server::notGranted);

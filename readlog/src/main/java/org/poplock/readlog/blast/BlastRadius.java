@@ -10,12 +10,12 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
-import java.util.function.Supplier;
 import org.poplock.common.address.Printable;
 import org.poplock.common.store.RelayEntry;
 import org.poplock.readlog.Troubles;
 import org.poplock.readlog.abuse.Flags;
 import org.poplock.readlog.metrics.Metrics;
+import org.poplock.readlog.policy.PolicyAnswers;
 import org.poplock.readlog.shared.AddressUsers;
 import org.poplock.readlog.state.LoginGuard;
 import org.poplock.readlog.state.RelayState;
@@ -23,17 +23,16 @@ import org.poplock.readlog.state.RelayState;
 /**
  * How far one login's grant reaches: the users of each address (for the policy service's sender
  * binding and for telling shared addresses), the shared-address rule, and the flags on users whose
- * password looks stolen. Logins arrive on the daemon's thread; {@link #senderAllowed} is asked from
+ * password looks stolen. Logins arrive on the daemon's thread; {@link #allows} is asked from
  * the policy service's threads.
  */
-public final class BlastRadius implements LoginGuard {
+public final class BlastRadius implements LoginGuard, PolicyAnswers.SenderCheck {
 
     /** Shared addresses remembered for showallowed and for saying each once: beyond this many the oldest go. */
     static final int MOST_SHARED = 100_000;
 
     private volatile BlastSettings settings;
-    /** Replaced (once) when a reload turns sender binding on; read by the policy service's threads. */
-    private volatile AddressUsers users;
+    private final AddressUsers users;
     private final Flags flags;
     /** Where the flags go when they change (readlog's state): a restart keeps them. */
     private final Consumer<Map<String, Long>> saveFlags;
@@ -50,9 +49,6 @@ public final class BlastRadius implements LoginGuard {
     private final ArrayDeque<Flag> flaggedNow = new ArrayDeque<>();
     /** Flags made or lifted since they were last saved. */
     private boolean flagsChanged;
-    /** The live grants while the users of an address with one are read from its grant (no sender binding), else null. */
-    private Supplier<List<RelayEntry>> readFromGrants;
-
     /** {@code timeout}: how long a login counts as one of its address's users (the grants' timeout). */
     public BlastRadius(BlastSettings settings, Duration timeout, Consumer<String> log) {
         this(settings, new AddressUsers(timeout.toMillis()), flagged -> { }, log);
@@ -69,29 +65,18 @@ public final class BlastRadius implements LoginGuard {
 
     /** A guard for {@code state}'s logins, counted in {@code metrics}: the daemon's one line. */
     public static BlastRadius guard(BlastSettings settings, Duration timeout, RelayState state, Metrics metrics, Consumer<String> log) {
-        // Without sender binding only the daemon's thread asks for an address's users, and the
-        // grant holds its one user: only addresses with several cost memory.
-        var users = settings.rule() == null ? new AddressUsers(timeout.toMillis(), ip -> state.grants().entry(ip).orElse(null))
-                : new AddressUsers(timeout.toMillis());
+        // An address's one user is read from its grant (the daemon's thread) or from the policy
+        // service's table (its threads): only addresses with several users cost memory.
+        var users = new AddressUsers(timeout.toMillis(), ip -> state.grants().entry(ip).orElse(null));
         var blast = new BlastRadius(settings, users, state::flagsChanged, log);
         blast.flags.restore(state.savedFlags(), System.currentTimeMillis());
-        blast.readFromGrants = settings.rule() == null ? () -> state.live(Instant.now()) : null;
         state.guard(blast);
         blast.count(metrics);
         return blast;
     }
 
-    /**
-     * Settings read again (SIGHUP): the sender map, the shared networks, the limits. Sender binding
-     * turned on makes every address's users kept apart from the grants, read from them once here.
-     */
+    /** Settings read again (SIGHUP): the sender rule and map, the shared networks, the limits. */
     public void reconfigure(BlastSettings fresh) {
-        if (readFromGrants != null && fresh.rule() != null) {
-            var live = readFromGrants.get();
-            users = users.keepingEvery(live);
-            readFromGrants = null;
-            log.accept("sender binding on: the users of " + live.size() + " live grants are now kept for the policy service");
-        }
         this.settings = fresh;
     }
 
@@ -210,18 +195,25 @@ public final class BlastRadius implements LoginGuard {
         return had;
     }
 
+    @Override
+    public boolean on() {
+        return settings.rule() != null;
+    }
+
     /**
-     * Whether the policy service may answer with the grant's action for a request from {@code ip}
-     * with envelope sender {@code sender} (null: the request carried none): always without
-     * --policy-sender login; else when the sender belongs to a user who logged in from it within
-     * the timeout. A mismatch is counted and said at most once a minute per address.
+     * Whether the policy service may answer with the grant's action for a request from {@code ip},
+     * whose live grant the user {@code grantUser} earned (null: none now), with envelope sender
+     * {@code sender} (null: the request carried none): always without --policy-sender login; else
+     * when the sender belongs to a user who logged in from it within the timeout. A mismatch is
+     * counted and said at most once a minute per address.
      */
-    public boolean senderAllowed(String ip, String sender) {
+    @Override
+    public boolean allows(String ip, String grantUser, String sender) {
         var rule = settings.rule();
         if (rule == null) {
             return true;
         }
-        var who = users.users(ip, System.currentTimeMillis());
+        var who = users.usersOfGrant(ip, grantUser, System.currentTimeMillis());
         var why = rule.mismatch(sender, who);
         if (why == null) {
             return true;

@@ -2,7 +2,6 @@ package org.poplock.readlog.policy;
 
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.function.BiPredicate;
 import java.util.function.LongSupplier;
 import org.poplock.common.address.IpAddress;
 import org.poplock.common.address.Printable;
@@ -29,8 +28,28 @@ public final class PolicyAnswers {
     private final LongSupplier clock;
     private final LongAdder grantedCount = new LongAdder();
     private final LongAdder dunnoCount = new LongAdder();
-    /** Whether a live grant's address may relay with this envelope sender (null: none was sent); every sender without --policy-sender login. */
-    private volatile BiPredicate<String, String> senderCheck = (ip, sender) -> true;
+    /** Whether a live grant's address may relay with a request's envelope sender. */
+    public interface SenderCheck {
+        /** Whether senders are checked at all: when not, the grant's user is not even decoded. */
+        boolean on();
+
+        /** Whether {@code ip}, whose live grant {@code grantUser} earned (null: none now), may relay with {@code sender} (null: none was sent). */
+        boolean allows(String ip, String grantUser, String sender);
+    }
+
+    private static final SenderCheck ANY_SENDER = new SenderCheck() {
+        @Override
+        public boolean on() {
+            return false;
+        }
+
+        @Override
+        public boolean allows(String ip, String grantUser, String sender) {
+            return true;
+        }
+    };
+
+    private volatile SenderCheck senderCheck = ANY_SENDER;
 
     /** {@code action} for a live grant within {@code budget} (null: none); {@code clock} in milliseconds since the epoch. */
     public PolicyAnswers(LiveTable table, Budget budget, String action, LongSupplier clock) {
@@ -57,7 +76,7 @@ public final class PolicyAnswers {
         var ip = client == null ? null : IpAddress.bytesOrNull(client);
         var canonical = ip == null ? null : IpAddress.format(ip);
         long now = clock.getAsLong();
-        boolean live = ip != null && table.isLive(canonical, now) && senderCheck.test(canonical, request.sender());
+        boolean live = ip != null && table.isLive(canonical, now) && senderAllowed(canonical, request.sender());
         if (live && budget != null) {
             var over = budget.check(canonical, budget.perUser() ? table.user(canonical) : null, request.protocolState(), request.instance(), now);
             if (over != null) {
@@ -68,8 +87,13 @@ public final class PolicyAnswers {
         return live ? granted : dunno;
     }
 
+    private boolean senderAllowed(String ip, String sender) {
+        var check = senderCheck;
+        return !check.on() || check.allows(ip, table.user(ip), sender);
+    }
+
     /** From now on a live grant's action needs {@code check} to accept the request's address and sender. */
-    public void senderCheck(BiPredicate<String, String> check) {
+    public void senderCheck(SenderCheck check) {
         this.senderCheck = check;
     }
 

@@ -8,7 +8,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import java.util.function.BiPredicate;
 import java.util.function.Consumer;
 import org.poplock.readlog.Troubles;
 import org.poplock.readlog.budget.Budget;
@@ -147,7 +146,7 @@ public final class PolicyServer implements Listener {
     }
 
     /** From now on a live grant's action needs {@code check} to accept the request's address and sender. */
-    public void senderCheck(BiPredicate<String, String> check) {
+    public void senderCheck(PolicyAnswers.SenderCheck check) {
         answers.senderCheck(check);
     }
 }

@@ -17,8 +17,8 @@ import org.poplock.common.store.RelayEntry;
  * <p>Made with the address's grant as a {@code lastLogin} lookup, it keeps nothing for an address
  * with one user: the grant already holds that user and the login's time, so only an address with
  * several users costs memory (a million grants would otherwise cost a record each). The lookup
- * reads the grants, which only the daemon's thread may: that form is for when the policy service
- * does not ask ({@link #users} then answers on the daemon's thread only).
+ * reads the grants, which only the daemon's thread may: {@link #users} answers on the daemon's
+ * thread only, {@link #usersOfGrant} on any, given the grant's user.
  */
 public final class AddressUsers {
 
@@ -80,22 +80,6 @@ public final class AddressUsers {
         return kept.size() == 1 ? kept.get(0) : kept.toArray(Seen[]::new);
     }
 
-    /**
-     * This one's users, every address's kept apart from the grants from now on: for sender binding
-     * turned on by a reload, when the policy service starts to ask from its own threads. {@code
-     * grants}: the live grants, whose one user each this form read from them. On the daemon's thread.
-     */
-    public AddressUsers keepingEvery(Iterable<RelayEntry> grants) {
-        var out = new AddressUsers(windowMillis);
-        out.byIp.putAll(byIp);
-        for (var e : grants) {
-            if (!e.user().isEmpty()) {
-                out.byIp.putIfAbsent(e.ip(), new Seen(e.user(), e.login().toEpochMilli()));
-            }
-        }
-        return out;
-    }
-
     /** The distinct users who logged in from {@code ip} within the window before {@code nowMillis}. */
     public List<String> users(String ip, long nowMillis) {
         var v = byIp.get(ip);
@@ -104,13 +88,27 @@ public final class AddressUsers {
             var last = lastLogin.apply(ip);
             return last != null && last.login().toEpochMilli() > since && !last.user().isEmpty() ? List.of(last.user()) : List.of();
         }
-        if (v == null) {
-            return List.of();
-        }
-        if (v instanceof Seen one) {
+        return v == null ? List.of() : within(v, since);
+    }
+
+    private static List<String> within(Object seen, long since) {
+        if (seen instanceof Seen one) {
             return one.millis() > since ? List.of(one.user()) : List.of();
         }
-        return Arrays.stream((Seen[]) v).filter(s -> s.millis() > since).map(Seen::user).toList();
+        return Arrays.stream((Seen[]) seen).filter(s -> s.millis() > since).map(Seen::user).toList();
+    }
+
+    /**
+     * As {@link #users(String, long)}, from any thread: an address with one user is answered with
+     * {@code grantUser}, the user of its live grant as the asking thread's own table holds it
+     * (null when none), rather than from the grants, which only the daemon's thread may read.
+     */
+    public List<String> usersOfGrant(String ip, String grantUser, long nowMillis) {
+        var v = byIp.get(ip);
+        if (v == null) {
+            return grantUser == null || grantUser.isEmpty() ? List.of() : List.of(grantUser);
+        }
+        return within(v, nowMillis - windowMillis);
     }
 
     /** How many addresses are remembered: for the tests of the bound. */
