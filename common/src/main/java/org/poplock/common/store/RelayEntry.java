@@ -96,24 +96,34 @@ public record RelayEntry(String ip, String user, Instant login, Instant expiry, 
 
     /** Decodes a stored value; throws IllegalArgumentException for anything this version did not write. */
     public static RelayEntry decode(String ip, byte[] value) {
-        if (value == null || value.length < HEADER || value[0] != FORMAT && value[0] != WITH_ORIGIN) {
-            throw new IllegalArgumentException("relay entry for " + ip + " is not in format " + FORMAT);
-        }
+        int userStart = userStart(ip, value);
         var buf = ByteBuffer.wrap(value);
         buf.get();
         var login = Instant.ofEpochMilli(buf.getLong());
         var expiry = Instant.ofEpochMilli(buf.getLong());
-        int userStart = HEADER;
-        var origin = "";
+        var origin = userStart == HEADER ? "" : new String(value, HEADER + 1, userStart - HEADER - 1, StandardCharsets.US_ASCII);
+        var user = new String(value, userStart, value.length - userStart, StandardCharsets.UTF_8);
+        return new RelayEntry(ip, user, login, expiry, origin);
+    }
+
+    /** The user of an encoded entry alone, as {@link #decode} reads it: the policy service's sender check asks it at every request. */
+    public static String user(String ip, byte[] value) {
+        int userStart = userStart(ip, value);
+        return new String(value, userStart, value.length - userStart, StandardCharsets.UTF_8);
+    }
+
+    /** Where an encoded entry's user begins: after the header and, when it has one, the origin. */
+    private static int userStart(String ip, byte[] value) {
+        if (value == null || value.length < HEADER || value[0] != FORMAT && value[0] != WITH_ORIGIN) {
+            throw new IllegalArgumentException("relay entry for " + ip + " is not in format " + FORMAT);
+        }
         if (value[0] == WITH_ORIGIN && value.length > HEADER) {
             int length = value[HEADER] & 0xff;
             if (HEADER + 1 + length > value.length) {
                 throw new IllegalArgumentException("relay entry for " + ip + ": origin past the end");
             }
-            origin = new String(value, HEADER + 1, length, StandardCharsets.US_ASCII);
-            userStart = HEADER + 1 + length;
+            return HEADER + 1 + length;
         }
-        var user = new String(value, userStart, value.length - userStart, StandardCharsets.UTF_8);
-        return new RelayEntry(ip, user, login, expiry, origin);
+        return HEADER;
     }
 }

@@ -54,9 +54,9 @@ public final class LiveTable {
         return entry != null && RelayEntry.expiryMillis(entry) > nowMillis;
     }
 
-    /** The user whose login earned the grant of {@code ip} (decoded at each call: only a budget per user asks); null without a grant. */
+    /** The user whose login earned the grant of {@code ip} (decoded at each call: only a budget per user and sender binding ask); null without a grant. */
     String user(String ip) {
         var entry = entries.get(ip);
-        return entry == null ? null : RelayEntry.decode(ip, entry).user();
+        return entry == null ? null : RelayEntry.user(ip, entry);
     }
 }
