@@ -37,10 +37,17 @@ public final class BlastPublisher implements Output {
     private long due = System.nanoTime();
     /** No look before this, whatever changed: a costly write (a large usage) is not repeated every round. */
     private long earliest = System.nanoTime();
-    /** The last usage taken, with the budget's count and window it was taken at: taken again only when one moved. */
+    /**
+     * The budgets' usage is taken again at most this often: a pass over every sending grant's count
+     * and a write of them all, on the daemon's thread, which a busy site (every second a new count)
+     * would otherwise pay every second (measured: a tenth of the policy service's throughput).
+     */
+    static final long USAGE_EVERY_MILLIS = 5_000;
+    /** The last usage taken, with the budget's count, window and time it was taken at: taken again only when one moved. */
     private BudgetUsage usage = BudgetUsage.OFF;
     private long usageCounted = -1;
     private long usageWindow;
+    private long usageTaken;
 
     /** {@code budget}: null when budgets are off; {@code group}: who besides root may read the file (--db-group; null: readlog's own). */
     public BlastPublisher(BlastRadius blast, Budget budget, Path file, String group, Consumer<String> log) {
@@ -87,8 +94,9 @@ public final class BlastPublisher implements Output {
     }
 
     /**
-     * The budgets' usage now: the one taken before when no recipient was counted and the window is
-     * the same (the same object, so comparing the table costs nothing), else a new pass over the counts.
+     * The budgets' usage now: the one taken before (the same object, so comparing the table costs
+     * nothing) while the window is the same and no recipient was counted or it is younger than
+     * {@link #USAGE_EVERY_MILLIS}; else a new pass over the counts.
      */
     private BudgetUsage usage(long nowMillis) {
         if (budget == null) {
@@ -96,10 +104,11 @@ public final class BlastPublisher implements Output {
         }
         long counted = budget.counted();
         long window = budget.windowAt(nowMillis);
-        if (counted != usageCounted || window != usageWindow) {
+        if (window != usageWindow || counted != usageCounted && nowMillis - usageTaken >= USAGE_EVERY_MILLIS) {
             usage = budget.usage(nowMillis);
             usageCounted = counted;
             usageWindow = window;
+            usageTaken = nowMillis;
         }
         return usage;
     }
