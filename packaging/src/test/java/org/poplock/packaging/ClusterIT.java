@@ -699,5 +699,8 @@ class ClusterIT {
         b.login("192.0.2.7", "mallory");
         c.awaitGranted("192.0.2.7");
         assertEquals(1, b.lines("flagged mallory: "), "lifted: no flag again for a known network");
+        for (var host : List.of(a, b, late)) {
+            host.err.soFar().lines().filter(l -> l.contains("flagged mallory")).forEach(l -> System.out.println("cluster: " + host.name + ": " + l));
+        }
     }
 }
