@@ -644,6 +644,9 @@ class ClusterIT {
                 () -> ReadlogProcess.listing(c.db).lines().anyMatch(l -> l.startsWith("203.0.113.9 ") && l.contains(" budget 11/10 over until ")));
         Launchers.await(Duration.ofSeconds(20), "smtp-d listing the cluster's 12",
                 () -> ReadlogProcess.listing(d.db).lines().anyMatch(l -> l.startsWith("203.0.113.9 ") && l.contains(" budget 12/10 over until ")));
+        System.out.println("cluster: smtp-c: " + over);
+        System.out.println("cluster: showallowed on smtp-c: " + ReadlogProcess.listing(c.db).lines().filter(l -> l.startsWith("203.0.113.9 ")).toList());
+        System.out.println("cluster: showallowed on smtp-d: " + ReadlogProcess.listing(d.db).lines().filter(l -> l.startsWith("203.0.113.9 ")).toList());
         redis.kill();
         assertEquals("action=OK", rcpt(portD, "203.0.113.9"), "alone, smtp-d counts its own seven");
         d.awaitSays("each host counts its own recipients");
