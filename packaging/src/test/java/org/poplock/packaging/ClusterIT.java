@@ -706,4 +706,35 @@ class ClusterIT {
             host.err.soFar().lines().filter(l -> l.contains("flagged mallory")).forEach(l -> System.out.println("cluster: " + host.name + ": " + l));
         }
     }
+
+    /**
+     * An SMTP host with the read-only Redis user of docs/cluster.md counts a user's networks from
+     * the POP hosts' grants and flags the user itself: it ends the grants here and sends nothing
+     * (it may not write), so its link stays up and later grants still reach it.
+     */
+    @Test
+    void anSmtpHostThatMayNotWriteFlagsAUserFromTheGrantsItHearsOfAndSendsNothing() throws Exception {
+        var acl = dir.resolve("users.acl");
+        Files.writeString(acl, """
+                user default off
+                user pop on >pop-secret ~poplock:* resetchannels -@all +ping +hello +auth +select +client|setname +get +set +del +xadd +xread +xinfo +xrange +scan +mget +eval
+                user smtp on >smtp-secret ~poplock:* resetchannels -@all +ping +hello +auth +select +client|setname +get +xread +xinfo +xrange +scan +mget
+                """);
+        var redis = redis("--aclfile", acl.toString());
+        var popPassword = Files.writeString(dir.resolve("pop.pw"), "pop-secret\n");
+        var smtpPassword = Files.writeString(dir.resolve("smtp.pw"), "smtp-secret\n");
+        var a = new Host("pop-a", true, "--cluster", redis.url(), "--cluster-user", "pop", "--cluster-password-file", popPassword.toString(),
+                "--flag-networks", "0").start();
+        var c = new Host("smtp-c", false, "--cluster", redis.url(), "--cluster-user", "smtp", "--cluster-password-file", smtpPassword.toString(),
+                "--flag-networks", "3").start();
+        for (var ip : List.of("192.0.2.7", "198.51.100.7", "203.0.113.7", "192.0.3.7")) {
+            a.login(ip, "mallory");
+        }
+        c.awaitSays("flagged mallory: logins from more than 3 networks within an hour across the cluster");
+        c.awaitNot("192.0.2.7");
+        a.login("192.0.2.60", "alice");
+        c.awaitGranted("192.0.2.60");
+        assertEquals(0, c.lines("refused by its ACL"), "smtp-c sent nothing: " + c.err.soFar());
+        assertEquals(0, c.lines("lost"), c.err.soFar());
+    }
 }

@@ -23,6 +23,9 @@ public record BlastTable(SortedMap<String, List<String>> shared, SortedMap<Strin
     static final String SHARED = "shared ";
     /** A flagged user's key: {@code flagged USER}, its value the flag's end in epoch milliseconds. */
     static final String FLAGGED = "flagged ";
+    /** No window is longer, and none ends later, than the last millisecond of the year 9999: the sums of them cannot overflow. */
+    static final long LATEST_MILLIS = 253_402_300_799_999L;
+
     /** The budgets' key, present when they are on: {@code PER-GRANT PER-USER WINDOW-MS WINDOW-END-MS}. */
     static final String BUDGET = "budget";
     /** A granted address's usage: {@code usage IP}, its value {@code RECIPIENTS MESSAGES}. */
@@ -76,8 +79,9 @@ public record BlastTable(SortedMap<String, List<String>> shared, SortedMap<Strin
         RelayDatabase.forEachStored(file, (key, value) -> {
             if (key.equals(BUDGET)) {
                 var n = numbers(value, 4);
-                if (n == null || n[0] < 0 || n[1] < 0 || n[0] + n[1] == 0 || n[2] <= 0 || n[0] > Integer.MAX_VALUE || n[1] > Integer.MAX_VALUE) {
-                    bad[0] = "the budgets' limits are not four numbers";
+                if (n == null || n[0] < 0 || n[1] < 0 || n[0] + n[1] == 0 || n[2] <= 0 || n[0] > Integer.MAX_VALUE || n[1] > Integer.MAX_VALUE
+                        || n[2] > LATEST_MILLIS || n[3] > LATEST_MILLIS) {
+                    bad[0] = "the budgets' limits are not four numbers (a window and its end before the year 10000)";
                 } else {
                     System.arraycopy(n, 0, limits, 0, 4);
                 }

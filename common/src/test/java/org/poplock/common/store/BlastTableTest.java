@@ -69,4 +69,14 @@ class BlastTableTest {
         var e = assertThrows(IOException.class, () -> BlastTable.read(file));
         assertEquals(file + " is not readlog's table of shared addresses and flags: the usage of 192.0.2.7 is not two numbers", e.getMessage());
     }
+
+    @Test
+    void aWindowEndingBeyondTheYear9999IsOneLineNotANonsenseDate() throws IOException {
+        var file = dir.resolve("relay.db.blast");
+        var sorted = new TreeMap<String, byte[]>();
+        sorted.put("budget", "5 0 9223372036854775807 1".getBytes(StandardCharsets.US_ASCII));
+        RelayDatabase.publishEncoded(file, sorted);
+        var e = assertThrows(IOException.class, () -> BlastTable.read(file));
+        assertTrue(e.getMessage().endsWith("the budgets' limits are not four numbers (a window and its end before the year 10000)"), e.getMessage());
+    }
 }

@@ -150,14 +150,9 @@ public final class Flags {
         return flaggedUntil.remove(user) != null;
     }
 
-    /** The users flagged at {@code nowMillis}, sorted, with when each flag ends. */
+    /** The users flagged at {@code nowMillis}, sorted, with when each flag ends; the flags that ended go. */
     public Map<String, Long> flagged(long nowMillis) {
-        var out = new TreeMap<String, Long>();
-        flaggedUntil.forEach((user, until) -> {
-            if (until > nowMillis) {
-                out.put(user, until);
-            }
-        });
-        return out;
+        flaggedUntil.values().removeIf(until -> until <= nowMillis);
+        return new TreeMap<>(flaggedUntil);
     }
 }

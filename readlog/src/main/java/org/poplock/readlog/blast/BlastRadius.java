@@ -125,7 +125,8 @@ public final class BlastRadius implements LoginGuard, PolicyAnswers.SenderCheck 
     private void count(String user, String ip, long millis, String where) {
         var s = settings;
         if (flags.seen(user, ip, millis)) {
-            flagged(new Flag(user, Instant.ofEpochMilli(flags.until(user)), !s.flagKeepsGrants(), true), millis,
+            // Raised by a login here: the other hosts are told. Raised by their grants: each counts them itself.
+            flagged(new Flag(user, Instant.ofEpochMilli(flags.until(user)), !s.flagKeepsGrants(), where.isEmpty()), millis,
                     "logins from more than " + s.flagNetworks() + " networks within an hour" + where + " (a stolen password?)");
         }
     }

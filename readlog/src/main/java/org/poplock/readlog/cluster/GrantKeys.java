@@ -76,7 +76,8 @@ final class GrantKeys {
         // The flags too: a flag lasts longer than the stream reaches back.
         forEach(jedis, settings.flagPrefix(), (key, value) -> {
             var event = fromFlagKey(key, value);
-            if (event != null) {
+            // This host's own flags it knows (a key it has not yet removed may be one it lifted).
+            if (event != null && !event.host().equals(settings.me())) {
                 queue.accept(new Incoming(event, null, false, false, false));
             }
         });

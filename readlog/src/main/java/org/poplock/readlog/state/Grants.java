@@ -261,11 +261,13 @@ public final class Grants {
 
     /** The one way an entry enters: the decoded map, both published forms, the store's next batch, the next expiry. */
     void put(RelayEntry entry) {
+        // Told before the entry replaces the address's last one: an address's users keep the user
+        // of that one (read from it) when another user's grant takes its place.
+        entered.accept(entry);
         var value = entry.encodeValue();
         index(entry, value);
         changes.put(entry.ip(), value);
         journal(entry.ip());
-        entered.accept(entry);
     }
 
     /** The one way an entry leaves. */

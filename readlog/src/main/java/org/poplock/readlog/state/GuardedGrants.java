@@ -8,7 +8,7 @@ import org.poplock.common.store.RelayEntry;
 
 /**
  * What a {@link LoginGuard} does to the grants: a shared address's grant cut short, a flagged
- * user's grants withdrawn, each through the {@link Grants}' own ways of changing an entry.
+ * user's grants ended, each through the {@link Grants}' own ways of changing an entry.
  */
 final class GuardedGrants {
 
@@ -34,15 +34,16 @@ final class GuardedGrants {
     }
 
     /**
-     * Withdraws every grant of the {@code users} at {@code at}, as the admin's removal does, so the
-     * outputs (the other cluster hosts among them) hear of each; returns the addresses. One pass
-     * over every entry, however many users: flagged users are rare, a flood of them costs one pass.
+     * Ends every grant of the {@code users}; returns the addresses. The outputs hear nothing, as of
+     * another host's change: every cluster host ends them itself, from the flag it made or heard of
+     * (an SMTP host's Redis user may not write, so it must send nothing). One pass over every entry,
+     * however many users: a burst of flags costs one pass.
      */
-    public List<String> withdrawUsers(Set<String> users, Instant at) {
+    public List<String> endUsers(Set<String> users) {
         var out = new ArrayList<String>();
         for (var e : new ArrayList<>(grants.stored().entrySet())) {
             if (users.contains(RelayEntry.decode(e.getKey(), e.getValue()).user())) {
-                grants.withdraw(e.getKey(), at);
+                grants.drop(e.getKey());
                 out.add(e.getKey());
             }
         }

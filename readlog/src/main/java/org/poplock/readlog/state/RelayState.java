@@ -99,8 +99,8 @@ public final class RelayState implements AutoCloseable {
 
     /**
      * The users the guard flagged since the last call (the daemon asks once a round): the outputs
-     * (the other cluster hosts among them) hear of those flagged here, and the grants of every one
-     * end, in one pass, unless the flags keep them. Returns whether the grants changed.
+     * (the other cluster hosts among them) hear of those a login here flagged, and the grants of
+     * every one end here, in one pass, unless the flags keep them. Returns whether the grants changed.
      */
     public boolean settleFlags(Instant now) {
         var flagged = guard.takeFlagged(now);
@@ -113,7 +113,7 @@ public final class RelayState implements AutoCloseable {
                 ending.add(flag.user());
             }
         }
-        return !ending.isEmpty() && !guarded.withdrawUsers(ending, now).isEmpty();
+        return !ending.isEmpty() && !guarded.endUsers(ending).isEmpty();
     }
 
     /** {@code host} flagged {@code user} until {@code until}: flagged here too, its grants ended at the round's {@link #settleFlags}. */

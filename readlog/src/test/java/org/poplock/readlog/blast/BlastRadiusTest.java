@@ -167,4 +167,17 @@ class BlastRadiusTest {
             assertTrue(allows(blast, state, "192.0.2.7", "alice@example.com"), "and the one before it");
         }
     }
+
+    @Test
+    void aUserHereKeepsRelayingWithTheirSenderWhenAnotherHostsGrantOfAnotherUserTakesTheAddress() throws Exception {
+        try (var state = RelayState.open(dir.resolve("s"))) {
+            var blast = BlastRadius.guard(settings("shorter", 10), TIMEOUT, state, new Metrics(), said::add);
+            assertTrue(state.record(login("192.0.2.7", "alice", now), TIMEOUT, now));
+            var later = now.plusSeconds(5);
+            assertTrue(state.grants().otherHosts().merge(new RelayEntry("192.0.2.7", "bob", later, later.plus(TIMEOUT), "pop-b"), later));
+            assertEquals("bob", state.grants().entry("192.0.2.7").orElseThrow().user());
+            assertTrue(allows(blast, state, "192.0.2.7", "bob@example.com"));
+            assertTrue(allows(blast, state, "192.0.2.7", "alice@example.com"), "alice logged in from it within the timeout too");
+        }
+    }
 }
