@@ -28,6 +28,10 @@ public final class Flags {
     /** user → Net[] once the user has logged in from several networks within the window (or Net, down to one again). */
     private final Map<String, Object> recent = new HashMap<>();
     private final ConcurrentHashMap<String, Long> flaggedUntil = new ConcurrentHashMap<>();
+    /** When the admin last lifted each user's flag, for a flag from another host that arrives after it; the daemon's thread only. */
+    private final Map<String, Long> liftedAt = new HashMap<>();
+    /** Lifts remembered at most: the admin's, one at a time. */
+    static final int MOST_LIFTED = 10_000;
     private int sinceSweep;
 
     public Flags(int mostNetworks, long flagMillis) {
@@ -105,12 +109,13 @@ public final class Flags {
     }
 
     /**
-     * Another host's flag on {@code user} until {@code untilMillis}, held here no longer than a flag
-     * of this host's would be: when the flag is new here, its end, else 0.
+     * Another host's flag on {@code user}, made at {@code atMillis}, until {@code untilMillis}, held
+     * here no longer than a flag of this host's would be: when the flag is new here, its end, else 0
+     * (also when the admin lifted the user's flag after it was made).
      */
-    public long flagUntil(String user, long untilMillis, long nowMillis) {
-        if (isFlagged(user, nowMillis)) {
-            return 0;
+    public long flagUntil(String user, long untilMillis, long atMillis, long nowMillis) {
+        if (isFlagged(user, nowMillis) || liftedAt.getOrDefault(user, Long.MIN_VALUE) >= atMillis) {
+            return 0; // flagged already, or the admin lifted it after it was made (it came late)
         }
         long until = Math.min(untilMillis, nowMillis + flagMillis);
         flaggedUntil.put(user, until);
@@ -143,10 +148,16 @@ public final class Flags {
         });
     }
 
-    /** The admin lifts a flag; returns whether the user had one. The count starts over. */
-    public boolean unflag(String user) {
+    /** The admin lifts a flag at {@code atMillis} (here or on another host); returns whether the user had one. The count starts over. */
+    public boolean unflag(String user, long atMillis) {
         recent.remove(user);
         one.remove(OneNetwork.key(user));
+        if (liftedAt.size() >= MOST_LIFTED) {
+            liftedAt.values().removeIf(at -> at <= atMillis - flagMillis); // a flag older than that has ended anyway
+        }
+        if (liftedAt.size() < MOST_LIFTED) {
+            liftedAt.merge(user, atMillis, Math::max);
+        }
         return flaggedUntil.remove(user) != null;
     }
 

@@ -174,9 +174,9 @@ public final class BlastRadius implements LoginGuard, PolicyAnswers.SenderCheck 
     }
 
     @Override
-    public void flaggedElsewhere(String user, Instant until, String host, Instant now) {
+    public void flaggedElsewhere(String user, Instant until, String host, Instant at, Instant now) {
         var s = settings;
-        long end = s.flagNetworks() == 0 ? 0 : flags.flagUntil(user, until.toEpochMilli(), now.toEpochMilli());
+        long end = s.flagNetworks() == 0 ? 0 : flags.flagUntil(user, until.toEpochMilli(), at.toEpochMilli(), now.toEpochMilli());
         if (end != 0) { // not told to the other hosts: they heard of it from the one that flagged it
             flagged(new Flag(user, Instant.ofEpochMilli(end), !s.flagKeepsGrants(), false), now.toEpochMilli(),
                     "cluster host " + Printable.word(host) + " flagged it");
@@ -190,8 +190,8 @@ public final class BlastRadius implements LoginGuard, PolicyAnswers.SenderCheck 
     }
 
     @Override
-    public boolean unflag(String user) {
-        boolean had = flags.unflag(user);
+    public boolean unflag(String user, Instant at) {
+        boolean had = flags.unflag(user, at.toEpochMilli());
         flagsChanged |= had; // saved at the round's end, with the flags made in it
         return had;
     }

@@ -135,12 +135,12 @@ public final class ClusterMember implements GrantInput, Output, AutoCloseable {
 
     /** Flagged here too; the user's grants end at the round's end, with the other flags of the round. */
     private boolean flaggedElsewhere(ClusterEvent e, Instant now) {
-        state.flaggedElsewhere(e.user(), e.expiry(), e.host(), now);
+        state.flaggedElsewhere(e.user(), e.expiry(), e.host(), e.at(), now);
         return false;
     }
 
     private boolean unflaggedElsewhere(ClusterEvent e) {
-        if (state.guard().unflag(e.user())) {
+        if (state.guard().unflag(e.user(), e.at())) {
             log.accept("cluster: unflagged " + Printable.word(e.user()) + " as cluster host " + Printable.word(e.host()) + " did");
         }
         return false;

@@ -32,14 +32,14 @@ public interface LoginGuard {
     /** Every entry that enters the grants: a login, an admin's grant, another host's. */
     void entered(RelayEntry entry);
 
-    /** Another host flagged {@code user} until {@code until}: flagged here too when flags are on (taken with {@link #takeFlagged}). */
-    void flaggedElsewhere(String user, Instant until, String host, Instant now);
+    /** Another host flagged {@code user} at {@code at} until {@code until}: flagged here too when flags are on (taken with {@link #takeFlagged}). */
+    void flaggedElsewhere(String user, Instant until, String host, Instant at, Instant now);
 
     /** Whether another host's grant of {@code user} is refused here: the user is flagged and flags end grants. */
     boolean refuses(String user, Instant now);
 
-    /** The admin lifts a user's flag (here or on another host); returns whether there was one. */
-    boolean unflag(String user);
+    /** The admin lifts a user's flag at {@code at} (here or on another host); returns whether there was one. */
+    boolean unflag(String user, Instant at);
 
     LoginGuard NONE = new LoginGuard() {
         @Override
@@ -53,7 +53,7 @@ public interface LoginGuard {
         }
 
         @Override
-        public void flaggedElsewhere(String user, Instant until, String host, Instant now) {
+        public void flaggedElsewhere(String user, Instant until, String host, Instant at, Instant now) {
         }
 
         @Override
@@ -66,7 +66,7 @@ public interface LoginGuard {
         }
 
         @Override
-        public boolean unflag(String user) {
+        public boolean unflag(String user, Instant at) {
             return false;
         }
     };

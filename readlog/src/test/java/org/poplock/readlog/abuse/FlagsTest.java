@@ -26,7 +26,7 @@ class FlagsTest {
         assertEquals(Set.of("bob"), flags.flagged(t + 4).keySet());
         assertFalse(flags.isFlagged("bob", t + 60_002), "the flag ends");
         assertTrue(flags.seen("bob", "2001:db8:4::1", t + 60_003), "still more than 3 within the hour");
-        assertTrue(flags.unflag("bob"));
+        assertTrue(flags.unflag("bob", 0));
         assertFalse(flags.isFlagged("bob", t + 60_004));
         assertFalse(flags.isFlagged("alice", t));
     }
