@@ -138,6 +138,19 @@ class ClusterIT {
         return redis.start();
     }
 
+    /** A Redis with docs/cluster.md's users: pop (may write) and smtp (may only read), their passwords in pop.pw and smtp.pw. */
+    private RedisServer redisWithUsers() throws Exception {
+        var acl = dir.resolve("users.acl");
+        Files.writeString(acl, """
+                user default off
+                user pop on >pop-secret ~poplock:* resetchannels -@all +ping +hello +auth +select +client|setname +get +set +del +xadd +xread +xinfo +xrange +scan +mget +eval
+                user smtp on >smtp-secret ~poplock:* resetchannels -@all +ping +hello +auth +select +client|setname +get +xread +xinfo +xrange +scan +mget
+                """);
+        Files.writeString(dir.resolve("pop.pw"), "pop-secret\n");
+        Files.writeString(dir.resolve("smtp.pw"), "smtp-secret\n");
+        return redis("--aclfile", acl.toString());
+    }
+
     /** What showallowed on {@code host} prints; empty when it fails. */
     private static String showallowed(Host host, String... args) {
         try {
@@ -335,15 +348,9 @@ class ClusterIT {
 
     @Test
     void wrongPasswordTlsMismatchAndAReadOnlyUserEachCostOneClearLineAndLocalWorkGoesOn() throws Exception {
-        var acl = dir.resolve("users.acl");
-        Files.writeString(acl, """
-                user default off
-                user pop on >pop-secret ~poplock:* resetchannels -@all +ping +hello +auth +select +client|setname +get +set +del +xadd +xread +xinfo +xrange +scan +mget +eval
-                user smtp on >smtp-secret ~poplock:* resetchannels -@all +ping +hello +auth +select +client|setname +get +xread +xinfo +xrange +scan +mget
-                """);
-        var redis = redis("--aclfile", acl.toString());
-        var popPassword = Files.writeString(dir.resolve("pop.pw"), "pop-secret\n");
-        var smtpPassword = Files.writeString(dir.resolve("smtp.pw"), "smtp-secret\n");
+        var redis = redisWithUsers();
+        var popPassword = dir.resolve("pop.pw");
+        var smtpPassword = dir.resolve("smtp.pw");
         var wrong = Files.writeString(dir.resolve("wrong.pw"), "guess\n");
 
         var a = new Host("pop-a", true, "--cluster", redis.url(), "--cluster-user", "pop", "--cluster-password-file", popPassword.toString()).start();
@@ -714,15 +721,9 @@ class ClusterIT {
      */
     @Test
     void anSmtpHostThatMayNotWriteFlagsAUserFromTheGrantsItHearsOfAndSendsNothing() throws Exception {
-        var acl = dir.resolve("users.acl");
-        Files.writeString(acl, """
-                user default off
-                user pop on >pop-secret ~poplock:* resetchannels -@all +ping +hello +auth +select +client|setname +get +set +del +xadd +xread +xinfo +xrange +scan +mget +eval
-                user smtp on >smtp-secret ~poplock:* resetchannels -@all +ping +hello +auth +select +client|setname +get +xread +xinfo +xrange +scan +mget
-                """);
-        var redis = redis("--aclfile", acl.toString());
-        var popPassword = Files.writeString(dir.resolve("pop.pw"), "pop-secret\n");
-        var smtpPassword = Files.writeString(dir.resolve("smtp.pw"), "smtp-secret\n");
+        var redis = redisWithUsers();
+        var popPassword = dir.resolve("pop.pw");
+        var smtpPassword = dir.resolve("smtp.pw");
         var a = new Host("pop-a", true, "--cluster", redis.url(), "--cluster-user", "pop", "--cluster-password-file", popPassword.toString(),
                 "--flag-networks", "0").start();
         var c = new Host("smtp-c", false, "--cluster", redis.url(), "--cluster-user", "smtp", "--cluster-password-file", smtpPassword.toString(),
