@@ -76,20 +76,20 @@ public final class PolicyAnswers {
         var ip = client == null ? null : IpAddress.bytesOrNull(client);
         var canonical = ip == null ? null : IpAddress.format(ip);
         long now = clock.getAsLong();
-        boolean live = ip != null && table.isLive(canonical, now) && senderAllowed(canonical, request.sender());
+        var check = senderCheck;
+        boolean perUser = budget != null && budget.perUser();
+        boolean live = ip != null && table.isLive(canonical, now);
+        // The grant's user, decoded once for whichever asks: the sender check and a budget per user.
+        var user = live && (check.on() || perUser) ? table.user(canonical) : null;
+        live = live && (!check.on() || check.allows(canonical, user, request.sender()));
         if (live && budget != null) {
-            var over = budget.check(canonical, budget.perUser() ? table.user(canonical) : null, request.protocolState(), request.instance(), now);
+            var over = budget.check(canonical, perUser ? user : null, request.protocolState(), request.instance(), now);
             if (over != null) {
                 return reply(over);
             }
         }
         (live ? grantedCount : dunnoCount).increment();
         return live ? granted : dunno;
-    }
-
-    private boolean senderAllowed(String ip, String sender) {
-        var check = senderCheck;
-        return !check.on() || check.allows(ip, table.user(ip), sender);
     }
 
     /** From now on a live grant's action needs {@code check} to accept the request's address and sender. */
