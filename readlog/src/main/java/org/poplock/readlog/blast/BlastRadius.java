@@ -49,10 +49,6 @@ public final class BlastRadius implements LoginGuard, PolicyAnswers.SenderCheck 
     private final ArrayDeque<Flag> flaggedNow = new ArrayDeque<>();
     /** Flags made or lifted since they were last saved. */
     private boolean flagsChanged;
-    /** {@code timeout}: how long a login counts as one of its address's users (the grants' timeout). */
-    public BlastRadius(BlastSettings settings, Duration timeout, Consumer<String> log) {
-        this(settings, new AddressUsers(timeout.toMillis()), flagged -> { }, log);
-    }
 
     private BlastRadius(BlastSettings settings, AddressUsers users, Consumer<Map<String, Long>> saveFlags, Consumer<String> log) {
         this.settings = settings;
@@ -94,7 +90,7 @@ public final class BlastRadius implements LoginGuard, PolicyAnswers.SenderCheck 
         var s = settings;
         long millis = Math.min(loginTime.toEpochMilli(), now.toEpochMilli());
         if (s.flagNetworks() > 0) {
-            count(user, ip, millis, "");
+            count(user, ip, millis, true);
             if (flags.isFlagged(user, millis)) {
                 flaggedLogins.increment();
                 return null;
@@ -121,13 +117,13 @@ public final class BlastRadius implements LoginGuard, PolicyAnswers.SenderCheck 
         return s.shared().grantFor(timeout);
     }
 
-    /** A login of {@code user} from {@code ip} counted towards a flag ({@code where}: "" for a login here, else where it was counted). */
-    private void count(String user, String ip, long millis, String where) {
+    /** A login of {@code user} from {@code ip} counted towards a flag: a login here, or ({@code here} false) another host's grant. */
+    private void count(String user, String ip, long millis, boolean here) {
         var s = settings;
         if (flags.seen(user, ip, millis)) {
             // Raised by a login here: the other hosts are told. Raised by their grants: each counts them itself.
-            flagged(new Flag(user, Instant.ofEpochMilli(flags.until(user)), !s.flagKeepsGrants(), where.isEmpty()), millis,
-                    "logins from more than " + s.flagNetworks() + " networks within an hour" + where + " (a stolen password?)");
+            flagged(new Flag(user, Instant.ofEpochMilli(flags.until(user)), !s.flagKeepsGrants(), here), millis,
+                    "logins from more than " + s.flagNetworks() + " networks within an hour" + (here ? "" : " across the cluster") + " (a stolen password?)");
         }
     }
 
@@ -169,7 +165,7 @@ public final class BlastRadius implements LoginGuard, PolicyAnswers.SenderCheck 
         users.seen(entry.ip(), entry.user(), millis);
         // Another host's grant is a login there: counted here too, so a user's networks are one count across the cluster.
         if (!entry.origin().isEmpty() && !entry.user().isEmpty() && settings.flagNetworks() > 0) {
-            count(entry.user(), entry.ip(), millis, " across the cluster");
+            count(entry.user(), entry.ip(), millis, false);
         }
     }
 

@@ -135,7 +135,7 @@ public final class ClusterMember implements GrantInput, Output, AutoCloseable {
 
     /** Flagged here too; the user's grants end at the round's end, with the other flags of the round. */
     private boolean flaggedElsewhere(ClusterEvent e, Instant now) {
-        state.flaggedElsewhere(e.user(), e.expiry(), e.host(), e.at(), now);
+        state.guard().flaggedElsewhere(e.user(), e.expiry(), e.host(), e.at(), now);
         return false;
     }
 

@@ -116,11 +116,6 @@ public final class RelayState implements AutoCloseable {
         return !ending.isEmpty() && !guarded.endUsers(ending).isEmpty();
     }
 
-    /** {@code host} flagged {@code user} at {@code at} until {@code until}: flagged here too, its grants ended at the round's {@link #settleFlags}. */
-    public void flaggedElsewhere(String user, Instant until, String host, Instant at, Instant now) {
-        guard.flaggedElsewhere(user, until, host, at, now);
-    }
-
     /** The admin lifts {@code user}'s flag here at {@code at}: the other hosts hear of it. Returns whether it had one. */
     public boolean unflag(String user, Instant at) {
         boolean had = guard.unflag(user, at);

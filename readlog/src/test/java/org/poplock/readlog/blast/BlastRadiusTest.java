@@ -137,13 +137,13 @@ class BlastRadiusTest {
             var blast = BlastRadius.guard(settings("shorter", 2), TIMEOUT, state, new Metrics(), said::add);
             assertTrue(state.record(login("192.0.2.7", "mallory", now), TIMEOUT, now));
             assertTrue(state.record(login("198.51.100.7", "eve", now), TIMEOUT, now));
-            state.flaggedElsewhere("mallory", now.plus(Duration.ofDays(400)), "pop-b", now, now);
-            state.flaggedElsewhere("eve", now.plus(Duration.ofHours(1)), "pop-c", now, now);
+            state.guard().flaggedElsewhere("mallory", now.plus(Duration.ofDays(400)), "pop-b", now, now);
+            state.guard().flaggedElsewhere("eve", now.plus(Duration.ofHours(1)), "pop-c", now, now);
             assertTrue(state.settleFlags(now), "both users' grants here end, in one pass");
             assertTrue(state.grants().entry("192.0.2.7").isEmpty());
             assertTrue(state.grants().entry("198.51.100.7").isEmpty());
             assertEquals(now.plus(Duration.ofHours(24)).toEpochMilli(), blast.flagged(now).get("mallory"), "capped at --flag-for");
-            state.flaggedElsewhere("mallory", now.plus(Duration.ofHours(1)), "pop-c", now, now);
+            state.guard().flaggedElsewhere("mallory", now.plus(Duration.ofHours(1)), "pop-c", now, now);
             assertFalse(state.settleFlags(now), "already flagged: nothing new");
             assertEquals(1, said.stream().filter(l -> l.startsWith("flagged mallory")).count(), String.join("\n", said));
             assertTrue(said.stream().anyMatch(l -> l.startsWith("flagged mallory: cluster host pop-b flagged it; no grants for 86400s")),
@@ -187,10 +187,10 @@ class BlastRadiusTest {
             BlastRadius.guard(settings("shorter", 2), TIMEOUT, state, new Metrics(), said::add);
             var made = now.minusSeconds(30);
             state.unflag("mallory", now.minusSeconds(10)); // no flag yet here: only the lift is remembered
-            state.flaggedElsewhere("mallory", now.plus(Duration.ofHours(1)), "pop-b", made, now);
+            state.guard().flaggedElsewhere("mallory", now.plus(Duration.ofHours(1)), "pop-b", made, now);
             state.settleFlags(now);
             assertFalse(state.guard().refuses("mallory", now), "made before the lift, arrived after it: not raised");
-            state.flaggedElsewhere("mallory", now.plus(Duration.ofHours(1)), "pop-b", now, now);
+            state.guard().flaggedElsewhere("mallory", now.plus(Duration.ofHours(1)), "pop-b", now, now);
             state.settleFlags(now);
             assertTrue(state.guard().refuses("mallory", now), "a flag made after the lift is raised");
         }
