@@ -7,7 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import org.junit.jupiter.api.Test;
-import org.poplock.readlog.state.Grants;
+import org.poplock.readlog.state.UnsavedGrants;
 
 /** A whole request to its answer, without a socket: what a later rule (sender binding, budgets) builds on. */
 class PolicyAnswersTest {
@@ -15,15 +15,7 @@ class PolicyAnswersTest {
     private final Instant now = Instant.parse("2026-12-01T10:00:00Z");
 
     private PolicyAnswers answers() {
-        var grants = new Grants(new Grants.Changes() {
-            @Override
-            public void put(String ip, byte[] value) {
-            }
-
-            @Override
-            public void remove(String ip) {
-            }
-        });
+        var grants = UnsavedGrants.of();
         grants.grant("192.0.2.7", "alice", now, Duration.ofMinutes(15));
         return new PolicyAnswers(new LiveTable(grants), null, "PERMIT", () -> now.plusSeconds(60).toEpochMilli());
     }

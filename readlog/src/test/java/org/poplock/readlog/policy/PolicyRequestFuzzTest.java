@@ -21,7 +21,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.io.TempDir;
 import org.poplock.common.address.IpAddress;
-import org.poplock.readlog.state.Grants;
+import org.poplock.readlog.state.UnsavedGrants;
 
 /**
  * The policy service's request reader, as a client reaches it: the input's bytes sent on one
@@ -42,15 +42,7 @@ class PolicyRequestFuzzTest {
 
     @BeforeEach
     void start() throws IOException {
-        var grants = new Grants(new Grants.Changes() {
-            @Override
-            public void put(String ip, byte[] value) {
-            }
-
-            @Override
-            public void remove(String ip) {
-            }
-        });
+        var grants = UnsavedGrants.of();
         GRANTED.forEach(ip -> grants.grant(ip, "alice", Instant.now(), Duration.ofDays(1)));
         var socket = dir.resolve("policy");
         server = PolicyServer.start(new LiveTable(grants), null, "OK", Duration.ofMinutes(5), 512, List.of(PolicyAddress.parse("unix:" + socket)),

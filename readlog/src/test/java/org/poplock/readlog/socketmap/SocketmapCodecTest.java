@@ -10,7 +10,7 @@ import java.time.Duration;
 import java.time.Instant;
 import org.junit.jupiter.api.Test;
 import org.poplock.readlog.policy.LiveTable;
-import org.poplock.readlog.state.Grants;
+import org.poplock.readlog.state.UnsavedGrants;
 
 class SocketmapCodecTest {
 
@@ -80,15 +80,7 @@ class SocketmapCodecTest {
 
     @Test
     void aLiveGrantIsFoundWithTheValueInEveryFormAndAnExpiredOneIsNot() {
-        var grants = new Grants(new Grants.Changes() {
-            @Override
-            public void put(String ip, byte[] value) {
-            }
-
-            @Override
-            public void remove(String ip) {
-            }
-        });
+        var grants = UnsavedGrants.of();
         var now = Instant.now();
         grants.grant("192.0.2.7", "alice", now, Duration.ofMinutes(15));
         grants.grant("2001:db8::7", "bob", now, Duration.ofMinutes(15));

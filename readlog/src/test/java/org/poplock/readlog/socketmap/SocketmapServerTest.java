@@ -27,7 +27,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.poplock.readlog.policy.LiveTable;
 import org.poplock.readlog.policy.PolicyAddress;
-import org.poplock.readlog.state.Grants;
+import org.poplock.readlog.state.UnsavedGrants;
 
 /** The socketmap listener on real sockets: answers in turn, PERM and close on trouble, its bounds, its socket. */
 @Timeout(60) // a listener that never closes a client would otherwise hang the build, not fail it
@@ -42,15 +42,7 @@ class SocketmapServerTest {
 
     @BeforeEach
     void start() throws IOException {
-        var grants = new Grants(new Grants.Changes() {
-            @Override
-            public void put(String ip, byte[] value) {
-            }
-
-            @Override
-            public void remove(String ip) {
-            }
-        });
+        var grants = UnsavedGrants.of();
         grants.grant("192.0.2.7", "alice", Instant.now(), Duration.ofDays(1));
         try (var probe = new java.net.ServerSocket(0)) {
             port = probe.getLocalPort();
